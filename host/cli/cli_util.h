@@ -1,0 +1,30 @@
+// Small helpers shared by the subcommands.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "host/spec/hw_config.h"
+
+namespace dcoc::cli {
+
+// Prints a JSON document (indented) to stdout.
+void PrintJson(const nlohmann::ordered_json& j);
+// Resolves --config (preset, tag or file) into a validated Spec.
+spec::Spec SpecFor(const std::string& what);
+
+}  // namespace dcoc::cli
+
+#include "host/runtime/device.h"
+#include "host/spec/program.h"
+
+namespace dcoc::cli {
+
+// The report every `run` subcommand prints: backend, configuration, cycles, counters and a digest of
+// each output region, so any two backends can be compared line by line or with --json.
+nlohmann::ordered_json RunReportJson(const spec::Program& p, std::string_view backend, const runtime::RunStats& stats,
+                                     const std::vector<uint8_t>& dram);
+void PrintRunReport(const nlohmann::ordered_json& report);
+
+}  // namespace dcoc::cli

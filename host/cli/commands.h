@@ -1,0 +1,11 @@
+// Each file cmd_<area>.cpp adds its subcommands to the dcoc CLI. main() prints errors and exits.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace dcoc::cli {
+
+void RegisterConfigCommands(CLI::App& app);   // config show, isa doc, disasm
+void RegisterProgramCommands(CLI::App& app);  // program random, fsim run
+
+}  // namespace dcoc::cli

@@ -1,0 +1,60 @@
+// The device interface every backend implements (fsim now; verilator, systemc, xrt, remote later).
+// Deliberately small, as VTA's driver API is: allocate, copy, run, read counters.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "host/spec/hw_config.h"
+#include "host/spec/isa.h"
+#include "host/spec/program.h"
+
+namespace dcoc::runtime {
+
+struct RunOptions {
+  double timeout_seconds = 600.0;  // wall-clock bound for one run
+  uint64_t max_cycles = 0;         // 0: no bound (timed backends only)
+  std::string trace_path;          // waveform output, where the backend supports it
+  uint64_t seed = 1;               // backends with a random element (fsim's interleaving)
+};
+
+struct RunStats {
+  uint64_t cycles = 0;                        // simulated or measured cycles; 0 for untimed backends
+  double seconds = 0.0;                       // cycles at the configured clock, or measured time
+  double wall_seconds = 0.0;                  // host time the run took
+  std::map<std::string, uint64_t> counters;   // named counters ("gemm_uops", "load_bytes.inp", ...)
+};
+
+class Device {
+ public:
+  virtual ~Device() = default;
+  virtual std::string_view Backend() const = 0;
+  virtual const spec::Spec& spec() const = 0;
+
+  // Device memory is one flat byte-addressed DRAM. Alloc returns the byte address of a new block.
+  virtual uint64_t Alloc(uint64_t bytes, uint64_t align = 64) = 0;
+  virtual void Write(uint64_t addr, std::span<const uint8_t> bytes) = 0;
+  virtual void Read(uint64_t addr, std::span<uint8_t> bytes) = 0;
+  // Runs an instruction stream to FINISH against the device memory.
+  virtual RunStats Run(std::span<const spec::Instruction> insns, const RunOptions& opts) = 0;
+};
+
+// "fsim" or "verilator" (when built). Throws UsageError naming the known backends.
+std::unique_ptr<Device> CreateDevice(std::string_view backend, const spec::Spec& spec);
+std::vector<std::string> Backends();
+// Optional backends (verilator, ...) register their factory at startup.
+void RegisterBackend(std::string_view name, std::unique_ptr<Device> (*make)(const spec::Spec&));
+
+// Loads a program's DRAM image at address 0 of a fresh device, runs it, and returns the final image.
+struct ProgramRun {
+  RunStats stats;
+  std::vector<uint8_t> dram;
+};
+ProgramRun RunProgram(Device& dev, const spec::Program& p, const RunOptions& opts = {});
+
+}  // namespace dcoc::runtime

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "host/runtime/device.h"
+#include "host/runtime/dram.h"
+
+namespace dcoc::sim {
+class Fsim;
+struct Counters;
+}  // namespace dcoc::sim
+
+namespace dcoc::runtime {
+
+class FsimDevice final : public Device {
+ public:
+  explicit FsimDevice(const spec::Spec& spec);
+  ~FsimDevice() override;
+  std::string_view Backend() const override { return "fsim"; }
+  const spec::Spec& spec() const override { return spec_; }
+  uint64_t Alloc(uint64_t bytes, uint64_t align) override { return dram_.Alloc(bytes, align); }
+  void Write(uint64_t addr, std::span<const uint8_t> bytes) override { dram_.Write(addr, bytes); }
+  void Read(uint64_t addr, std::span<uint8_t> bytes) override { dram_.Read(addr, bytes); }
+  RunStats Run(std::span<const spec::Instruction> insns, const RunOptions& opts) override;
+
+ private:
+  spec::Spec spec_;
+  std::unique_ptr<sim::Fsim> sim_;
+  SimDram dram_;
+};
+
+// fsim's counters under the names every backend reports ("gemm_uops", "load_bytes.inp", ...).
+std::map<std::string, uint64_t> CountersToMap(const sim::Counters& c);
+
+}  // namespace dcoc::runtime
