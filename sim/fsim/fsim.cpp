@@ -60,16 +60,18 @@ void WriteElem(std::vector<uint8_t>& dram, uint64_t off, int bytes, int64_t v) {
 }
 
 // The token queues each module pops and pushes, per direction flag.
+// kNoQueue marks a direction the module does not have; flags on it are rejected at fetch.
+constexpr int kNoQueue = kNumTokenQueues;
 struct Ports {
-  int pop_prev = -1, pop_next = -1, push_prev = -1, push_next = -1;
+  int pop_prev = kNoQueue, pop_next = kNoQueue, push_prev = kNoQueue, push_next = kNoQueue;
 };
 Ports PortsOf(Module m) {
   switch (m) {
-    case Module::kLoad: return {-1, int(TokenQueue::kComputeToLoad), -1, int(TokenQueue::kLoadToCompute)};
+    case Module::kLoad: return {kNoQueue, int(TokenQueue::kComputeToLoad), kNoQueue, int(TokenQueue::kLoadToCompute)};
     case Module::kCompute:
       return {int(TokenQueue::kLoadToCompute), int(TokenQueue::kStoreToCompute), int(TokenQueue::kComputeToLoad),
               int(TokenQueue::kComputeToStore)};
-    case Module::kStore: return {int(TokenQueue::kComputeToStore), -1, int(TokenQueue::kStoreToCompute), -1};
+    case Module::kStore: return {int(TokenQueue::kComputeToStore), kNoQueue, int(TokenQueue::kStoreToCompute), kNoQueue};
   }
   return {};
 }
@@ -306,7 +308,7 @@ Counters Fsim::Run(std::span<const Instruction> insns, std::vector<uint8_t>& dra
     const Module m = RouteOf(in, i);
     const Ports p = PortsOf(m);
     auto bad = [&](bool set, int port, std::string_view flag) {
-      if (set && port < 0)
+      if (set && port == kNoQueue)
         throw ExecError(fmt::format("{}: {} is set, but the {} module has no {} neighbour", Describe(in, i), flag, Name(m),
                                     flag.substr(flag.find('_') + 1)));
     };
@@ -318,7 +320,7 @@ Counters Fsim::Run(std::span<const Instruction> insns, std::vector<uint8_t>& dra
   }
 
   Counters c;
-  std::array<uint64_t, kNumTokenQueues> tokens{};
+  std::array<uint64_t, kNumTokenQueues + 1> tokens{};  // + the never-used kNoQueue slot
   std::array<size_t, kNumModules> pc{};
   const uint64_t cap = uint64_t(spec_.config.dep_queue_depth);
   std::mt19937_64 rng(opts.seed);
