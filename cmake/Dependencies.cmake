@@ -35,3 +35,10 @@ find_program(DCOC_YOSYS yosys)
 if(NOT DCOC_YOSYS)
   message(STATUS "dcoc: yosys not found (install yosys); resource estimates are off")
 endif()
+
+# The Verilator models take minutes to build; the sanitizer preset leaves them out.
+option(DCOC_WITH_RTL "Build the verilated VTA++ models, the Verilator backend and the RTL tests" ON)
+if(DCOC_WITH_RTL AND NOT DCOC_HAVE_VERILATOR)
+  message(STATUS "dcoc: Verilator missing, so the RTL backend and its tests are off")
+  set(DCOC_WITH_RTL OFF CACHE BOOL "" FORCE)
+endif()
