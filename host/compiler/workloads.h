@@ -1,0 +1,20 @@
+// The built-in layer zoo: every conv2d, depthwise conv2d and dense layer of ResNet-18, VGG-16, AlexNet
+// and MobileNetV1 (shapes from the project's workloads.json), named "<model>.<layer>" (resnet18.C5).
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "host/compiler/conv.h"
+
+namespace dcoc::compiler {
+
+std::vector<ConvLayer> BuiltinLayers();
+// Throws UsageError listing the known names.
+ConvLayer FindLayer(std::string_view name);
+// The requantization the zoo's layers use: bias, a shift near the accumulator's spread, clamp to int.
+reference::Epilogue DefaultEpilogue(const ConvLayer& l, int out_bits);
+// The same layer with its spatial size cut down (output at most about max_hw x max_hw), for fast tests.
+ConvLayer ReduceSpatially(const ConvLayer& l, int max_hw);
+
+}  // namespace dcoc::compiler
