@@ -1,0 +1,181 @@
+// AXI4-Lite control slave: the register map of docs/registers.md (offsets from vta_pkg::REG_*), the
+// run control (start, DONE cleared by start, RUNNING, ERROR) and the 64-bit event counters.
+module vta_axil_regs (
+  input  logic                                  clk_i,
+  input  logic                                  rst_ni,
+  // AXI4-Lite
+  input  logic                                  awvalid_i,
+  output logic                                  awready_o,
+  input  logic [vta_pkg::AXIL_ADDR_W-1:0]       awaddr_i,
+  input  logic                                  wvalid_i,
+  output logic                                  wready_o,
+  input  logic [vta_pkg::AXIL_DATA_W-1:0]       wdata_i,
+  output logic                                  bvalid_o,
+  input  logic                                  bready_i,
+  input  logic                                  arvalid_i,
+  output logic                                  arready_o,
+  input  logic [vta_pkg::AXIL_ADDR_W-1:0]       araddr_i,
+  output logic                                  rvalid_o,
+  input  logic                                  rready_i,
+  output logic [vta_pkg::AXIL_DATA_W-1:0]       rdata_o,
+  // Run control
+  output logic                                  start_o,
+  output logic                                  running_o,
+  output logic [vta_pkg::AXI_ADDR_W-1:0]        insn_addr_o,
+  output logic [vta_pkg::DMA_XSIZE_W-1:0]       insn_count_o,
+  input  logic                                  finish_i,
+  input  logic                                  bad_insn_i,
+  input  logic                                  finish_race_i,
+  output logic                                  irq_o,
+  // Observability
+  input  logic [4*vta_pkg::TOKEN_CNT_W-1:0]     tokens_i,  // l2c, c2l, c2s, s2c (queue q at [q*TOKEN_CNT_W +: TOKEN_CNT_W])
+  input  logic [15:0]                           state_i,
+  input  logic [2:0]                            queues_i,
+  input  logic [vta_pkg::NUM_COUNTERS*vta_pkg::CNT_INC_W-1:0] cnt_inc_i  // counter i at [i*CNT_INC_W +: CNT_INC_W]
+);
+
+  localparam int unsigned NC = vta_pkg::NUM_COUNTERS;
+  localparam int unsigned DW = vta_pkg::AXIL_DATA_W;
+  localparam int unsigned AW = vta_pkg::AXIL_ADDR_W;
+
+  logic done_q, done_d, running_q, running_d, bvalid_q, bvalid_d, rvalid_q, rvalid_d;
+  logic [1:0] error_q, error_d;
+  logic [63:0] insn_addr_q, insn_addr_d;
+  logic [DW-1:0] insn_count_q, insn_count_d, rdata_q, rdata_d, hi_shadow_q, hi_shadow_d, rword;
+  logic [NC*64-1:0] cnt_q, cnt_d;  // counter i at [i*64 +: 64]
+  logic wr, rd, start, latch_hi;
+  logic [AW-1:0] cnt_off;
+  logic [AW-4:0] cnt_idx;
+
+  assign wr = awvalid_i && wvalid_i && !bvalid_q;
+  assign awready_o = wr;
+  assign wready_o = wr;
+  assign bvalid_o = bvalid_q;
+  assign rd = arvalid_i && !rvalid_q;
+  assign arready_o = rd;
+  assign rvalid_o = rvalid_q;
+  assign rdata_o = rdata_q;
+  assign start = wr && (awaddr_i == vta_pkg::REG_CTRL) && wdata_i[0] && !running_q;
+  assign start_o = start;
+  assign running_o = running_q;
+  assign insn_addr_o = insn_addr_q;
+  assign insn_count_o = insn_count_q;
+  assign irq_o = done_q;
+
+  always_comb begin
+    done_d = done_q;
+    running_d = running_q;
+    error_d = error_q;
+    insn_addr_d = insn_addr_q;
+    insn_count_d = insn_count_q;
+    bvalid_d = bvalid_q;
+    if (bvalid_q && bready_i) bvalid_d = 1'b0;
+    if (wr) begin
+      bvalid_d = 1'b1;
+      unique case (awaddr_i)
+        vta_pkg::REG_INSN_ADDR_LO: insn_addr_d[31:0] = wdata_i;
+        vta_pkg::REG_INSN_ADDR_HI: insn_addr_d[63:32] = wdata_i;
+        vta_pkg::REG_INSN_COUNT:   insn_count_d = wdata_i;
+        default: ;
+      endcase
+    end
+    if (bad_insn_i) error_d[vta_pkg::ERROR_BAD_INSN_BIT] = 1'b1;
+    if (finish_race_i) error_d[vta_pkg::ERROR_FINISH_RACE_BIT] = 1'b1;
+    if (finish_i && running_q) begin
+      done_d = 1'b1;
+      running_d = 1'b0;
+    end
+    if (start) begin
+      done_d = 1'b0;
+      running_d = 1'b1;
+      error_d = '0;
+    end
+  end
+
+  // Counters: cleared by start, incremented by the modules' events; `cycles` counts while running.
+  always_comb begin
+    for (int unsigned i = 0; i < NC; i++) begin
+      cnt_d[i*64 +: 64] = cnt_q[i*64 +: 64] + 64'(cnt_inc_i[i*vta_pkg::CNT_INC_W +: vta_pkg::CNT_INC_W]);
+      if (i == vta_pkg::CNT_CYCLES) cnt_d[i*64 +: 64] = cnt_q[i*64 +: 64] + {63'b0, running_q};
+      if (start) cnt_d[i*64 +: 64] = '0;
+    end
+  end
+
+  // Reads
+  assign cnt_off = araddr_i - vta_pkg::COUNTER_BASE;
+  assign cnt_idx = cnt_off[AW-1:3];
+  logic [1:0] unused_cnt_off;
+  assign unused_cnt_off = cnt_off[1:0];
+  always_comb begin
+    rword = '0;
+    latch_hi = 1'b0;
+    if (araddr_i >= vta_pkg::COUNTER_BASE) begin
+      if (32'(cnt_idx) < NC) begin
+        if (cnt_off[2]) begin
+          rword = hi_shadow_q;
+        end else begin
+          rword = cnt_q[32'(cnt_idx) * 64 +: 32];
+          latch_hi = 1'b1;
+        end
+      end
+    end else begin
+      unique case (araddr_i)
+        vta_pkg::REG_STATUS: begin
+          rword[vta_pkg::STATUS_DONE_BIT] = done_q;
+          rword[vta_pkg::STATUS_RUNNING_BIT] = running_q;
+          rword[vta_pkg::STATUS_ERROR_BIT] = error_q != '0;
+        end
+        vta_pkg::REG_INSN_ADDR_LO: rword = insn_addr_q[31:0];
+        vta_pkg::REG_INSN_ADDR_HI: rword = insn_addr_q[63:32];
+        vta_pkg::REG_INSN_COUNT: rword = insn_count_q;
+        vta_pkg::REG_ERROR: rword = DW'(error_q);
+        vta_pkg::REG_CONFIG_HASH_LO: rword = vta_pkg::CONFIG_HASH[31:0];
+        vta_pkg::REG_CONFIG_HASH_HI: rword = vta_pkg::CONFIG_HASH[63:32];
+        vta_pkg::REG_TOKENS_0: rword = {16'(tokens_i[1*vta_pkg::TOKEN_CNT_W +: vta_pkg::TOKEN_CNT_W]), 16'(tokens_i[0 +: vta_pkg::TOKEN_CNT_W])};
+        vta_pkg::REG_TOKENS_1: rword = {16'(tokens_i[3*vta_pkg::TOKEN_CNT_W +: vta_pkg::TOKEN_CNT_W]), 16'(tokens_i[2*vta_pkg::TOKEN_CNT_W +: vta_pkg::TOKEN_CNT_W])};
+        vta_pkg::REG_STATE: rword = {13'b0, queues_i, state_i};
+        vta_pkg::REG_INSN_DONE: rword = cnt_q[vta_pkg::CNT_FETCH_INSNS * 64 +: 32];
+        default: rword = '0;
+      endcase
+    end
+  end
+
+  always_comb begin
+    rvalid_d = rvalid_q;
+    rdata_d = rdata_q;
+    hi_shadow_d = hi_shadow_q;
+    if (rvalid_q && rready_i) rvalid_d = 1'b0;
+    if (rd) begin
+      rvalid_d = 1'b1;
+      rdata_d = rword;
+      if (latch_hi) hi_shadow_d = cnt_q[32'(cnt_idx) * 64 + 32 +: 32];
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      done_q <= 1'b0;
+      running_q <= 1'b0;
+      error_q <= '0;
+      insn_addr_q <= '0;
+      insn_count_q <= '0;
+      bvalid_q <= 1'b0;
+      rvalid_q <= 1'b0;
+      rdata_q <= '0;
+      hi_shadow_q <= '0;
+      cnt_q <= '0;
+    end else begin
+      done_q <= done_d;
+      running_q <= running_d;
+      error_q <= error_d;
+      insn_addr_q <= insn_addr_d;
+      insn_count_q <= insn_count_d;
+      bvalid_q <= bvalid_d;
+      rvalid_q <= rvalid_d;
+      rdata_q <= rdata_d;
+      hi_shadow_q <= hi_shadow_d;
+      cnt_q <= cnt_d;
+    end
+  end
+
+endmodule

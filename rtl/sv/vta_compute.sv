@@ -1,0 +1,469 @@
+// Compute module: executes LOAD of UOP and ACC, GEMM, ALU and FINISH in stream order, with the
+// micro-op cache and the accumulator buffer; every accumulator write also writes the narrowed row to
+// the out buffer. Token order: pop (pop_prev: load->compute, pop_next: store->compute) once every
+// popped queue has a token and every pushed queue has room, execute, then push (push_prev:
+// compute->load, push_next: compute->store).
+//
+// GEMM/ALU pipeline, one micro-op per cycle:
+//   P0  loop nest (iter_out, iter_in, uop_bgn..uop_end), micro-op cache read
+//   P1  row addresses = micro-op + loop offsets; read acc (and inp, wgt)
+//   P2  datapath; write acc and out. A read issued in the cycle of a write to the same row returns
+//       the old row (read-first RAM), so P2 forwards the previous cycle's write: back-to-back
+//       micro-ops on one accumulator row run at full rate.
+// A tensor-tensor ALU micro-op takes two passes through the pipeline (first reads the source row
+// into a register, then the destination row), so it issues every two cycles on one acc read port.
+module vta_compute (
+  input  logic                              clk_i,
+  input  logic                              rst_ni,
+  // Instruction queue
+  input  logic                              insn_valid_i,
+  output logic                              insn_ready_o,
+  input  logic [vta_pkg::INSN_BITS-1:0]     insn_i,
+  // Tokens
+  input  logic                              l2c_has_token_i,
+  output logic                              l2c_pop_o,
+  input  logic                              s2c_has_token_i,
+  output logic                              s2c_pop_o,
+  input  logic                              c2l_has_room_i,
+  output logic                              c2l_push_o,
+  input  logic                              c2s_has_room_i,
+  output logic                              c2s_push_o,
+  // Input and weight scratchpad read ports (written by load)
+  output logic                              inp_re_o,
+  output logic [vta_pkg::INP_ADDR_W-1:0]    inp_raddr_o,
+  input  logic [vta_pkg::INP_ROW_BITS-1:0]  inp_rdata_i,
+  output logic                              wgt_re_o,
+  output logic [vta_pkg::WGT_ADDR_W-1:0]    wgt_raddr_o,
+  input  logic [vta_pkg::WGT_ROW_BITS-1:0]  wgt_rdata_i,
+  // Out buffer write port (read by store)
+  output logic                              out_we_o,
+  output logic [vta_pkg::ACC_ADDR_W-1:0]    out_waddr_o,
+  output logic [vta_pkg::OUT_ROW_BITS-1:0]  out_wdata_o,
+  // Status and counters
+  output logic                              finish_o,
+  output logic                              busy_o,
+  output logic                              insn_done_o,
+  output logic                              stall_l2c_o,
+  output logic                              stall_s2c_o,
+  output logic                              stall_c2l_o,
+  output logic                              stall_c2s_o,
+  output logic                              stall_mem_o,
+  output logic [vta_pkg::CNT_INC_W-1:0]     bytes_o,
+  output logic                              gemm_uop_o,
+  output logic                              alu_uop_o,
+  output logic [3:0]                        state_o,
+  // AXI read clients (0: UOP, 1: ACC)
+  output logic [1:0]                        ar_valid_o,
+  input  logic [1:0]                        ar_ready_i,
+  output logic [2*vta_pkg::AXI_ADDR_W-1:0]  ar_addr_o,
+  output logic [15:0]                       ar_len_o,
+  input  logic [1:0]                        r_valid_i,
+  output logic [1:0]                        r_ready_o,
+  input  logic [vta_pkg::BUS_WIDTH-1:0]     r_data_i,
+  input  logic                              r_last_i
+);
+
+  localparam int unsigned A = vta_pkg::AXI_ADDR_W;
+
+  logic unused_uop_cmd_ready, unused_acc_cmd_ready;
+  localparam int unsigned UW = vta_pkg::UOP_ADDR_W;
+  localparam int unsigned DW = vta_pkg::ACC_ADDR_W;
+  localparam int unsigned SW = vta_pkg::UOP_SRC_W;
+  localparam int unsigned WW = vta_pkg::WGT_ADDR_W;
+  localparam int unsigned LW = vta_pkg::LOOP_W;
+  localparam int unsigned AccRow = vta_pkg::ACC_ROW_BITS;
+  localparam int unsigned NElem = vta_pkg::BATCH * vta_pkg::BLOCK_OUT;
+
+  typedef enum logic [2:0] {StIdle, StExec, StDma, StLoop, StPush} state_e;
+
+  // ---------------------------------------------------------------------------------------------
+  // Instruction control
+  state_e state_q, state_d;
+  logic [vta_pkg::INSN_BITS-1:0] insn_q, insn_d;
+  vta_pkg::mem_insn_t head, mem_q;
+  vta_pkg::gemm_insn_t gemm_q;
+  vta_pkg::alu_insn_t alu_q;
+  logic tokens_ok, accept, is_gemm, is_alu, is_finish, is_uop_load, loop_start, loop_busy;
+  logic uop_cmd, acc_cmd, uop_busy, acc_busy, uop_data, acc_data, uop_stall, acc_stall;
+
+  assign head = insn_i;
+  assign mem_q = insn_q;
+  assign gemm_q = insn_q;
+  assign alu_q = insn_q;
+  assign tokens_ok = (!head.pop_prev || l2c_has_token_i) && (!head.pop_next || s2c_has_token_i) &&
+                     (!head.push_prev || c2l_has_room_i) && (!head.push_next || c2s_has_room_i);
+  assign accept = (state_q == StIdle) && insn_valid_i && tokens_ok;
+  assign insn_ready_o = accept;
+  assign l2c_pop_o = accept && head.pop_prev;
+  assign s2c_pop_o = accept && head.pop_next;
+  assign is_gemm = mem_q.opcode == vta_pkg::OPCODE_GEMM;
+  assign is_alu = mem_q.opcode == vta_pkg::OPCODE_ALU;
+  assign is_finish = mem_q.opcode == vta_pkg::OPCODE_FINISH;
+  assign is_uop_load = mem_q.memory_type == vta_pkg::MEM_UOP;
+
+  always_comb begin
+    state_d = state_q;
+    insn_d = insn_q;
+    unique case (state_q)
+      StIdle: if (accept) begin
+        insn_d = insn_i;
+        state_d = StExec;
+      end
+      StExec: begin
+        if (is_gemm || is_alu) state_d = StLoop;
+        else if (is_finish) state_d = StPush;
+        else state_d = StDma;
+      end
+      StDma: if (!uop_busy && !acc_busy) state_d = StPush;
+      StLoop: if (!loop_busy) state_d = StPush;
+      StPush: state_d = StIdle;
+      default: state_d = StIdle;
+    endcase
+  end
+
+  assign c2l_push_o = (state_q == StPush) && mem_q.push_prev;
+  assign c2s_push_o = (state_q == StPush) && mem_q.push_next;
+  assign finish_o = (state_q == StExec) && is_finish;
+  assign loop_start = (state_q == StExec) && (is_gemm || is_alu);
+  assign uop_cmd = (state_q == StExec) && !is_gemm && !is_alu && !is_finish && is_uop_load;
+  assign acc_cmd = (state_q == StExec) && !is_gemm && !is_alu && !is_finish && !is_uop_load;
+
+  // ---------------------------------------------------------------------------------------------
+  // Micro-op cache and its DMA
+  logic uop_we;
+  logic [UW-1:0] uop_waddr, uop_raddr;
+  logic [vta_pkg::UOP_BITS-1:0] uop_wdata;
+  vta_pkg::uop_t uop_rdata;
+  logic uop_re;
+
+  vta_dma_rd #(
+    .LogRowBytes(vta_pkg::LOG_UOP_BYTES),
+    .ElemBits   (vta_pkg::UOP_BITS),
+    .IdxW       (UW)
+  ) u_dma_uop (
+    .clk_i,
+    .rst_ni,
+    .cmd_valid_i    (uop_cmd),
+    .cmd_ready_o    (unused_uop_cmd_ready),
+    .cmd_base_i     (A'(mem_q.dram_base) << vta_pkg::LOG_UOP_BYTES),
+    .cmd_stride_i   (A'(mem_q.x_stride) << vta_pkg::LOG_UOP_BYTES),
+    .cmd_ysize_i    (mem_q.y_size),
+    .cmd_xsize_i    (vta_pkg::DMA_XSIZE_W'(mem_q.x_size)),
+    .cmd_ypad0_i    (mem_q.y_pad_0),
+    .cmd_ypad1_i    (mem_q.y_pad_1),
+    .cmd_xpad0_i    (mem_q.x_pad_0),
+    .cmd_xpad1_i    (mem_q.x_pad_1),
+    .cmd_pad_min_i  (1'b0),
+    .cmd_idx_i      (UW'(mem_q.sram_base)),
+    .busy_o         (uop_busy),
+    .row_valid_o    (uop_we),
+    .row_ready_i    (1'b1),
+    .row_idx_o      (uop_waddr),
+    .row_data_o     (uop_wdata),
+    .row_from_dram_o(uop_data),
+    .mem_stall_o    (uop_stall),
+    .ar_valid_o     (ar_valid_o[0]),
+    .ar_ready_i     (ar_ready_i[0]),
+    .ar_addr_o      (ar_addr_o[0 +: vta_pkg::AXI_ADDR_W]),
+    .ar_len_o       (ar_len_o[7:0]),
+    .r_valid_i      (r_valid_i[0]),
+    .r_ready_o      (r_ready_o[0]),
+    .r_data_i,
+    .r_last_i
+  );
+
+  vta_ram_1r1w #(
+    .Width(vta_pkg::UOP_BITS),
+    .Depth(vta_pkg::UOP_DEPTH)
+  ) u_uop_ram (
+    .clk_i,
+    .we_i   (uop_we),
+    .waddr_i(uop_waddr),
+    .wdata_i(uop_wdata),
+    .re_i   (uop_re),
+    .raddr_i(uop_raddr),
+    .rdata_o(uop_rdata)
+  );
+
+  // ---------------------------------------------------------------------------------------------
+  // Accumulator buffer and its DMA
+  logic acc_dma_we, acc_we, acc_re;
+  logic [DW-1:0] acc_dma_waddr, acc_waddr, acc_raddr;
+  logic [AccRow-1:0] acc_dma_wdata, acc_wdata, acc_rdata;
+
+  vta_dma_rd #(
+    .LogRowBytes(vta_pkg::LOG_ACC_ROW_BYTES),
+    .ElemBits   (vta_pkg::ACC_WIDTH),
+    .IdxW       (DW)
+  ) u_dma_acc (
+    .clk_i,
+    .rst_ni,
+    .cmd_valid_i    (acc_cmd),
+    .cmd_ready_o    (unused_acc_cmd_ready),
+    .cmd_base_i     (A'(mem_q.dram_base) << vta_pkg::LOG_ACC_ROW_BYTES),
+    .cmd_stride_i   (A'(mem_q.x_stride) << vta_pkg::LOG_ACC_ROW_BYTES),
+    .cmd_ysize_i    (mem_q.y_size),
+    .cmd_xsize_i    (vta_pkg::DMA_XSIZE_W'(mem_q.x_size)),
+    .cmd_ypad0_i    (mem_q.y_pad_0),
+    .cmd_ypad1_i    (mem_q.y_pad_1),
+    .cmd_xpad0_i    (mem_q.x_pad_0),
+    .cmd_xpad1_i    (mem_q.x_pad_1),
+    .cmd_pad_min_i  (mem_q.pad_min),
+    .cmd_idx_i      (DW'(mem_q.sram_base)),
+    .busy_o         (acc_busy),
+    .row_valid_o    (acc_dma_we),
+    .row_ready_i    (1'b1),
+    .row_idx_o      (acc_dma_waddr),
+    .row_data_o     (acc_dma_wdata),
+    .row_from_dram_o(acc_data),
+    .mem_stall_o    (acc_stall),
+    .ar_valid_o     (ar_valid_o[1]),
+    .ar_ready_i     (ar_ready_i[1]),
+    .ar_addr_o      (ar_addr_o[vta_pkg::AXI_ADDR_W +: vta_pkg::AXI_ADDR_W]),
+    .ar_len_o       (ar_len_o[15:8]),
+    .r_valid_i      (r_valid_i[1]),
+    .r_ready_o      (r_ready_o[1]),
+    .r_data_i,
+    .r_last_i
+  );
+
+  vta_ram_1r1w #(
+    .Width(AccRow),
+    .Depth(vta_pkg::ACC_DEPTH)
+  ) u_acc_ram (
+    .clk_i,
+    .we_i   (acc_we),
+    .waddr_i(acc_waddr),
+    .wdata_i(acc_wdata),
+    .re_i   (acc_re),
+    .raddr_i(acc_raddr),
+    .rdata_o(acc_rdata)
+  );
+
+  // ---------------------------------------------------------------------------------------------
+  // P0: loop nest
+  logic g_active_q, g_active_d, g_phase_q, g_phase_d, g_issue, g_two_pass, g_empty;
+  logic [UW:0] g_u_q, g_u_d;
+  logic [LW-1:0] g_i0_q, g_i0_d, g_i1_q, g_i1_d;
+  logic [DW-1:0] g_dout_q, g_dout_d, g_d_q, g_d_d;
+  logic [SW-1:0] g_sout_q, g_sout_d, g_s_q, g_s_d;
+  logic [WW-1:0] g_wout_q, g_wout_d, g_w_q, g_w_d;
+  logic [DW-1:0] f_dout, f_din;
+  logic [SW-1:0] f_sout, f_sin;
+  logic [WW-1:0] f_wout, f_win;
+
+  assign f_dout = gemm_q.dst_factor_out;
+  assign f_din = gemm_q.dst_factor_in;
+  assign f_sout = is_gemm ? SW'(gemm_q.src_factor_out) : SW'(alu_q.src_factor_out);
+  assign f_sin = is_gemm ? SW'(gemm_q.src_factor_in) : SW'(alu_q.src_factor_in);
+  assign f_wout = gemm_q.wgt_factor_out;
+  assign f_win = gemm_q.wgt_factor_in;
+  assign g_two_pass = is_alu && !alu_q.reset && !alu_q.use_imm;
+  assign g_empty = (gemm_q.iter_out == '0) || (gemm_q.iter_in == '0) ||
+                   ((UW + 1)'(gemm_q.uop_bgn) >= gemm_q.uop_end);
+  assign g_issue = g_active_q;
+  assign uop_re = g_issue;
+  assign uop_raddr = g_u_q[UW-1:0];
+
+  always_comb begin
+    g_active_d = g_active_q;
+    g_phase_d = g_phase_q;
+    g_u_d = g_u_q;
+    g_i0_d = g_i0_q;
+    g_i1_d = g_i1_q;
+    g_dout_d = g_dout_q;
+    g_d_d = g_d_q;
+    g_sout_d = g_sout_q;
+    g_s_d = g_s_q;
+    g_wout_d = g_wout_q;
+    g_w_d = g_w_q;
+    if (loop_start) begin
+      g_active_d = !g_empty;
+      g_phase_d = 1'b0;
+      g_u_d = (UW + 1)'(gemm_q.uop_bgn);
+      g_i0_d = '0;
+      g_i1_d = '0;
+      g_dout_d = '0;
+      g_d_d = '0;
+      g_sout_d = '0;
+      g_s_d = '0;
+      g_wout_d = '0;
+      g_w_d = '0;
+    end else if (g_active_q) begin
+      if (g_two_pass && !g_phase_q) begin
+        g_phase_d = 1'b1;
+      end else begin
+        g_phase_d = 1'b0;
+        if (g_u_q + 1'b1 != gemm_q.uop_end) begin
+          g_u_d = g_u_q + 1'b1;
+        end else begin
+          g_u_d = (UW + 1)'(gemm_q.uop_bgn);
+          if (g_i1_q + 1'b1 != gemm_q.iter_in) begin
+            g_i1_d = g_i1_q + 1'b1;
+            g_d_d = g_d_q + f_din;
+            g_s_d = g_s_q + f_sin;
+            g_w_d = g_w_q + f_win;
+          end else begin
+            g_i1_d = '0;
+            g_dout_d = g_dout_q + f_dout;
+            g_sout_d = g_sout_q + f_sout;
+            g_wout_d = g_wout_q + f_wout;
+            g_d_d = g_dout_q + f_dout;
+            g_s_d = g_sout_q + f_sout;
+            g_w_d = g_wout_q + f_wout;
+            if (g_i0_q + 1'b1 != gemm_q.iter_out) g_i0_d = g_i0_q + 1'b1;
+            else g_active_d = 1'b0;
+          end
+        end
+      end
+    end
+  end
+
+  // ---------------------------------------------------------------------------------------------
+  // P1: addresses and scratchpad reads
+  logic p1_valid_q, p1_srcf_q;
+  logic [DW-1:0] p1_d_q;
+  logic [SW-1:0] p1_s_q;
+  logic [WW-1:0] p1_w_q;
+  logic [DW-1:0] p1_dst;
+  logic [SW-1:0] p1_src;
+  logic [WW-1:0] p1_wgt;
+
+  assign p1_dst = uop_rdata.dst + p1_d_q;
+  assign p1_src = uop_rdata.src + p1_s_q;
+  assign p1_wgt = uop_rdata.wgt + p1_w_q;
+  assign acc_re = p1_valid_q;
+  assign acc_raddr = p1_srcf_q ? DW'(p1_src) : p1_dst;
+  assign inp_re_o = p1_valid_q && is_gemm;
+  assign inp_raddr_o = vta_pkg::INP_ADDR_W'(p1_src);
+  assign wgt_re_o = p1_valid_q && is_gemm;
+  assign wgt_raddr_o = p1_wgt;
+
+  // ---------------------------------------------------------------------------------------------
+  // P2: execute and write back, with forwarding of the previous cycle's write
+  logic p2_valid_q, p2_srcf_q;
+  logic [DW-1:0] p2_d_q, p2_raddr_q;
+  logic fwd_valid_q;
+  logic [DW-1:0] fwd_addr_q;
+  logic [AccRow-1:0] fwd_data_q, acc_val, src_q, src_d, gemm_res, alu_res, alu_v, p2_res, imm_row;
+  logic p2_write;
+  logic signed [vta_pkg::ACC_WIDTH-1:0] imm_ext;
+
+  assign acc_val = (fwd_valid_q && (fwd_addr_q == p2_raddr_q)) ? fwd_data_q : acc_rdata;
+  assign imm_ext = vta_pkg::ACC_WIDTH'($signed(alu_q.imm));
+  assign imm_row = {NElem{imm_ext}};
+  assign alu_v = alu_q.use_imm ? imm_row : src_q;
+
+  vta_gemm_dp u_gemm (
+    .acc_i(acc_val),
+    .inp_i(inp_rdata_i),
+    .wgt_i(wgt_rdata_i),
+    .acc_o(gemm_res)
+  );
+
+  vta_alu_dp u_alu (
+    .op_i(alu_q.alu_opcode),
+    .a_i (acc_val),
+    .v_i (alu_v),
+    .y_o (alu_res)
+  );
+
+  always_comb begin
+    p2_res = is_gemm ? gemm_res : alu_res;
+    if (gemm_q.reset) p2_res = '0;
+  end
+  assign p2_write = p2_valid_q && !p2_srcf_q;
+  assign src_d = (p2_valid_q && p2_srcf_q) ? acc_val : src_q;
+
+  // Write ports: the pipeline and the ACC load never run at the same time.
+  assign acc_we = p2_write || acc_dma_we;
+  assign acc_waddr = p2_write ? p2_d_q : acc_dma_waddr;
+  assign acc_wdata = p2_write ? p2_res : acc_dma_wdata;
+  assign out_we_o = acc_we;
+  assign out_waddr_o = acc_waddr;
+  for (genvar e = 0; e < NElem; e++) begin : gen_narrow
+    assign out_wdata_o[e * vta_pkg::OUT_WIDTH +: vta_pkg::OUT_WIDTH] =
+        acc_wdata[e * vta_pkg::ACC_WIDTH +: vta_pkg::OUT_WIDTH];
+  end
+
+  assign loop_busy = g_active_q || p1_valid_q || p2_valid_q;
+
+  // Fields of the instruction views that this module does not read (each view is the whole word).
+  logic unused_insn_bits;
+  assign unused_insn_bits = ^{head, mem_q, gemm_q, alu_q, uop_rdata};
+
+  // ---------------------------------------------------------------------------------------------
+  // Status
+  assign busy_o = state_q != StIdle;
+  assign insn_done_o = state_q == StPush;
+  assign stall_l2c_o = (state_q == StIdle) && insn_valid_i && head.pop_prev && !l2c_has_token_i;
+  assign stall_s2c_o = (state_q == StIdle) && insn_valid_i && head.pop_next && !s2c_has_token_i;
+  assign stall_c2l_o = (state_q == StIdle) && insn_valid_i && head.push_prev && !c2l_has_room_i;
+  assign stall_c2s_o = (state_q == StIdle) && insn_valid_i && head.push_next && !c2s_has_room_i;
+  assign stall_mem_o = uop_stall || acc_stall;
+  assign bytes_o = (uop_data ? vta_pkg::CNT_INC_W'(1 << vta_pkg::LOG_UOP_BYTES) : '0) +
+                   (acc_data ? vta_pkg::CNT_INC_W'(1 << vta_pkg::LOG_ACC_ROW_BYTES) : '0);
+  assign gemm_uop_o = g_issue && is_gemm;
+  assign alu_uop_o = g_issue && is_alu && !(g_two_pass && !g_phase_q);
+  assign state_o = {1'b0, state_q};
+
+  // ---------------------------------------------------------------------------------------------
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      state_q <= StIdle;
+      insn_q <= '0;
+      g_active_q <= 1'b0;
+      g_phase_q <= 1'b0;
+      g_u_q <= '0;
+      g_i0_q <= '0;
+      g_i1_q <= '0;
+      g_dout_q <= '0;
+      g_d_q <= '0;
+      g_sout_q <= '0;
+      g_s_q <= '0;
+      g_wout_q <= '0;
+      g_w_q <= '0;
+      p1_valid_q <= 1'b0;
+      p1_srcf_q <= 1'b0;
+      p1_d_q <= '0;
+      p1_s_q <= '0;
+      p1_w_q <= '0;
+      p2_valid_q <= 1'b0;
+      p2_srcf_q <= 1'b0;
+      p2_d_q <= '0;
+      p2_raddr_q <= '0;
+      fwd_valid_q <= 1'b0;
+      fwd_addr_q <= '0;
+      fwd_data_q <= '0;
+      src_q <= '0;
+    end else begin
+      state_q <= state_d;
+      insn_q <= insn_d;
+      g_active_q <= g_active_d;
+      g_phase_q <= g_phase_d;
+      g_u_q <= g_u_d;
+      g_i0_q <= g_i0_d;
+      g_i1_q <= g_i1_d;
+      g_dout_q <= g_dout_d;
+      g_d_q <= g_d_d;
+      g_sout_q <= g_sout_d;
+      g_s_q <= g_s_d;
+      g_wout_q <= g_wout_d;
+      g_w_q <= g_w_d;
+      p1_valid_q <= g_issue;
+      p1_srcf_q <= g_two_pass && !g_phase_q;
+      p1_d_q <= g_d_q;
+      p1_s_q <= g_s_q;
+      p1_w_q <= g_w_q;
+      p2_valid_q <= p1_valid_q;
+      p2_srcf_q <= p1_srcf_q;
+      p2_d_q <= p1_dst;
+      p2_raddr_q <= acc_raddr;
+      fwd_valid_q <= acc_we;
+      fwd_addr_q <= acc_waddr;
+      fwd_data_q <= acc_wdata;
+      src_q <= src_d;
+    end
+  end
+
+endmodule
