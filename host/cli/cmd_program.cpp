@@ -40,8 +40,11 @@ void RegisterProgramCommands(CLI::App& app) {
   random->add_option("--config", config, "Preset, VTA tag or vta_config.json")->capture_default_str();
   random->add_option("--seed", seed, "Generator seed")->capture_default_str();
   random->add_option("-o,--output", out, "Output .prog file")->required();
+  static sim::GenOptions gen;
+  random->add_option("--blocks", gen.blocks, "Load/compute/store rounds (0: seeded choice in 1..8)")->capture_default_str();
+  random->add_option("--max-insns", gen.max_insns, "Upper bound on instructions")->capture_default_str();
   random->callback([] {
-    const spec::Program p = sim::GenerateRandomProgram(spec::LoadConfig(config), seed);
+    const spec::Program p = sim::GenerateRandomProgram(spec::LoadConfig(config), seed, gen);
     spec::SaveProgram(p, out);
     fmt::print("wrote {}: {} instructions, {} bytes of DRAM, {} regions ({})\n", out, p.insns.size(), p.dram.size(),
                p.regions.size(), spec::ConfigTag(p.config));

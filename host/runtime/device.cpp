@@ -1,5 +1,7 @@
 #include "host/runtime/device.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "host/common/error.h"
