@@ -3,15 +3,21 @@
 // the same for users).
 #include <cstdio>
 #include <exception>
+#include <string_view>
 
 #include <fmt/format.h>
 
 #include "host/common/error.h"
+#include "rtl/gen/regmap.h"
 #include "rtl/gen/rtlgen.h"
 
 int main(int argc, char** argv) {
+  if (argc == 2 && std::string_view(argv[1]) == "--regdoc") {
+    fmt::print("{}", dcoc::rtl::RegistersMarkdown());
+    return 0;
+  }
   if (argc != 3) {
-    fmt::print(stderr, "usage: dcoc_rtlgen_tool <preset|tag|config.json> <outdir>\n");
+    fmt::print(stderr, "usage: dcoc_rtlgen_tool <preset|tag|config.json> <outdir> | --regdoc\n");
     return 2;
   }
   try {

@@ -1,0 +1,293 @@
+#include "sim/verilator/harness.h"
+
+#include <chrono>
+#include <cstring>
+#include <deque>
+
+#include <fmt/format.h>
+
+#include "host/common/error.h"
+#include "rtl/gen/regmap.h"
+#include "rtl/gen/rtlgen.h"
+
+namespace dcoc::sim {
+
+namespace {
+struct ReadBurst {
+  uint64_t addr;  // bus-aligned address of the next beat
+  int beats_left;
+  uint8_t id;
+  uint64_t ready_cycle;
+};
+struct WriteBurst {
+  uint64_t addr;
+  int beats_left;
+};
+}  // namespace
+
+struct Harness::Impl {
+  VtaPins pins;
+  DramTiming timing;
+  uint64_t cycle = 0;
+  std::deque<ReadBurst> reads;
+  std::deque<WriteBurst> writes;
+  std::deque<uint64_t> bresp;  // cycle at which each write response becomes valid
+  uint64_t next_beat_cycle = 0;
+  uint64_t mem_events = 0;     // AXI handshakes on the memory side (watchdog progress)
+  std::string error;           // first DRAM-model error, reported by Run()
+  bool axil_w_hs = false, axil_ar_hs = false;  // control-port handshakes at the last edge
+};
+
+Harness::Harness(const spec::Spec& s, std::unique_ptr<VtaModel> model)
+    : spec_(s), model_(std::move(model)), impl_(std::make_unique<Impl>()) {
+  if (!model_) throw UsageError("Harness needs a model");
+  Reset();
+  const uint64_t hash = uint64_t(ReadReg(rtl::RegisterOffset("CONFIG_HASH_LO"))) |
+                        (uint64_t(ReadReg(rtl::RegisterOffset("CONFIG_HASH_HI"))) << 32);
+  if (hash != rtl::ConfigHash(s.config))
+    throw ConfigError(fmt::format("the verilated model's CONFIG_HASH is {:016x}, configuration {} needs {:016x}: the "
+                                  "model was built for another configuration",
+                                  hash, s.tag, rtl::ConfigHash(s.config)));
+}
+
+Harness::~Harness() { model_->CloseTrace(); }
+
+void Harness::Reset() {
+  Impl& m = *impl_;
+  m.pins = VtaPins{};
+  m.reads.clear();
+  m.writes.clear();
+  m.bresp.clear();
+  m.pins.rst_n = 0;
+  for (int i = 0; i < 4; ++i) Tick();
+  m.pins.rst_n = 1;
+  Tick();
+}
+
+// One clock cycle. With the clock low the harness drives its side (from its state) and the model
+// settles; the handshakes visible then take place at the rising edge, where the model's flops and the
+// harness's state both advance.
+void Harness::Tick() {
+  Impl& m = *impl_;
+  VtaPins& p = m.pins;
+  const uint64_t bus_bytes = uint64_t(spec_.bus_bytes);
+  const uint64_t dram_size = dram_.size();
+
+  // Harness-driven signals for this cycle.
+  p.m_axi_arready = m.reads.size() < size_t(m.timing.max_outstanding_reads);
+  const bool rvalid = !m.reads.empty() && m.reads.front().ready_cycle <= m.cycle && m.cycle >= m.next_beat_cycle;
+  p.m_axi_rvalid = rvalid;
+  if (rvalid) {
+    const ReadBurst& rb = m.reads.front();
+    p.m_axi_rid = rb.id;
+    p.m_axi_rlast = rb.beats_left == 1;
+    std::memset(p.m_axi_rdata.data(), 0, sizeof(p.m_axi_rdata));
+    if (rb.addr + bus_bytes <= dram_size) {
+      std::memcpy(p.m_axi_rdata.data(), dram_.data() + rb.addr, size_t(bus_bytes));
+    } else if (m.error.empty()) {
+      m.error = fmt::format("the RTL read DRAM bytes [{:#x}, {:#x}) (AXI ID {}), outside the {}-byte image", rb.addr,
+                            rb.addr + bus_bytes, rb.id, dram_size);
+    }
+  } else {
+    p.m_axi_rlast = 0;
+  }
+  p.m_axi_awready = m.writes.size() < 8;
+  p.m_axi_wready = !m.writes.empty();
+  p.m_axi_bvalid = !m.bresp.empty() && m.bresp.front() <= m.cycle;
+
+  model_->Step(false, p);
+  if (model_->Tracing()) model_->Dump(2 * m.cycle);
+
+  // Handshakes at this edge.
+  const bool ar_hs = p.m_axi_arvalid && p.m_axi_arready;
+  const bool r_hs = p.m_axi_rvalid && p.m_axi_rready;
+  const bool aw_hs = p.m_axi_awvalid && p.m_axi_awready;
+  const bool w_hs = p.m_axi_wvalid && p.m_axi_wready;
+  const bool b_hs = p.m_axi_bvalid && p.m_axi_bready;
+  m.axil_w_hs = p.s_axil_awvalid && p.s_axil_awready && p.s_axil_wvalid && p.s_axil_wready;
+  m.axil_ar_hs = p.s_axil_arvalid && p.s_axil_arready;
+  const ReadBurst ar{p.m_axi_araddr & ~(bus_bytes - 1), int(p.m_axi_arlen) + 1, p.m_axi_arid,
+                     m.cycle + uint64_t(m.timing.read_latency)};
+  const WriteBurst aw{p.m_axi_awaddr & ~(bus_bytes - 1), int(p.m_axi_awlen) + 1};
+  if (w_hs) {
+    WriteBurst& wb = m.writes.front();
+    if (wb.addr + bus_bytes > dram_size) {
+      if (m.error.empty())
+        m.error = fmt::format("the RTL wrote DRAM bytes [{:#x}, {:#x}), outside the {}-byte image", wb.addr,
+                              wb.addr + bus_bytes, dram_size);
+    } else {
+      const auto* src = reinterpret_cast<const uint8_t*>(p.m_axi_wdata.data());
+      for (uint64_t b = 0; b < bus_bytes; ++b)
+        if ((p.m_axi_wstrb >> b) & 1) dram_[size_t(wb.addr + b)] = src[b];
+    }
+    const bool last_expected = wb.beats_left == 1;
+    if (bool(p.m_axi_wlast) != last_expected && m.error.empty())
+      m.error = fmt::format("AXI protocol: WLAST={} on a beat where the burst has {} beats left", int(p.m_axi_wlast),
+                            wb.beats_left);
+    wb.addr += bus_bytes;
+    if (--wb.beats_left == 0) {
+      m.writes.pop_front();
+      m.bresp.push_back(m.cycle + uint64_t(m.timing.write_latency));
+    }
+  }
+
+  model_->Step(true, p);
+  if (model_->Tracing()) model_->Dump(2 * m.cycle + 1);
+
+  if (r_hs) {
+    ReadBurst& rb = m.reads.front();
+    rb.addr += bus_bytes;
+    m.next_beat_cycle = m.cycle + uint64_t(m.timing.beat_interval);
+    if (--rb.beats_left == 0) m.reads.pop_front();
+  }
+  if (ar_hs) m.reads.push_back(ar);
+  if (aw_hs) m.writes.push_back(aw);
+  if (b_hs) m.bresp.pop_front();
+  if (ar_hs || r_hs || aw_hs || w_hs || b_hs) ++m.mem_events;
+  ++m.cycle;
+}
+
+void Harness::WriteReg(uint32_t offset, uint32_t value) {
+  VtaPins& p = impl_->pins;
+  p.s_axil_awvalid = 1;
+  p.s_axil_wvalid = 1;
+  p.s_axil_awaddr = offset;
+  p.s_axil_wdata = value;
+  p.s_axil_bready = 1;
+  for (int guard = 0;; ++guard) {
+    if (guard > 1000) throw ExecError(fmt::format("AXI4-Lite write of {:#x} got no response", offset));
+    Tick();
+    if (impl_->axil_w_hs) break;
+  }
+  p.s_axil_awvalid = 0;
+  p.s_axil_wvalid = 0;
+  for (int guard = 0; !p.s_axil_bvalid; ++guard) {
+    if (guard > 1000) throw ExecError(fmt::format("AXI4-Lite write of {:#x} got no B response", offset));
+    Tick();
+  }
+  Tick();  // B handshake
+  p.s_axil_bready = 0;
+}
+
+uint32_t Harness::ReadReg(uint32_t offset) {
+  VtaPins& p = impl_->pins;
+  p.s_axil_arvalid = 1;
+  p.s_axil_araddr = offset;
+  p.s_axil_rready = 1;
+  for (int guard = 0;; ++guard) {
+    if (guard > 1000) throw ExecError(fmt::format("AXI4-Lite read of {:#x} got no response", offset));
+    Tick();
+    if (impl_->axil_ar_hs) break;
+  }
+  p.s_axil_arvalid = 0;
+  for (int guard = 0; !p.s_axil_rvalid; ++guard) {
+    if (guard > 1000) throw ExecError(fmt::format("AXI4-Lite read of {:#x} got no R response", offset));
+    Tick();
+  }
+  const uint32_t v = p.s_axil_rdata;
+  Tick();  // R handshake
+  p.s_axil_rready = 0;
+  return v;
+}
+
+uint64_t Harness::ReadCounter(int index) {
+  const uint32_t off = rtl::kCounterBase + 8 * uint32_t(index);
+  const uint32_t lo = ReadReg(off);
+  const uint32_t hi = ReadReg(off + 4);
+  return uint64_t(lo) | (uint64_t(hi) << 32);
+}
+
+std::string Harness::Diagnose() {
+  const uint32_t t0 = ReadReg(rtl::RegisterOffset("TOKENS_0"));
+  const uint32_t t1 = ReadReg(rtl::RegisterOffset("TOKENS_1"));
+  const uint32_t st = ReadReg(rtl::RegisterOffset("STATE"));
+  auto cnt = [&](std::string_view name) { return ReadCounter(rtl::CounterIndex(name)); };
+  return fmt::format(
+      "fetched {} instructions; executed load {}, compute {}, store {}; module states fetch {:#x}, load {:#x}, "
+      "compute {:#x}, store {:#x}; instruction queues non-empty: load {}, compute {}, store {}; tokens "
+      "load->compute {}, compute->load {}, compute->store {}, store->compute {}",
+      cnt("fetch_insns"), cnt("load_insns"), cnt("compute_insns"), cnt("store_insns"), st & 0xf, (st >> 4) & 0xf,
+      (st >> 8) & 0xf, (st >> 12) & 0xf, (st >> 16) & 1, (st >> 17) & 1, (st >> 18) & 1, t0 & 0xffff, t0 >> 16,
+      t1 & 0xffff, t1 >> 16);
+}
+
+HarnessResult Harness::Run(uint64_t insn_addr, uint32_t count, const HarnessOptions& opts) {
+  Impl& m = *impl_;
+  if (count == 0) throw UsageError("cannot run an empty instruction stream (it needs a FINISH)");
+  if (insn_addr % 16 != 0) throw UsageError(fmt::format("instruction address {:#x} is not 16-byte aligned", insn_addr));
+  if (insn_addr + uint64_t(count) * 16 > dram_.size())
+    throw UsageError(fmt::format("instructions [{:#x}, {:#x}) lie outside the {}-byte DRAM image", insn_addr,
+                                 insn_addr + uint64_t(count) * 16, dram_.size()));
+  m.timing = opts.dram;
+  if (m.timing.beat_interval < 1 || m.timing.max_outstanding_reads < 1 || m.timing.read_latency < 0 ||
+      m.timing.write_latency < 0)
+    throw UsageError("DRAM timing: beat_interval and max_outstanding_reads must be >= 1, latencies >= 0");
+  m.error.clear();
+  if (!opts.trace_path.empty()) model_->OpenTrace(opts.trace_path);
+  const auto t0 = std::chrono::steady_clock::now();
+  const uint64_t cycle0 = m.cycle;
+
+  WriteReg(rtl::RegisterOffset("INSN_ADDR_LO"), uint32_t(insn_addr));
+  WriteReg(rtl::RegisterOffset("INSN_ADDR_HI"), uint32_t(insn_addr >> 32));
+  WriteReg(rtl::RegisterOffset("INSN_COUNT"), count);
+  WriteReg(rtl::RegisterOffset("CTRL"), 1);
+
+  constexpr uint64_t kCheckInterval = 4096;
+  const int gemm_idx = rtl::CounterIndex("gemm_uops");
+  const int alu_idx = rtl::CounterIndex("alu_uops");
+  uint64_t last_progress_cycle = m.cycle, last_events = m.mem_events;
+  uint32_t last_uops = 0;
+  const uint64_t start_cycle = m.cycle;
+  while (!m.pins.irq) {
+    Tick();
+    if (!m.error.empty()) throw ExecError(fmt::format("cycle {}: {}", m.cycle - start_cycle, m.error));
+    if ((m.cycle & (kCheckInterval - 1)) == 0) {
+      const uint32_t uops = ReadReg(rtl::kCounterBase + 8 * uint32_t(gemm_idx)) +
+                            ReadReg(rtl::kCounterBase + 8 * uint32_t(alu_idx));
+      if (uops != last_uops || m.mem_events != last_events) {
+        last_uops = uops;
+        last_events = m.mem_events;
+        last_progress_cycle = m.cycle;
+      } else if (opts.watchdog_cycles && m.cycle - last_progress_cycle >= opts.watchdog_cycles) {
+        const std::string d = Diagnose();
+        model_->CloseTrace();
+        throw ExecError(fmt::format("deadlock: no progress for {} cycles (cycle {} of the run, no FINISH): {}",
+                                    m.cycle - last_progress_cycle, m.cycle - start_cycle, d));
+      }
+      if (opts.max_cycles && m.cycle - start_cycle > opts.max_cycles) {
+        const std::string d = Diagnose();
+        model_->CloseTrace();
+        throw ExecError(fmt::format("the run exceeded max_cycles = {} without FINISH: {}", opts.max_cycles, d));
+      }
+      if (opts.timeout_seconds > 0 &&
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > opts.timeout_seconds) {
+        const std::string d = Diagnose();
+        model_->CloseTrace();
+        throw ExecError(fmt::format("the run exceeded its {} s wall-clock limit at cycle {}: {}", opts.timeout_seconds,
+                                    m.cycle - start_cycle, d));
+      }
+    }
+  }
+  // Let outstanding writes drain (the store module has finished before FINISH in a legal program).
+  for (int i = 0; i < 64 && (!m.writes.empty() || !m.bresp.empty()); ++i) Tick();
+
+  HarnessResult r;
+  const uint32_t err = ReadReg(rtl::RegisterOffset("ERROR"));
+  if (err != 0) {
+    std::string what;
+    if (err & rtl::kErrorBadInsn) what += "an instruction no module executes (LOAD of OUT, STORE of a non-OUT type, or a bad opcode); ";
+    if (err & rtl::kErrorFinishRace) what += "FINISH executed while load or store still had instructions; ";
+    const std::string d = Diagnose();
+    model_->CloseTrace();
+    throw ExecError(fmt::format("the RTL flagged ERROR = {:#x}: {}{}", err, what, d));
+  }
+  const auto& counters = rtl::Counters();
+  for (size_t i = 0; i < counters.size(); ++i) r.counters[std::string(counters[i].name)] = ReadCounter(int(i));
+  r.cycles = r.counters["cycles"];
+  r.sim_cycles = m.cycle - cycle0;
+  r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  model_->CloseTrace();
+  return r;
+}
+
+}  // namespace dcoc::sim

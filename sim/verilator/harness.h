@@ -1,0 +1,70 @@
+// The Verilator harness: runs an instruction stream on a verilated VTA++ with an AXI4 DRAM model
+// (latency, bandwidth, bounds checks), an AXI4-Lite driver, a progress watchdog and optional FST
+// waveforms, and returns the cycle count and every RTL counter.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "host/spec/hw_config.h"
+#include "sim/verilator/vta_model.h"
+
+namespace dcoc::sim {
+
+struct DramTiming {
+  int read_latency = 16;        // cycles from AR accepted to the first R beat
+  int write_latency = 16;       // cycles from the last W beat to B
+  int beat_interval = 1;        // cycles between R beats (1: one beat per cycle, the full bus)
+  int max_outstanding_reads = 8;
+};
+
+struct HarnessOptions {
+  DramTiming dram;
+  uint64_t max_cycles = 0;              // 0: no bound
+  uint64_t watchdog_cycles = 200000;    // no progress for this long ends the run with an error
+  double timeout_seconds = 0.0;         // wall-clock bound, 0: none
+  std::string trace_path;               // FST waveform when not empty
+};
+
+struct HarnessResult {
+  uint64_t cycles = 0;                        // the RTL's cycle counter (start to DONE)
+  uint64_t sim_cycles = 0;                    // clock cycles simulated, register accesses included
+  double wall_seconds = 0.0;
+  std::map<std::string, uint64_t> counters;   // every counter of the register map by name
+};
+
+class Harness {
+ public:
+  Harness(const spec::Spec& s, std::unique_ptr<VtaModel> model);
+  ~Harness();
+
+  std::vector<uint8_t>& dram() { return dram_; }
+  const spec::Spec& spec() const { return spec_; }
+
+  // Resets the RTL (scratchpads keep their contents, as on hardware).
+  void Reset();
+  // AXI4-Lite accesses; each takes a few clock cycles.
+  void WriteReg(uint32_t offset, uint32_t value);
+  uint32_t ReadReg(uint32_t offset);
+  uint64_t ReadCounter(int index);
+
+  // Runs `count` instructions at byte address `insn_addr` of dram() to FINISH. Throws ExecError on a
+  // watchdog expiry (deadlock: module states and token counts in the message), on an access outside
+  // dram(), an error flagged by the RTL, or the cycle/time bounds.
+  HarnessResult Run(uint64_t insn_addr, uint32_t count, const HarnessOptions& opts = {});
+
+ private:
+  struct Impl;
+  void Tick();
+  std::string Diagnose();
+
+  spec::Spec spec_;
+  std::unique_ptr<VtaModel> model_;
+  std::vector<uint8_t> dram_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace dcoc::sim

@@ -1,0 +1,112 @@
+// Finds the verilated model for a configuration: prebuilt, cached, or built on demand.
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <mutex>
+
+#include <fmt/format.h>
+
+#include "host/common/error.h"
+#include "host/spec/program.h"
+#include "rtl/gen/rtlgen.h"
+#include "sim/verilator/vta_model.h"
+
+namespace dcoc::sim {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path DefaultCacheDir() {
+  if (const char* d = std::getenv("DCOC_CACHE_DIR"); d && *d) return fs::path(d);
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return fs::path(x) / "dcoc";
+  if (const char* h = std::getenv("HOME"); h && *h) return fs::path(h) / ".cache" / "dcoc";
+  return fs::temp_directory_path() / "dcoc-cache";
+}
+
+void RunOrThrow(const std::string& cmd, const fs::path& log, std::string_view what) {
+  const std::string full = fmt::format("{} >> '{}' 2>&1", cmd, log.string());
+  if (std::system(full.c_str()) != 0) {
+    const std::vector<uint8_t> bytes = spec::ReadFile(log);
+    std::string text(bytes.begin(), bytes.end());
+    if (text.size() > 4000) text = "..." + text.substr(text.size() - 4000);
+    throw Error(fmt::format("{} failed (log {}):\n{}", what, log.string(), text));
+  }
+}
+
+using CreateFn = VtaModel* (*)();
+
+std::unique_ptr<VtaModel> LoadModel(const fs::path& lib) {
+  static std::mutex mu;
+  std::lock_guard<std::mutex> lock(mu);
+  // The handle stays open for the life of the process (models may be created again).
+  void* h = dlopen(lib.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!h) throw Error(fmt::format("cannot load verilated model {}: {}", lib.string(), dlerror()));
+  auto fn = reinterpret_cast<CreateFn>(dlsym(h, "dcoc_create_vta_model"));
+  if (!fn) throw Error(fmt::format("verilated model {} lacks dcoc_create_vta_model", lib.string()));
+  return std::unique_ptr<VtaModel>(fn());
+}
+
+void BuildModel(const spec::Spec& s, const ModelOptions& o, const fs::path& dest) {
+  const fs::path tmp = dest.string() + fmt::format(".tmp{}", ::getpid());
+  fs::remove_all(tmp);
+  fs::create_directories(tmp);
+  const fs::path log = tmp / "build.log";
+  const rtl::Generated g = rtl::Generate(s, tmp / "src");
+  const fs::path adapter = tmp / "src" / "model.cpp";
+  {
+    std::ofstream out(adapter);
+    out << "#include \"Vvta_od.h\"\n#include \"sim/verilator/vta_model_adapter.h\"\n"
+           "extern \"C\" dcoc::sim::VtaModel* dcoc_create_vta_model() {\n"
+           "  return new dcoc::sim::detail::VtaModelImpl<Vvta_od>();\n}\n";
+  }
+  const std::string obj = (tmp / "obj").string();
+  RunOrThrow(fmt::format("OBJCACHE=$(command -v ccache) {} {} --threads {} --build -j {} --prefix Vvta_od --Mdir '{}' "
+                         "-MAKEFLAGS OPT_FAST=-O2 -MAKEFLAGS OPT_SLOW=-O1 -MAKEFLAGS OPT_GLOBAL=-O1 -CFLAGS -fPIC "
+                         "'{}' -f '{}'",
+                         DCOC_VERILATOR_EXE, DCOC_VERILATOR_FLAGS, o.threads, o.build_jobs, obj,
+                         (rtl::RtlSourceDir() / "vta.vlt").string(), g.filelist.string()),
+             log, fmt::format("verilating configuration {}", s.tag));
+  RunOrThrow(fmt::format("{} -std=c++20 -O2 -fPIC -shared -I'{}' -I'{}' -I'{}/include' -I'{}/include/vltstd' "
+                         "-DVM_TRACE=1 -DVM_TRACE_FST=1 -DVM_TRACE_VCD=0 -DVM_COVERAGE=0 -DVM_SC=0 '{}' "
+                         "-Wl,--whole-archive '{}/Vvta_od__ALL.a' '{}/libverilated.a' -Wl,--no-whole-archive "
+                         "-Wl,-Bsymbolic -lz -pthread -o '{}'",
+                         DCOC_CXX, DCOC_SOURCE_ROOT, obj, DCOC_VERILATOR_ROOT, DCOC_VERILATOR_ROOT, adapter.string(),
+                         obj, obj, (tmp / "libvta_model.so").string()),
+             log, fmt::format("linking the model of configuration {}", s.tag));
+  std::error_code ec;
+  fs::rename(tmp, dest, ec);
+  if (ec && !fs::exists(dest / "libvta_model.so"))
+    throw Error(fmt::format("cannot move model {} into the cache at {}: {}", tmp.string(), dest.string(), ec.message()));
+  if (ec) fs::remove_all(tmp);  // another process finished the same model first
+}
+
+}  // namespace
+
+fs::path ModelCachePath(const spec::Spec& s, const ModelOptions& o) {
+  const fs::path root = o.cache_dir.empty() ? DefaultCacheDir() : o.cache_dir;
+  return root / "vmodels" /
+         fmt::format("{}-h{:016x}-rtl{}-t{}", s.tag, rtl::ConfigHash(s.config), rtl::RtlSourcesHash(), o.threads);
+}
+
+std::unique_ptr<VtaModel> CreateVtaModel(const spec::Spec& s, const ModelOptions& o) {
+  if (o.threads < 1 || o.threads > 64) throw UsageError(fmt::format("Verilator threads = {} is out of range [1, 64]", o.threads));
+  if (o.threads == 1)
+    for (const PrebuiltModel& m : PrebuiltModels())
+      if (m.tag == s.tag) return m.make();
+  const fs::path dir = ModelCachePath(s, o);
+  const fs::path lib = dir / "libvta_model.so";
+  if (!fs::exists(lib)) {
+    if (!o.allow_build)
+      throw ConfigError(fmt::format("no verilated model for configuration {} (not prebuilt, not in the cache at {}) and "
+                                    "building on demand is off",
+                                    s.tag, dir.string()));
+    fs::create_directories(dir.parent_path());
+    BuildModel(s, o, dir);
+  }
+  return LoadModel(lib);
+}
+
+}  // namespace dcoc::sim

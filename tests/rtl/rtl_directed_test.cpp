@@ -1,0 +1,2 @@
+// Directed RTL tests (filled below).
+#include <gtest/gtest.h>
