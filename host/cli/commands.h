@@ -7,5 +7,6 @@ namespace dcoc::cli {
 
 void RegisterConfigCommands(CLI::App& app);   // config show, isa doc, disasm
 void RegisterProgramCommands(CLI::App& app);  // program random, fsim run
+void RegisterRtlCommands(CLI::App& app);      // rtl gen|regdoc|lint|resources|boards, sim run
 
 }  // namespace dcoc::cli

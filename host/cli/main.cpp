@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "dcoc 0.1.0");
   dcoc::cli::RegisterConfigCommands(app);
   dcoc::cli::RegisterProgramCommands(app);
+  dcoc::cli::RegisterRtlCommands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <algorithm>
 #include <deque>
 
 #include <fmt/format.h>
@@ -82,8 +83,10 @@ void Harness::Tick() {
     p.m_axi_rid = rb.id;
     p.m_axi_rlast = rb.beats_left == 1;
     std::memset(p.m_axi_rdata.data(), 0, sizeof(p.m_axi_rdata));
-    if (rb.addr + bus_bytes <= dram_size) {
-      std::memcpy(p.m_axi_rdata.data(), dram_.data() + rb.addr, size_t(bus_bytes));
+    // A beat that starts inside the image is legal (the stream or a row may end mid-beat): the bytes
+    // past the end read as zero. A beat entirely outside is an out-of-bounds access.
+    if (rb.addr < dram_size) {
+      std::memcpy(p.m_axi_rdata.data(), dram_.data() + rb.addr, size_t(std::min(bus_bytes, dram_size - rb.addr)));
     } else if (m.error.empty()) {
       m.error = fmt::format("the RTL read DRAM bytes [{:#x}, {:#x}) (AXI ID {}), outside the {}-byte image", rb.addr,
                             rb.addr + bus_bytes, rb.id, dram_size);
@@ -111,14 +114,14 @@ void Harness::Tick() {
   const WriteBurst aw{p.m_axi_awaddr & ~(bus_bytes - 1), int(p.m_axi_awlen) + 1};
   if (w_hs) {
     WriteBurst& wb = m.writes.front();
-    if (wb.addr + bus_bytes > dram_size) {
-      if (m.error.empty())
-        m.error = fmt::format("the RTL wrote DRAM bytes [{:#x}, {:#x}), outside the {}-byte image", wb.addr,
-                              wb.addr + bus_bytes, dram_size);
-    } else {
-      const auto* src = reinterpret_cast<const uint8_t*>(p.m_axi_wdata.data());
-      for (uint64_t b = 0; b < bus_bytes; ++b)
-        if ((p.m_axi_wstrb >> b) & 1) dram_[size_t(wb.addr + b)] = src[b];
+    const auto* src = reinterpret_cast<const uint8_t*>(p.m_axi_wdata.data());
+    for (uint64_t b = 0; b < bus_bytes; ++b) {
+      if (!((p.m_axi_wstrb >> b) & 1)) continue;
+      if (wb.addr + b < dram_size) {
+        dram_[size_t(wb.addr + b)] = src[b];
+      } else if (m.error.empty()) {
+        m.error = fmt::format("the RTL wrote DRAM byte {:#x}, outside the {}-byte image", wb.addr + b, dram_size);
+      }
     }
     const bool last_expected = wb.beats_left == 1;
     if (bool(p.m_axi_wlast) != last_expected && m.error.empty())

@@ -1,6 +1,6 @@
 // Differential tests: random programs from the program generator run on fsim and on the verilated
 // RTL; every output region must agree bit for bit. DCOC_RTL_DIFF_PROGRAMS overrides the number of
-// programs per configuration (default 100; the `slow` label's long run uses more).
+// programs per configuration (default 300; the `slow` label's long run uses more).
 #include <cstdio>
 #include <cstdlib>
 
@@ -16,7 +16,7 @@ namespace {
 
 int ProgramsPerConfig() {
   if (const char* n = std::getenv("DCOC_RTL_DIFF_PROGRAMS"); n && *n) return std::max(1, std::atoi(n));
-  return 100;
+  return 300;
 }
 
 std::string PresetTestName(const ::testing::TestParamInfo<std::string>& p) {
