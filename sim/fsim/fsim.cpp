@@ -1,6 +1,7 @@
 #include "sim/fsim/fsim.h"
 
 #include <algorithm>
+#include <deque>
 #include <random>
 
 #include <fmt/format.h>
@@ -114,6 +115,8 @@ void Fsim::Reset() {
 // LOAD: writes (y_pad_0 + y_size + y_pad_1) x (x_pad_0 + x_size + x_pad_1) rows from sram_base,
 // row-major; rows inside the pads come from dram_base + y * x_stride + x, the rest are padding.
 void Fsim::ExecLoad(const Instruction& in, size_t index, Module m, std::span<const uint8_t> dram, Counters& c) {
+  if (in.pad_min && in.memory_type == MemType::kUop)
+    throw ExecError(fmt::format("{}: pad_min is not defined for micro-op loads", Describe(in, index)));
   if (in.y_size == 0 || in.x_size == 0) return;  // token-only no-op
   const auto& s = spec_;
   int64_t depth = 0, row_bytes = 0, elems = 0, elem_bits = 0;
@@ -125,8 +128,6 @@ void Fsim::ExecLoad(const Instruction& in, size_t index, Module m, std::span<con
     case MemType::kAcc: depth = s.acc_depth, row_bytes = s.acc_row_bytes, elems = s.batch * s.block_out, elem_bits = s.acc_bits, buffer = "accumulator"; break;
     case MemType::kOut: throw ExecError(fmt::format("{}: LOAD cannot target OUT", Describe(in, index)));
   }
-  if (in.pad_min && in.memory_type == MemType::kUop)
-    throw ExecError(fmt::format("{}: pad_min is not defined for micro-op loads", Describe(in, index)));
 
   const uint64_t ny = in.y_pad_0 + in.y_size + in.y_pad_1, nx = in.x_pad_0 + in.x_size + in.x_pad_1;
   const uint64_t rows = ny * nx;
@@ -197,11 +198,17 @@ void CheckUopRange(const Instruction& in, size_t index, int64_t uop_depth) {
                                 Describe(in, index), in.uop_bgn, in.uop_end, uop_depth));
 }
 
-void CheckRow(const Instruction& in, size_t index, std::string_view what, uint64_t row, int64_t depth, uint64_t u,
-              uint64_t i0, uint64_t i1) {
-  if (row >= uint64_t(depth))
-    throw ExecError(fmt::format("{}, compute module: {} row {} out of bounds (depth {}) at micro-op {}, iteration ({}, {})",
-                                Describe(in, index), what, row, depth, u, i0, i1));
+// Rows a micro-op touches grow with both loop indices, so checking the last iteration of every
+// micro-op bounds the whole instruction: nothing is written unless every access is in bounds.
+void CheckRows(const Instruction& in, size_t index, std::span<const spec::Uop> uops, std::string_view what,
+               uint32_t spec::Uop::*field, uint64_t factor_out, uint64_t factor_in, int64_t depth) {
+  if (in.iter_out == 0 || in.iter_in == 0) return;
+  for (size_t u = size_t(in.uop_bgn); u < size_t(in.uop_end); ++u) {
+    const uint64_t row = uops[u].*field + (in.iter_out - 1) * factor_out + (in.iter_in - 1) * factor_in;
+    if (row >= uint64_t(depth))
+      throw ExecError(fmt::format("{}, compute module: {} row {} out of bounds (depth {}) at micro-op {}, iteration ({}, {})",
+                                  Describe(in, index), what, row, depth, u, in.iter_out - 1, in.iter_in - 1));
+  }
 }
 }  // namespace
 
@@ -210,21 +217,23 @@ void CheckRow(const Instruction& in, size_t index, std::string_view what, uint64
 void Fsim::ExecGemm(const Instruction& in, size_t index, Counters& c) {
   const auto& s = spec_;
   CheckUopRange(in, index, s.uop_depth);
+  CheckRows(in, index, uop_, "accumulator", &spec::Uop::dst, in.dst_factor_out, in.dst_factor_in, s.acc_depth);
+  if (!in.reset) {
+    CheckRows(in, index, uop_, "input", &spec::Uop::src, in.src_factor_out, in.src_factor_in, s.inp_depth);
+    CheckRows(in, index, uop_, "weight", &spec::Uop::wgt, in.wgt_factor_out, in.wgt_factor_in, s.wgt_depth);
+  }
   const int B = s.batch, I = s.block_in, O = s.block_out;
   for (uint64_t i0 = 0; i0 < in.iter_out; ++i0)
     for (uint64_t i1 = 0; i1 < in.iter_in; ++i1)
       for (uint64_t u = in.uop_bgn; u < in.uop_end; ++u) {
         const spec::Uop& op = uop_[u];
         const uint64_t d = op.dst + i0 * in.dst_factor_out + i1 * in.dst_factor_in;
-        CheckRow(in, index, "accumulator", d, s.acc_depth, u, i0, i1);
         int64_t* acc = &acc_[d * uint64_t(B * O)];
         if (in.reset) {
           std::fill(acc, acc + B * O, 0);
         } else {
           const uint64_t sr = op.src + i0 * in.src_factor_out + i1 * in.src_factor_in;
           const uint64_t w = op.wgt + i0 * in.wgt_factor_out + i1 * in.wgt_factor_in;
-          CheckRow(in, index, "input", sr, s.inp_depth, u, i0, i1);
-          CheckRow(in, index, "weight", w, s.wgt_depth, u, i0, i1);
           const int64_t* x = &inp_[sr * uint64_t(B * I)];
           const int64_t* wt = &wgt_[w * uint64_t(O * I)];
           for (int b = 0; b < B; ++b)
@@ -269,6 +278,10 @@ void Fsim::ExecAlu(const Instruction& in, size_t index, Counters& c) {
   if (uint8_t(in.alu_opcode) >= spec::kNumAluOps)
     throw ExecError(fmt::format("instruction {}: ALU opcode {} does not exist", index, int(in.alu_opcode)));
   CheckUopRange(in, index, s.uop_depth);
+  CheckRows(in, index, uop_, "accumulator", &spec::Uop::dst, in.dst_factor_out, in.dst_factor_in, s.acc_depth);
+  if (!in.reset && !in.use_imm)
+    CheckRows(in, index, uop_, "accumulator (ALU source)", &spec::Uop::src, in.src_factor_out, in.src_factor_in,
+              s.acc_depth);
   const int n = s.batch * s.block_out;
   const int64_t imm = Wrap(in.imm, spec::IsaLayout::kImmBits);
   for (uint64_t i0 = 0; i0 < in.iter_out; ++i0)
@@ -276,7 +289,6 @@ void Fsim::ExecAlu(const Instruction& in, size_t index, Counters& c) {
       for (uint64_t u = in.uop_bgn; u < in.uop_end; ++u) {
         const spec::Uop& op = uop_[u];
         const uint64_t d = op.dst + i0 * in.dst_factor_out + i1 * in.dst_factor_in;
-        CheckRow(in, index, "accumulator", d, s.acc_depth, u, i0, i1);
         int64_t* acc = &acc_[d * uint64_t(n)];
         if (in.reset) {
           std::fill(acc, acc + n, 0);
@@ -284,7 +296,6 @@ void Fsim::ExecAlu(const Instruction& in, size_t index, Counters& c) {
           const int64_t* src = nullptr;
           if (!in.use_imm) {
             const uint64_t sr = op.src + i0 * in.src_factor_out + i1 * in.src_factor_in;
-            CheckRow(in, index, "accumulator (ALU source)", sr, s.acc_depth, u, i0, i1);
             src = &acc_[sr * uint64_t(n)];
           }
           for (int e = 0; e < n; ++e)
@@ -305,6 +316,11 @@ Counters Fsim::Run(std::span<const Instruction> insns, std::vector<uint8_t>& dra
     const Instruction& in = insns[i];
     if (in.opcode == Opcode::kFinish && i + 1 != insns.size())
       throw ExecError(fmt::format("instruction {}: FINISH before the end of the stream ({} instructions)", i, insns.size()));
+    try {  // every field must fit its encoding: the hardware could not receive anything else
+      spec::Encode(spec_.isa, in);
+    } catch (const EncodeError& e) {
+      throw ExecError(fmt::format("instruction {}: {}", i, e.what()));
+    }
     const Module m = RouteOf(in, i);
     const Ports p = PortsOf(m);
     auto bad = [&](bool set, int port, std::string_view flag) {
@@ -324,6 +340,12 @@ Counters Fsim::Run(std::span<const Instruction> insns, std::vector<uint8_t>& dra
   std::array<size_t, kNumModules> pc{};
   const uint64_t cap = uint64_t(spec_.config.dep_queue_depth);
   std::mt19937_64 rng(opts.seed);
+  // Vector clocks: clock[m][k] = how many of module k's instructions happen before module m's current
+  // point. Tokens carry their producer's clock, so the order FINISH relies on is checked exactly,
+  // whatever the interleaving: the k-th pop of a queue always receives its k-th push.
+  using Clock = std::array<uint64_t, kNumModules>;
+  std::array<Clock, kNumModules> clock{};
+  std::array<std::deque<Clock>, kNumTokenQueues + 1> carried;
 
   // Why instruction `i` of module `m` cannot run now, or empty if it can.
   auto blocked_on = [&](Module m, const Instruction& in) -> std::string {
@@ -387,8 +409,16 @@ Counters Fsim::Run(std::span<const Instruction> insns, std::vector<uint8_t>& dra
     const size_t i = queue[size_t(m)][pc[size_t(m)]++];
     const Instruction& in = insns[i];
     const Ports p = PortsOf(m);
-    if (in.pop_prev) --tokens[size_t(p.pop_prev)];
-    if (in.pop_next) --tokens[size_t(p.pop_next)];
+    auto pop = [&](bool flag, int q) {
+      if (!flag) return;
+      --tokens[size_t(q)];
+      const Clock& t = carried[size_t(q)].front();
+      for (int k = 0; k < kNumModules; ++k) clock[size_t(m)][size_t(k)] = std::max(clock[size_t(m)][size_t(k)], t[size_t(k)]);
+      carried[size_t(q)].pop_front();
+    };
+    pop(in.pop_prev, p.pop_prev);
+    pop(in.pop_next, p.pop_next);
+    clock[size_t(m)][size_t(m)] = pc[size_t(m)];
     switch (in.opcode) {
       case Opcode::kLoad: ExecLoad(in, i, m, dram, c); break;
       case Opcode::kStore: ExecStore(in, i, dram, c); break;
@@ -396,12 +426,13 @@ Counters Fsim::Run(std::span<const Instruction> insns, std::vector<uint8_t>& dra
       case Opcode::kAlu: ExecAlu(in, i, c); break;
       case Opcode::kFinish:
         for (Module other : {Module::kLoad, Module::kStore}) {
-          const size_t left = queue[size_t(other)].size() - pc[size_t(other)];
-          if (left != 0) {
-            const size_t next = queue[size_t(other)][pc[size_t(other)]];
-            throw ExecError(fmt::format("{} executed while the {} module still had {} instruction(s) pending (first: {}); "
-                                        "order them before FINISH with dependency tokens",
-                                        Describe(in, i), Name(other), left, Describe(insns[next], next)));
+          const uint64_t ordered = clock[size_t(Module::kCompute)][size_t(other)];
+          const size_t total = queue[size_t(other)].size();
+          if (ordered < total) {
+            const size_t next = queue[size_t(other)][ordered];
+            throw ExecError(fmt::format("{} is not ordered after {} of the {} module's {} instruction(s) (first: {}); "
+                                        "FINISH must wait for them through dependency tokens, or it races with them",
+                                        Describe(in, i), total - ordered, Name(other), total, Describe(insns[next], next)));
           }
         }
         finished = true;
@@ -412,6 +443,7 @@ Counters Fsim::Run(std::span<const Instruction> insns, std::vector<uint8_t>& dra
       if (!flag) return;
       ++tokens[size_t(q)];
       ++c.tokens[size_t(q)];
+      carried[size_t(q)].push_back(clock[size_t(m)]);
     };
     push(in.push_prev, p.push_prev);
     push(in.push_next, p.push_next);

@@ -1,6 +1,5 @@
 // Deviations of fsim from docs/semantics.md and DESIGN.md found while writing the generator and its
-// tests. Each test states the rule it checks; they are DISABLED_ until fsim is fixed (run them with
-// --gtest_also_run_disabled_tests). Remove the prefix when a fix lands.
+// tests, now fixed; each test states the rule it checks and keeps it from coming back.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -30,7 +29,7 @@ using testing::Bench;
 // kRandom seeds 1 and 2). An interleaving-independent check: vector clocks (each module's count of
 // executed instructions of every module that happen-before it, carried by the tokens); at FINISH,
 // compute's clock must cover all load and store instructions.
-TEST(FsimKnownIssues, DISABLED_FinishNotOrderedAfterALoadIsRejectedUnderEveryInterleaving) {
+TEST(FsimKnownIssues, FinishNotOrderedAfterALoadIsRejectedUnderEveryInterleaving) {
   for (Interleave mode : {Interleave::kDeterministic, Interleave::kRandom}) {
     for (uint64_t seed : {1, 2, 3}) {
       Bench b;
@@ -47,7 +46,7 @@ TEST(FsimKnownIssues, DISABLED_FinishNotOrderedAfterALoadIsRejectedUnderEveryInt
 // semantics.md: "Every SRAM row index is checked against its buffer's depth ... before anything is
 // written". fsim checks GEMM/ALU rows per iteration, so iterations before the failing one have
 // already written: here the reset GEMM zeroes row 2046 before failing on row 2048.
-TEST(FsimKnownIssues, DISABLED_OutOfBoundsGemmWritesNothing) {
+TEST(FsimKnownIssues, OutOfBoundsGemmWritesNothing) {
   Bench b;
   b.PutAcc(0, b.Fill(8, 7));
   b.PutUop(0, Uop{2046, 0, 0});
@@ -66,7 +65,7 @@ TEST(FsimKnownIssues, DISABLED_OutOfBoundsGemmWritesNothing) {
 // DESIGN.md: bad input is reported as an error, never undefined behaviour. An Instruction built in
 // memory (compiler, tests) can hold enum values no word decodes to; fsim's messages call spec::Name,
 // whose std::array::at throws std::out_of_range instead of an ExecError.
-TEST(FsimKnownIssues, DISABLED_UnknownEnumValuesAreExecErrors) {
+TEST(FsimKnownIssues, UnknownEnumValuesAreExecErrors) {
   Bench b;
   Instruction ld = b.Load(MemType::kInp, 0, 0, 1, 1);
   ld.memory_type = MemType(7);
@@ -84,7 +83,7 @@ TEST(FsimKnownIssues, DISABLED_UnknownEnumValuesAreExecErrors) {
 // passes the check and writes before the input buffer (AddressSanitizer: heap-buffer-overflow in
 // Fsim::ExecLoad); dram_base = 2^60 wraps to byte 0 and silently loads row 0. Checking at fetch that
 // every instruction encodes (spec::Encode, which names the field and its width) would close this.
-TEST(FsimKnownIssues, DISABLED_FieldsTooWideForTheirEncodingAreExecErrors) {
+TEST(FsimKnownIssues, FieldsTooWideForTheirEncodingAreExecErrors) {
   Bench b;
   Instruction far_dram = b.Load(MemType::kAcc, 0, 0, 1, 1);
   far_dram.dram_base = uint64_t(1) << 60;
@@ -96,7 +95,7 @@ TEST(FsimKnownIssues, DISABLED_FieldsTooWideForTheirEncodingAreExecErrors) {
 
 // semantics.md: "pad_min on a UOP load is an error". fsim returns early for zero-size loads before
 // that check (STORE, by contrast, rejects pads even when it moves nothing).
-TEST(FsimKnownIssues, DISABLED_PadMinOnAZeroSizeMicroOpLoadIsAnError) {
+TEST(FsimKnownIssues, PadMinOnAZeroSizeMicroOpLoadIsAnError) {
   Bench b;
   Instruction ld = b.Load(MemType::kUop, 0, 0, 0, 1);
   ld.pad_min = true;
