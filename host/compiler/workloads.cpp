@@ -1,5 +1,6 @@
 #include "host/compiler/workloads.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -116,9 +117,16 @@ ConvLayer FindLayer(std::string_view name) {
   throw UsageError(fmt::format("unknown layer \"{}\" (known: {})", name, names));
 }
 
-ConvLayer ReduceSpatially(const ConvLayer& l, int max_hw) {
+ConvLayer ReduceSpatially(const ConvLayer& l, int max_hw, int max_channels) {
   ConvLayer r = l;
-  if (l.kind == ConvKind::kDense) return r;
+  if (l.kind == ConvKind::kDense) {
+    // A dense layer has no spatial extent: cut its channels instead (weights dominate its size).
+    r.c = std::min(l.c, 16 * max_hw * max_hw);
+    r.k = std::min(l.k, 8 * max_hw * max_hw);
+    r.epilogue = DefaultEpilogue(r, 8);
+    r.name = l.name + "/reduced";
+    return r;
+  }
   // Keep the kernel, stride and padding; cut the image so the output is at most about max_hw wide.
   auto cut = [&](int in, int k, int stride, int pad) {
     const int need = (max_hw - 1) * stride + k - 2 * pad;
@@ -126,6 +134,11 @@ ConvLayer ReduceSpatially(const ConvLayer& l, int max_hw) {
   };
   r.h = cut(l.h, l.r, l.stride_h, l.pad_h);
   r.w = cut(l.w, l.s, l.stride_w, l.pad_w);
+  if (max_channels > 0) {
+    r.c = std::min(r.c, max_channels);
+    r.k = r.kind == ConvKind::kDepthwise ? r.c : std::min(r.k, max_channels);
+    r.epilogue = DefaultEpilogue(r, 8);
+  }
   r.name = l.name + "/reduced";
   return r;
 }

@@ -14,7 +14,9 @@ std::vector<ConvLayer> BuiltinLayers();
 ConvLayer FindLayer(std::string_view name);
 // The requantization the zoo's layers use: bias, a shift near the accumulator's spread, clamp to int.
 reference::Epilogue DefaultEpilogue(const ConvLayer& l, int out_bits);
-// The same layer with its spatial size cut down (output at most about max_hw x max_hw), for fast tests.
-ConvLayer ReduceSpatially(const ConvLayer& l, int max_hw);
+// The same layer with its spatial size cut down (output at most about max_hw x max_hw; a dense layer
+// keeps at most 16*max_hw^2 inputs and 8*max_hw^2 outputs), for fast tests.
+// max_channels > 0 also caps C and K.
+ConvLayer ReduceSpatially(const ConvLayer& l, int max_hw, int max_channels = 0);
 
 }  // namespace dcoc::compiler

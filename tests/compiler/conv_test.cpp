@@ -1,6 +1,9 @@
+// Bit-exact conv2d / depthwise / dense on fsim against the reference: reduced versions of every
+// built-in layer with several schedules on every preset, plus directed cases.
 #include <gtest/gtest.h>
 
 #include "host/common/error.h"
+#include "tests/compiler/layer_sweep.h"
 #include "tests/compiler/test_util.h"
 
 namespace dcoc::compiler {
@@ -28,6 +31,77 @@ TEST(Conv, SmallestTiles) {
   const ConvLayer l = Small(1, 32, 6, 6, 32, 3, 1, 1);
   EXPECT_TRUE(RunsBitExact(l, Schedule{}, sp));
 }
+
+TEST(Conv, RandomInterleavingsAgree) {
+  const spec::Spec sp = PresetSpec("default");
+  const ConvLayer l = Small(1, 32, 8, 8, 64, 3, 1, 1);
+  Schedule s;
+  s.tile_h = 2, s.tile_w = 8, s.tile_co = 2, s.h_nthread = 2, s.oc_nthread = 2;
+  for (uint64_t seed = 1; seed <= 5; ++seed) EXPECT_TRUE(RunsBitExact(l, s, sp, seed, /*random_interleave=*/true));
+}
+
+TEST(Conv, ChannelsNotMultipleOfBlockAndBatchPadding) {
+  const spec::Spec sp = PresetSpec("4x32x8");
+  const ConvLayer l = Small(3, 5, 7, 9, 11, 3, 2, 1);
+  EXPECT_TRUE(RunsBitExact(l, DefaultSchedule(l, sp), sp));
+  EXPECT_TRUE(RunsBitExact(l, Schedule{}, sp));
+}
+
+TEST(Conv, KernelRowsSplitAndPaddingOnlySteps) {
+  const spec::Spec sp = PresetSpec("min");
+  ConvLayer l = Small(1, 16, 9, 9, 16, 7, 2, 3);
+  Schedule s;
+  s.tile_kh = 1;
+  EXPECT_TRUE(RunsBitExact(l, s, sp));
+  l.pad_h = l.pad_w = 6;  // rows and columns entirely in the padding
+  l.r = l.s = 3;
+  s.tile_kh = 1;
+  EXPECT_TRUE(RunsBitExact(l, s, sp));
+}
+
+TEST(Conv, NoBiasReluOnly) {
+  const spec::Spec sp = PresetSpec("1x8x8");
+  ConvLayer l = Small(1, 8, 5, 5, 8, 3, 1, 1);
+  l.epilogue = reference::Epilogue{};
+  l.epilogue.clip_lo = 0;
+  EXPECT_TRUE(RunsBitExact(l, DefaultSchedule(l, sp), sp));
+}
+
+TEST(Conv, InvalidScheduleIsAnErrorListingEveryViolation) {
+  const spec::Spec sp = PresetSpec("default");
+  const ConvLayer l = Small(1, 64, 56, 56, 64, 3, 1, 1);
+  Schedule s;
+  s.tile_h = 5;
+  s.h_nthread = 3;
+  try {
+    (void)CompileConv(l, s, sp, RandomOperands(l, sp, 1));
+    FAIL() << "expected a ScheduleError";
+  } catch (const ScheduleError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("tile_h_divides: tile_h = 5 does not divide output height = 56"), std::string::npos) << m;
+    EXPECT_NE(m.find("h_nthread_value: h_nthread = 3 must be 1 or 2"), std::string::npos) << m;
+  }
+}
+
+// Reduced versions of every built-in layer, on every preset, with several schedules.
+class LayerSweep : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(LayerSweep, ReducedLayersBitExact) {
+  const spec::Spec sp = PresetSpec(GetParam());
+  int runs = 0;
+  for (const ConvLayer& full : BuiltinLayers()) {
+    const ConvLayer l = ReduceSpatially(full, 4, 64);
+    for (const auto& [name, sched] : testing::SweepSchedules(l, sp)) {
+      SCOPED_TRACE(l.name + " " + name);
+      EXPECT_TRUE(RunsBitExact(l, sched, sp, uint64_t(runs) + 1));
+      ++runs;
+    }
+  }
+  RecordProperty("runs", runs);
+}
+
+INSTANTIATE_TEST_SUITE_P(Presets, LayerSweep, ::testing::ValuesIn(testing::SweepConfigs()),
+                         [](const auto& p) { return p.param; });
 
 }  // namespace
 }  // namespace dcoc::compiler
