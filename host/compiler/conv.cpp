@@ -68,6 +68,7 @@ nlohmann::ordered_json ToJson(const Schedule& s) {
   j["tile_ci"] = s.tile_ci;
   j["tile_co"] = s.tile_co;
   j["tile_kh"] = s.tile_kh;
+  j["tile_kw"] = s.tile_kw;
   j["h_nthread"] = s.h_nthread;
   j["oc_nthread"] = s.oc_nthread;
   j["gemm_loop"] = Name(s.gemm_loop);
@@ -91,6 +92,7 @@ Schedule ScheduleFromJson(const nlohmann::json& j) {
     else if (key == "tile_ci") integer(s.tile_ci);
     else if (key == "tile_co") integer(s.tile_co);
     else if (key == "tile_kh") integer(s.tile_kh);
+    else if (key == "tile_kw") integer(s.tile_kw);
     else if (key == "h_nthread") integer(s.h_nthread);
     else if (key == "oc_nthread") integer(s.oc_nthread);
     else if (key == "gemm_loop") {
@@ -105,7 +107,7 @@ Schedule ScheduleFromJson(const nlohmann::json& j) {
       else throw ScheduleError(fmt::format("schedule key loop_order must be \"oc_outer\" or \"spatial_outer\", got {}", v.dump()));
     } else {
       throw ScheduleError(fmt::format("unknown schedule key \"{}\" (known: tile_b, tile_h, tile_w, tile_ci, tile_co, "
-                                      "tile_kh, h_nthread, oc_nthread, gemm_loop, loop_order)", key));
+                                      "tile_kh, tile_kw, h_nthread, oc_nthread, gemm_loop, loop_order)", key));
     }
   }
   return s;
@@ -128,8 +130,8 @@ struct Plan {
   const spec::Spec& sp;
   bool dw;
   int oh, ow, nb, cb, kb;
-  int nthread, tkh, in_h, in_w;
-  int n_b, n_co, n_h, n_w, n_ci, n_kh;
+  int nthread, tkh, tkw, in_h, in_w;
+  int n_b, n_co, n_h, n_w, n_ci, n_kh, n_kw;
   int wci;      // weight input blocks per output block in DRAM (cb, or nov for depthwise)
   int tciw;     // weight input blocks per output block in a slot (tile_ci, or nov)
   int nov;
@@ -141,6 +143,7 @@ struct Plan {
   Plan(const ConvLayer& l, const Schedule& s, const spec::Spec& spec) : L(l), S(s), sp(spec) {
     dw = L.kind == ConvKind::kDepthwise;
     if (S.tile_kh == 0) S.tile_kh = L.r;
+    if (S.tile_kw == 0) S.tile_kw = L.s;
     oh = L.OutH();
     ow = L.OutW();
     nb = CeilDiv(L.n, sp.batch);
@@ -149,8 +152,9 @@ struct Plan {
     nov = DepthwiseBlocksPerOut(sp);
     nthread = S.h_nthread * S.oc_nthread;
     tkh = S.tile_kh;
+    tkw = S.tile_kw;
     in_h = (S.tile_h - 1) * L.stride_h + tkh;
-    in_w = (S.tile_w - 1) * L.stride_w + L.s;
+    in_w = (S.tile_w - 1) * L.stride_w + tkw;
     auto div = [](int a, int b) { return b > 0 ? a / b : 0; };
     n_b = div(nb, S.tile_b);
     n_co = div(kb, S.tile_co);
@@ -158,6 +162,7 @@ struct Plan {
     n_w = div(ow, S.tile_w);
     n_ci = dw ? 1 : div(cb, S.tile_ci);
     n_kh = div(L.r, tkh);
+    n_kw = div(L.s, tkw);
     wci = dw ? nov : cb;
     tciw = dw ? nov : S.tile_ci;
     tci_max = dw ? 0 : S.tile_ci;
@@ -166,7 +171,7 @@ struct Plan {
     out_rows = int64_t(S.tile_b) * S.tile_co * S.tile_h * S.tile_w;
     bias_rows = L.epilogue.bias ? int64_t(S.tile_b) * S.tile_co : 0;
     inp_rows = int64_t(S.tile_b) * tci_max * in_h * in_w;
-    wgt_rows = int64_t(S.tile_co) * tciw * tkh * L.s;
+    wgt_rows = int64_t(S.tile_co) * tciw * tkh * tkw;
     acc_rows = out_rows + bias_rows;
     const int slots = std::max(1, nthread);
     inp_cap = sp.inp_depth / slots;
@@ -190,15 +195,15 @@ struct Plan {
       g.iter_in = uint64_t(S.tile_w);
       g.dst_fi = 1;
       g.src_fi = uint64_t(L.stride_w);
-      g.uops = int64_t(S.tile_b) * S.tile_co * tciw * tkh * L.s;
+      g.uops = int64_t(S.tile_b) * S.tile_co * tciw * tkh * tkw;
     } else {
       g.iter_out = uint64_t(tciw);
       g.src_fo = uint64_t(in_h) * uint64_t(in_w);
-      g.wgt_fo = uint64_t(tkh) * uint64_t(L.s);
+      g.wgt_fo = uint64_t(tkh) * uint64_t(tkw);
       g.iter_in = uint64_t(tkh);
       g.src_fi = uint64_t(in_w);
-      g.wgt_fi = uint64_t(L.s);
-      g.uops = int64_t(S.tile_b) * S.tile_co * S.tile_h * S.tile_w * L.s;
+      g.wgt_fi = uint64_t(tkw);
+      g.uops = int64_t(S.tile_b) * S.tile_co * S.tile_h * S.tile_w * tkw;
     }
     // A loop of one iteration has no stride: keep its factors zero so they always encode.
     if (g.iter_out == 1) g.dst_fo = g.src_fo = g.wgt_fo = 0;
@@ -208,13 +213,13 @@ struct Plan {
 
   // Input window of output-row tile hi and kernel-row chunk ki: first row, and whether any row is real.
   int RowStart(int hi, int ki) const { return hi * S.tile_h * L.stride_h - L.pad_h + ki * tkh; }
-  int ColStart(int wi) const { return wi * S.tile_w * L.stride_w - L.pad_w; }
+  int ColStart(int wi, int kwi) const { return wi * S.tile_w * L.stride_w - L.pad_w + kwi * tkw; }
   bool RowsLive(int hi, int ki) const {
     const int y0 = RowStart(hi, ki);
     return y0 + in_h > 0 && y0 < L.h;
   }
-  bool ColsLive(int wi) const {
-    const int x0 = ColStart(wi);
+  bool ColsLive(int wi, int kwi) const {
+    const int x0 = ColStart(wi, kwi);
     return x0 + in_w > 0 && x0 < L.w;
   }
 };
@@ -262,6 +267,7 @@ std::vector<Violation> Check(const ConvLayer& layer, const Schedule& sched, cons
   }
   divides("tile_co", s.tile_co, p.kb, fmt::format("output-channel blocks (K {} / BLOCK_OUT {})", layer.k, sp.block_out));
   divides("tile_kh", s.tile_kh, layer.r, "kernel height");
+  divides("tile_kw", s.tile_kw, layer.s, "kernel width");
   for (auto [knob, val] : {std::pair{"h_nthread", s.h_nthread}, std::pair{"oc_nthread", s.oc_nthread}})
     if (val != 1 && val != 2) add(fmt::format("{}_value", knob), fmt::format("{} = {} must be 1 or 2", knob, val));
   if (!v.empty()) return v;  // the numbers below assume whole tiles
@@ -346,11 +352,12 @@ ScheduleSpace EnumerateSpace(const ConvLayer& layer, const spec::Spec& sp) {
     return out;
   };
   const auto db = Divisors(base.nb), dh = Divisors(base.oh), dwv = Divisors(base.ow), dco = Divisors(base.kb),
-             dkh = Divisors(layer.r);
+             dkh = Divisors(layer.r), dkw = Divisors(layer.s);
   const auto dci = base.dw ? std::vector<int>{1} : Divisors(base.cb);
   const std::vector<int> threads = {1, 2};
   sp_out.knobs = {{"tile_b", names(db)},      {"tile_h", names(dh)},         {"tile_w", names(dwv)},
                   {"tile_ci", names(dci)},    {"tile_co", names(dco)},       {"tile_kh", names(dkh)},
+                  {"tile_kw", names(dkw)},
                   {"h_nthread", names(threads)}, {"oc_nthread", names(threads)},
                   {"gemm_loop", {"spatial", "reduction"}}, {"loop_order", {"oc_outer", "spatial_outer"}}};
   sp_out.candidates = 1;
@@ -362,11 +369,12 @@ ScheduleSpace EnumerateSpace(const ConvLayer& layer, const spec::Spec& sp) {
         for (int ci : dci)
           for (int co : dco)
             for (int kh : dkh)
+             for (int kw : dkw)
               for (int ht : threads)
                 for (int ot : threads)
                   for (GemmLoop g : {GemmLoop::kSpatial, GemmLoop::kReduction})
                     for (LoopOrder o : {LoopOrder::kOcOuter, LoopOrder::kSpatialOuter}) {
-                      s = Schedule{b, h, w, ci, co, kh, ht, ot, g, o};
+                      s = Schedule{b, h, w, ci, co, kh, kw, ht, ot, g, o};
                       if (Check(layer, s, sp).empty()) sp_out.valid.push_back(s);
                     }
   return sp_out;
@@ -380,7 +388,8 @@ Estimate EstimateCost(const ConvLayer& layer, const Schedule& sched, const spec:
   for (int hi = 0; hi < p.n_h; ++hi)
     for (int ki = 0; ki < p.n_kh; ++ki) live_rows += p.RowsLive(hi, ki);
   int64_t live_cols = 0;
-  for (int wi = 0; wi < p.n_w; ++wi) live_cols += p.ColsLive(wi);
+  for (int wi = 0; wi < p.n_w; ++wi)
+    for (int kwi = 0; kwi < p.n_kw; ++kwi) live_cols += p.ColsLive(wi, kwi);
   const uint64_t steps = uint64_t(p.n_b) * p.n_co * p.n_ci * uint64_t(live_rows * live_cols);
   const uint64_t per_gemm = p.gemm.iter_out * p.gemm.iter_in * uint64_t(p.gemm.uops);
   e.gemm_cycles = steps * per_gemm;
@@ -388,7 +397,7 @@ Estimate EstimateCost(const ConvLayer& layer, const Schedule& sched, const spec:
   const int alu_ops = (layer.epilogue.bias ? 1 : 0) + (layer.epilogue.shift ? 1 : 0) + (layer.epilogue.clip_hi ? 1 : 0) +
                       (layer.epilogue.clip_lo ? 1 : 0) + 1;  // + the reset
   e.alu_cycles = tiles * uint64_t(alu_ops) * uint64_t(p.out_rows);
-  const bool single = p.n_ci * p.n_kh == 1;
+  const bool single = p.n_ci * p.n_kh * p.n_kw == 1;
   const uint64_t inp_bytes = uint64_t(p.inp_rows) * sp.inp_row_bytes, wgt_bytes = uint64_t(p.wgt_rows) * sp.wgt_row_bytes;
   const uint64_t inp_loads = single && s.loop_order == LoopOrder::kSpatialOuter ? uint64_t(p.n_b) * live_rows * live_cols
                                                                                : steps / uint64_t(s.oc_nthread);
@@ -458,7 +467,7 @@ namespace {
 // resident is skipped.
 class SlotPool {
  public:
-  using Key = std::array<int, 6>;
+  using Key = std::array<int, 7>;
   explicit SlotPool(int n) : content_(size_t(n)), valid_(size_t(n), false), last_(size_t(n), -1) {}
   // Returns {slot, hit}.
   std::pair<int, bool> Acquire(const Key& key, int64_t now) {
@@ -605,22 +614,23 @@ CompiledConv CompileConv(const ConvLayer& layer, const Schedule& sched, const sp
       g.AddOp(Module::kCompute, std::move(insns), {}, {OpGraph::Resource(OpGraph::kAcc, int(t))});
     }
     for (int ci_i = 0; ci_i < p.n_ci; ++ci_i)
-      for (int ki = 0; ki < p.n_kh; ++ki) {
-        const bool last_step = ci_i == p.n_ci - 1 && ki == p.n_kh - 1;
+      for (int ki = 0; ki < p.n_kh; ++ki)
+       for (int kwi = 0; kwi < p.n_kw; ++kwi) {
+        const bool last_step = ci_i == p.n_ci - 1 && ki == p.n_kh - 1 && kwi == p.n_kw - 1;
         for (size_t t = 0; t < th.size(); ++t) {
           const Thread& T = th[t];
-          const int kh0 = ki * p.tkh;
-          if (p.RowsLive(T.hi, ki) && p.ColsLive(T.wi)) {
+          const int kh0 = ki * p.tkh, kw0 = kwi * p.tkw;
+          if (p.RowsLive(T.hi, ki) && p.ColsLive(T.wi, kwi)) {
             ++clock;
             const int ci0 = p.dw ? DepthwiseFirstInBlock(sp, T.co0) : ci_i * s.tile_ci;
             const int tci = p.TileCi(T.co0);
             std::vector<Instruction> loads;
             std::vector<int> written;
             // Input window.
-            const auto [islot, ihit] = inp_slots.Acquire({T.bi, ci0, tci, T.hi, T.wi, ki}, clock);
+            const auto [islot, ihit] = inp_slots.Acquire({T.bi, ci0, tci, T.hi, T.wi, ki, kwi}, clock);
             const uint32_t inp_sram = uint32_t(islot * p.inp_cap);
             if (!ihit) {
-              const int y0 = p.RowStart(T.hi, ki), x0 = p.ColStart(T.wi);
+              const int y0 = p.RowStart(T.hi, ki), x0 = p.ColStart(T.wi, kwi);
               const int ys = std::max(y0, 0), ye = std::min(y0 + p.in_h, layer.h);
               const int xs = std::max(x0, 0), xe = std::min(x0 + p.in_w, layer.w);
               for (int b = 0; b < s.tile_b; ++b)
@@ -638,20 +648,28 @@ CompiledConv CompileConv(const ConvLayer& layer, const Schedule& sched, const sp
               written.push_back(OpGraph::Resource(OpGraph::kInp, islot));
             }
             // Weights.
-            const auto [wslot, whit] = wgt_slots.Acquire({T.coi, ci_i, ki, 0, 0, 0}, clock);
+            const auto [wslot, whit] = wgt_slots.Acquire({T.coi, ci_i, ki, kwi, 0, 0, 0}, clock);
             const uint32_t wgt_sram = uint32_t(wslot * p.wgt_cap);
             if (!whit) {
               const int wci0 = p.dw ? 0 : ci0;
-              if (p.tkh == layer.r) {
+              if (p.tkh == layer.r && p.tkw == layer.s) {
                 loads.push_back(MemInsn(Opcode::kLoad, MemType::kWgt, wgt_sram,
                                         wgt_base + (uint64_t(T.co0) * p.wci + uint64_t(wci0)) * rs, uint64_t(s.tile_co),
                                         uint64_t(p.tciw) * rs, uint64_t(p.wci) * rs));
-              } else {
+              } else if (p.tkw == layer.s) {
                 for (int co = 0; co < s.tile_co; ++co)
                   loads.push_back(MemInsn(Opcode::kLoad, MemType::kWgt,
                                           wgt_sram + uint64_t(co) * p.tciw * p.tkh * layer.s,
                                           wgt_base + (uint64_t(T.co0 + co) * p.wci + uint64_t(wci0)) * rs + uint64_t(kh0) * layer.s,
                                           uint64_t(p.tciw), uint64_t(p.tkh) * layer.s, rs));
+              } else {
+                for (int co = 0; co < s.tile_co; ++co)
+                  for (int j = 0; j < p.tciw; ++j)
+                    loads.push_back(MemInsn(Opcode::kLoad, MemType::kWgt,
+                                            wgt_sram + (uint64_t(co) * p.tciw + uint64_t(j)) * p.tkh * p.tkw,
+                                            wgt_base + (uint64_t(T.co0 + co) * p.wci + uint64_t(wci0 + j)) * rs +
+                                                uint64_t(kh0) * layer.s + uint64_t(kw0),
+                                            uint64_t(p.tkh), uint64_t(p.tkw), uint64_t(layer.s)));
               }
               written.push_back(OpGraph::Resource(OpGraph::kWgt, wslot));
             }
@@ -667,17 +685,17 @@ CompiledConv CompileConv(const ConvLayer& layer, const Schedule& sched, const sp
             if (s.gemm_loop == GemmLoop::kSpatial) {
               for (int j = 0; j < p.tciw; ++j)
                 for (int r = 0; r < p.tkh; ++r)
-                  for (int q = 0; q < layer.s; ++q)
+                  for (int q = 0; q < p.tkw; ++q)
                     for (int b = 0; b < s.tile_b; ++b)
                       for (int co = 0; co < s.tile_co; ++co) {
                         spec::Uop u;
                         u.dst = ab + uint32_t((b * s.tile_co + co) * tile_rows);
                         u.src = inp_sram + uint32_t(((b * tci + src_ci(co, j)) * p.in_h + r) * p.in_w + q);
-                        u.wgt = wgt_sram + uint32_t(((co * p.tciw + j) * p.tkh + r) * layer.s + q);
+                        u.wgt = wgt_sram + uint32_t(((co * p.tciw + j) * p.tkh + r) * p.tkw + q);
                         kernel.push_back(u);
                       }
             } else {
-              for (int q = 0; q < layer.s; ++q)
+              for (int q = 0; q < p.tkw; ++q)
                 for (int b = 0; b < s.tile_b; ++b)
                   for (int co = 0; co < s.tile_co; ++co)
                     for (int h = 0; h < s.tile_h; ++h)
@@ -686,7 +704,7 @@ CompiledConv CompileConv(const ConvLayer& layer, const Schedule& sched, const sp
                         u.dst = ab + uint32_t((b * s.tile_co + co) * tile_rows + h * s.tile_w + w);
                         u.src = inp_sram + uint32_t(((b * tci + src_ci(co, 0)) * p.in_h + h * layer.stride_h) * p.in_w +
                                                     w * layer.stride_w + q);
-                        u.wgt = wgt_sram + uint32_t(co * p.tciw * p.tkh * layer.s + q);
+                        u.wgt = wgt_sram + uint32_t(co * p.tciw * p.tkh * p.tkw + q);
                         kernel.push_back(u);
                       }
             }

@@ -5,7 +5,7 @@
 //   for each tile group (loop_order: oc_outer = b, co, h, w as VTA's template; spatial_outer = b, h, w, co)
 //     for each virtual thread t (h_nthread x oc_nthread tiles of the group, each with its own
 //                                 accumulator slot): RESET the slot (+ load the bias rows)
-//     for each reduction step (tile_ci input-channel blocks x tile_kh kernel rows):
+//     for each reduction step (tile_ci input-channel blocks x tile_kh kernel rows x tile_kw columns):
 //       for each thread: LOAD the input window (padded) and the weights into a slot, unless the slot
 //                        already holds them; GEMM (one instruction, two hardware loops)
 //     for each thread: ALU epilogue (bias ADD, SHR, MIN, MAX) and STORE
@@ -61,6 +61,7 @@ struct Schedule {
   int tile_ci = 1;   // input-channel blocks per reduction step (divides C/BLOCK_IN; 1 for depthwise)
   int tile_co = 1;   // output-channel blocks per tile (divides K/BLOCK_OUT)
   int tile_kh = 0;   // kernel rows per reduction step (divides R); 0 means R
+  int tile_kw = 0;   // kernel columns per reduction step (divides S); 0 means S
   int h_nthread = 1;   // virtual threads over the h tiles (1 or 2)
   int oc_nthread = 1;  // virtual threads over the co tiles (1 or 2)
   GemmLoop gemm_loop = GemmLoop::kSpatial;

@@ -16,7 +16,7 @@ inline const std::vector<std::string>& SweepConfigs() {
 }
 
 inline int64_t TileVolume(const Schedule& s) {
-  return int64_t(s.tile_b) * s.tile_h * s.tile_w * s.tile_ci * s.tile_co * std::max(1, s.tile_kh);
+  return int64_t(s.tile_b) * s.tile_h * s.tile_w * s.tile_ci * s.tile_co * std::max(1, s.tile_kh) * std::max(1, s.tile_kw);
 }
 
 // Named schedules of a layer: the default heuristic, the smallest tiles, the largest tiles, the largest
