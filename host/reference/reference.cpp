@@ -67,23 +67,32 @@ Tensor Conv2d(const Tensor& x, const Tensor& w, std::span<const int32_t> bias, c
   Expect(!e.bias || int(bias.size()) == w.n, fmt::format("conv2d: bias has {} values, expected {}", bias.size(), w.n));
   const int oh = OutSize(x.h, w.h, a.stride_h, a.pad_h), ow = OutSize(x.w, w.w, a.stride_w, a.pad_w);
   Tensor y(x.n, w.n, oh, ow);
+  // y[n][k][oy][ox] = sum over c, r, s of x[n][c][oy*stride + r - pad][ox*stride + s - pad] * w[k][c][r][s],
+  // taps outside the image contributing zero. Loops ordered for speed; the sum is exact in int64.
+  std::vector<int64_t> acc(size_t(oh) * ow);
   for (int n = 0; n < x.n; ++n)
-    for (int k = 0; k < w.n; ++k)
-      for (int oy = 0; oy < oh; ++oy)
-        for (int ox = 0; ox < ow; ++ox) {
-          int64_t acc = 0;
-          for (int c = 0; c < x.c; ++c)
-            for (int r = 0; r < w.h; ++r) {
+    for (int k = 0; k < w.n; ++k) {
+      std::fill(acc.begin(), acc.end(), 0);
+      for (int c = 0; c < x.c; ++c)
+        for (int r = 0; r < w.h; ++r)
+          for (int s = 0; s < w.w; ++s) {
+            const int64_t wv = w.At(k, c, r, s);
+            if (wv == 0) continue;
+            for (int oy = 0; oy < oh; ++oy) {
               const int iy = oy * a.stride_h + r - a.pad_h;
               if (iy < 0 || iy >= x.h) continue;
-              for (int s = 0; s < w.w; ++s) {
+              const int32_t* row = &x.data[x.Index(n, c, iy, 0)];
+              int64_t* out = &acc[size_t(oy) * ow];
+              for (int ox = 0; ox < ow; ++ox) {
                 const int ix = ox * a.stride_w + s - a.pad_w;
-                if (ix < 0 || ix >= x.w) continue;
-                acc += int64_t(x.At(n, c, iy, ix)) * w.At(k, c, r, s);
+                if (ix >= 0 && ix < x.w) out[ox] += wv * row[ix];
               }
             }
-          y.At(n, k, oy, ox) = ApplyEpilogue(acc, e.bias ? bias[size_t(k)] : 0, e, f);
-        }
+          }
+      for (int oy = 0; oy < oh; ++oy)
+        for (int ox = 0; ox < ow; ++ox)
+          y.At(n, k, oy, ox) = ApplyEpilogue(acc[size_t(oy) * ow + ox], e.bias ? bias[size_t(k)] : 0, e, f);
+    }
   return y;
 }
 
