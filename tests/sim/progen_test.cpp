@@ -15,6 +15,7 @@
 #include "host/spec/hw_config.h"
 #include "host/spec/program.h"
 #include "sim/fsim/fsim.h"
+#include "sim/progen/hazards.h"
 #include "sim/progen/progen.h"
 
 namespace dcoc::sim {
@@ -134,6 +135,8 @@ TEST_P(ProgenProperty, SameResultUnderEveryInterleavingAndScratchpadState) {
     const uint64_t seed = 1000 + uint64_t(n);
     SCOPED_TRACE(fmt::format("config {} seed {}", GetParam().name, seed));
     const spec::Program p = GenerateRandomProgram(cfg, seed, PropertyOptions());
+    // Statically: no race, no read of an unwritten row, FINISH last, every token popped.
+    for (const Hazard& h : FindHazards(p)) ADD_FAILURE() << Name(h.kind) << ": " << h.message;
     const FsimResult ref = RunProgram(p, {Interleave::kDeterministic, 1});
     for (uint64_t iseed : {1, 2, 3}) {
       const FsimResult r = RunProgram(p, {Interleave::kRandom, iseed + uint64_t(n) * 7});
@@ -178,6 +181,7 @@ TEST(ProgenProperty, ManyRandomConfigurations) {
       GenOptions o = PropertyOptions();
       o.double_buffer = seed != 3;
       const spec::Program p = GenerateRandomProgram(c, seed, o);
+      for (const Hazard& h : FindHazards(p)) ADD_FAILURE() << Name(h.kind) << ": " << h.message;
       const FsimResult a = RunProgram(p), b = RunProgram(p, {Interleave::kRandom, seed});
       ASSERT_TRUE(a.dram == b.dram);
       ASSERT_EQ(a.counters, b.counters);
@@ -342,6 +346,7 @@ TEST(Progen, SingleSlotAndQueueDepthOne) {
       GenOptions o;
       o.double_buffer = double_buffer;
       const spec::Program p = GenerateRandomProgram(c, seed, o);
+      for (const Hazard& h : FindHazards(p)) ADD_FAILURE() << Name(h.kind) << ": " << h.message;
       const FsimResult a = RunProgram(p), b = RunProgram(p, {Interleave::kRandom, seed});
       EXPECT_TRUE(a.dram == b.dram) << "seed " << seed;
     }
