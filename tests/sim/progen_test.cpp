@@ -78,6 +78,22 @@ GenOptions PropertyOptions() {
   return o;
 }
 
+// Program n of a configuration: small (above), the defaults, or many blocks (so slots are reused
+// often) with long micro-op loops and wide windows.
+GenOptions VariedOptions(int n) {
+  if (n % 3 == 0) return PropertyOptions();
+  GenOptions o;
+  if (n % 3 == 2) {
+    o.blocks = 8;
+    o.max_ops_per_block = 12;
+    o.max_uops = 32;
+    o.max_iter = 8;
+    o.max_window_rows = 64;
+    o.max_macs = uint64_t(1) << 21;
+  }
+  return o;
+}
+
 // The region named `name`, or an empty one.
 spec::Region RegionOr(const spec::Program& p, std::string_view name) {
   const spec::Region* r = p.FindRegion(name);
@@ -134,7 +150,7 @@ TEST_P(ProgenProperty, SameResultUnderEveryInterleavingAndScratchpadState) {
   for (int n = 0; n < kPrograms; ++n) {
     const uint64_t seed = 1000 + uint64_t(n);
     SCOPED_TRACE(fmt::format("config {} seed {}", GetParam().name, seed));
-    const spec::Program p = GenerateRandomProgram(cfg, seed, PropertyOptions());
+    const spec::Program p = GenerateRandomProgram(cfg, seed, VariedOptions(n));
     // Statically: no race, no read of an unwritten row, FINISH last, every token popped.
     for (const Hazard& h : FindHazards(p)) ADD_FAILURE() << Name(h.kind) << ": " << h.message;
     const FsimResult ref = RunProgram(p, {Interleave::kDeterministic, 1});
