@@ -85,13 +85,14 @@ struct Shape {
 };
 
 // An instruction of one module's stream, with what the token placement and the DRAM layout need.
+enum Area : int { kUopArea = 0, kInpArea, kWgtArea, kAccArea, kOutArea, kNumAreas };
+
 struct Item {
   Instruction insn;
   bool reads_inp_wgt = false;  // a GEMM that reads the input and weight windows
   bool writes_acc = false;     // may write accumulator (and out) rows
+  int area = -1;               // DRAM area dram_base is relative to; -1: its memory type's own
 };
-
-enum Area : int { kUopArea = 0, kInpArea, kWgtArea, kAccArea, kOutArea, kNumAreas };
 
 class Generator {
  public:
@@ -202,9 +203,16 @@ class Generator {
     i.x_stride = RandomStride(sh.x_size);
     const bool padded = sh.Rows() != sh.x_size * sh.y_size;
     i.pad_min = rng_.Chance(padded ? 50 : 10);
-    i.dram_base = AllocRows(a, (i.y_size - 1) * i.x_stride + i.x_size);
-    Item it{i, false, m == MemType::kAcc};
-    return it;
+    const uint64_t span = (i.y_size - 1) * i.x_stride + i.x_size;
+    // Now and then from bytes an earlier block stored (ordered before this load by the tokens): the
+    // data goes through DRAM, as between the layers of a network.
+    const uint64_t stored_rows = feedback_bytes_ / row_bytes_[a];
+    if (m != MemType::kUop && stored_rows >= span && rng_.Chance(25)) {
+      i.dram_base = rng_.URange(0, stored_rows - span);
+      return Item{i, false, m == MemType::kAcc, kOutArea};
+    }
+    i.dram_base = AllocRows(a, span);
+    return Item{i, false, m == MemType::kAcc};
   }
   // A zero-size LOAD or STORE: moves nothing, carries tokens. Other fields are random but in range.
   Item TokenOnly(Opcode op, MemType m) {
@@ -299,8 +307,8 @@ class Generator {
   // Resets [at, at + rows) with one GEMM or ALU (reset=1), loading its micro-ops first.
   void ResetRows(std::vector<Item>& q, bool alu, uint64_t at, uint64_t rows);
   void Block(int t);
-  std::vector<Instruction> Merge();
-  spec::Program Layout(std::vector<Instruction> insns);
+  std::vector<Item> Merge();
+  spec::Program Layout(std::vector<Item> items);
 
   const spec::Spec& s_;
   const GenOptions& o_;
@@ -314,6 +322,8 @@ class Generator {
   std::array<std::vector<uint8_t>, kNumAreas> area_bytes_;
   std::vector<std::optional<Uop>> ubuf_;
   std::array<std::vector<Item>, 3> queues_;  // load, compute, store
+  std::vector<uint64_t> out_rows_after_;     // output-area rows allocated by the end of each block
+  uint64_t feedback_bytes_ = 0;              // output-area bytes the current block may load from
   Window inp_, wgt_, acc_;                   // the current block's windows
   struct Resident {  // the micro-ops of the block's last fresh GEMM/ALU
     bool valid = false;
@@ -434,7 +444,7 @@ void Generator::WorkOp(std::vector<Item>& q, bool alu, bool reset, int& left) {
     }
   }
   // Edge cases that execute nothing: an empty micro-op range or a zero trip count.
-  if (o_.edge_cases && rng_.Chance(4)) {
+  if (o_.edge_cases && rng_.Chance(6)) {
     if (rng_.Chance(50)) i.uop_end = i.uop_bgn;
     else (rng_.Chance(50) ? i.iter_out : i.iter_in) = 0;
   }
@@ -458,6 +468,9 @@ void Generator::Block(int t) {
     w.base = slot_base + (where < 4 ? 0 : where < 6 ? slot_rows - w.rows : rng_.URange(0, slot_rows - w.rows));
     return w;
   };
+  // Stores of block t-2K and earlier happen before this block's loads (store t-2K -> compute t-K ->
+  // load t through store->compute and compute->load tokens).
+  feedback_bytes_ = t >= 2 * slots_ ? out_rows_after_[size_t(t - 2 * slots_)] * row_bytes_[kOutArea] : 0;
   inp_ = window(s_.inp_depth, row_bytes_[kInpArea]);
   wgt_ = window(s_.wgt_depth, row_bytes_[kWgtArea]);
   acc_ = window(s_.acc_depth, row_bytes_[kAccArea]);
@@ -499,6 +512,7 @@ void Generator::Block(int t) {
   std::vector<Item> st;
   const bool store_head = extras && rng_.Chance(15), store_tail = extras && rng_.Chance(15);
   if (store_head) st.push_back(TokenOnly(Opcode::kStore, MemType::kOut));
+  const uint64_t block_out_begin = area_rows_[kOutArea];
   for (int k = 0; k < stores; ++k) {
     const uint64_t rows = rng_.URange(1, acc_.rows);
     const uint64_t cols = RandomDivisor(rows, std::min<uint64_t>(rows, size_max_));
@@ -507,7 +521,13 @@ void Generator::Block(int t) {
     i.x_size = cols;
     i.y_size = rows / cols;
     i.x_stride = RandomStride(cols);
-    i.dram_base = AllocRows(kOutArea, (i.y_size - 1) * i.x_stride + i.x_size);
+    const uint64_t span = (i.y_size - 1) * i.x_stride + i.x_size;
+    // Now and then over rows this block's earlier stores wrote (the later store wins; the store
+    // module runs in order). Rows of earlier blocks stay final, for the loads that read them back.
+    if (area_rows_[kOutArea] - block_out_begin >= span && rng_.Chance(15))
+      i.dram_base = rng_.URange(block_out_begin, area_rows_[kOutArea] - span);
+    else
+      i.dram_base = AllocRows(kOutArea, span);
     st.push_back(Item{i, false});
   }
   if (store_tail) st.push_back(TokenOnly(Opcode::kStore, MemType::kOut));
@@ -574,24 +594,31 @@ void Generator::Block(int t) {
   }
   const size_t pop_l = rng_.URange(0, first_read);
   cp[pop_l].insn.pop_prev = true;
-  if (t >= slots_) cp[rng_.URange(0, first_write)].insn.pop_next = true;
-  if (has_next) cp[rng_.URange(std::max(pop_l, any_read ? last_read : 0), cp.size() - 1)].insn.push_prev = true;
+  size_t pop_s = 0;
+  if (t >= slots_) {
+    pop_s = rng_.URange(0, first_write);
+    cp[pop_s].insn.pop_next = true;
+  }
+  // compute->load goes after the store->compute pop too, so block t-K's stores happen before block
+  // t+K's loads (which may read what they stored).
+  if (has_next) cp[rng_.URange(std::max({pop_l, pop_s, any_read ? last_read : 0}), cp.size() - 1)].insn.push_prev = true;
   cp[rng_.URange(last_write, cp.size() - 1)].insn.push_next = true;
   cq.insert(cq.end(), cp.begin(), cp.end());
   sq.insert(sq.end(), st.begin(), st.end());
+  out_rows_after_.push_back(area_rows_[kOutArea]);
 }
 
 // Merges the three module streams into one stream that is itself a legal sequential execution:
 // each instruction appears after the tokens it pops were pushed and when the queues it pushes have
 // room (capacity DEP_QUEUE_DEPTH). By determinacy of the token network, no interleaving deadlocks.
-std::vector<Instruction> Generator::Merge() {
+std::vector<Item> Generator::Merge() {
   std::array<size_t, 3> pos{};
   std::array<int, 4> tokens{};  // load->compute, compute->load, compute->store, store->compute
   const int cap = s_.config.dep_queue_depth;
   // Queue popped/pushed by each module's prev/next flags (-1: none).
   constexpr std::array<int, 3> kPopPrev = {-1, 0, 2}, kPopNext = {1, 3, -1}, kPushPrev = {-1, 1, 3},
                                kPushNext = {0, 2, -1};
-  std::vector<Instruction> out;
+  std::vector<Item> out;
   const size_t total = queues_[0].size() + queues_[1].size() + queues_[2].size();
   while (out.size() < total) {
     std::array<int, 3> ready{};
@@ -612,30 +639,32 @@ std::vector<Instruction> Generator::Merge() {
                               "DEP_QUEUE_DEPTH = {} after {} of {} instructions",
                               seed_, cap, out.size(), total));
     const size_t m = size_t(ready[size_t(rng_.Range(0, n - 1))]);
-    const Instruction& i = queues_[m][pos[m]++].insn;
+    const Item& item = queues_[m][pos[m]++];
+    const Instruction& i = item.insn;
     if (i.pop_prev) --tokens[size_t(kPopPrev[m])];
     if (i.pop_next) --tokens[size_t(kPopNext[m])];
     if (i.push_prev) ++tokens[size_t(kPushPrev[m])];
     if (i.push_next) ++tokens[size_t(kPushNext[m])];
-    out.push_back(i);
+    out.push_back(item);
   }
   if (tokens != std::array<int, 4>{})
     throw Error(fmt::format("progen internal error: the generated program (seed {}) leaves tokens in the queues", seed_));
   return out;
 }
 
-spec::Program Generator::Layout(std::vector<Instruction> insns) {
+spec::Program Generator::Layout(std::vector<Item> items) {
   spec::Program p;
   p.config = s_.config;
-  // Areas in the order uop, input, weight, acc, output; each aligned to its row size (and 64 bytes).
+  // Areas in the order uop, input, weight, acc, output; each aligned to every row size (and 64
+  // bytes), since loads of any type may read the output area.
   static constexpr std::array<std::string_view, kNumAreas> kNames = {"uop", "input", "weight", "acc", "output"};
   static constexpr std::array<spec::RegionKind, kNumAreas> kKinds = {
       spec::RegionKind::kUop, spec::RegionKind::kInput, spec::RegionKind::kWeight, spec::RegionKind::kAcc,
       spec::RegionKind::kOutput};
   std::array<uint64_t, kNumAreas> offset{};
   uint64_t size = 0;
+  const uint64_t align = std::max<uint64_t>(64, *std::max_element(row_bytes_.begin(), row_bytes_.end()));
   for (int a = 0; a < kNumAreas; ++a) {
-    const uint64_t align = std::max<uint64_t>(64, row_bytes_[size_t(a)]);
     size = (size + align - 1) / align * align;
     offset[size_t(a)] = size;
     size += area_bytes_[size_t(a)].size();
@@ -647,11 +676,17 @@ spec::Program Generator::Layout(std::vector<Instruction> insns) {
       p.regions.push_back(spec::Region{std::string(kNames[size_t(a)]), kKinds[size_t(a)], offset[size_t(a)],
                                        area_bytes_[size_t(a)].size()});
   }
-  // dram_base was relative to its area; a zero-size access to an empty area points at byte 0.
-  for (Instruction& i : insns) {
-    if (!i.IsMemory()) continue;
-    const size_t a = size_t(AreaOf(i.memory_type));
-    i.dram_base = area_bytes_[a].empty() ? 0 : i.dram_base + offset[a] / row_bytes_[a];
+  // dram_base was relative to its area, in rows of its memory type; a zero-size access to an empty
+  // area points at byte 0.
+  std::vector<Instruction> insns;
+  insns.reserve(items.size());
+  for (Item& it : items) {
+    Instruction& i = it.insn;
+    if (i.IsMemory()) {
+      const size_t a = size_t(it.area >= 0 ? it.area : AreaOf(i.memory_type));
+      i.dram_base = area_bytes_[a].empty() ? 0 : i.dram_base + offset[a] / row_bytes_[size_t(AreaOf(i.memory_type))];
+    }
+    insns.push_back(i);
   }
   // Self-check: every field fits the configuration's layout.
   for (size_t n = 0; n < insns.size(); ++n) {

@@ -213,6 +213,8 @@ std::set<std::string> Features(const spec::Program& p) {
   const spec::Spec s = spec::Spec::Create(p.config);
   std::set<std::string> f;
   std::vector<spec::Uop> ubuf(size_t(s.uop_depth));
+  const spec::Region out = RegionOr(p, "output");
+  std::vector<bool> stored(p.dram.size(), false);
   for (const Instruction& i : p.insns) {
     switch (i.opcode) {
       case Opcode::kLoad:
@@ -225,6 +227,26 @@ std::set<std::string> Features(const spec::Program& p) {
           break;
         }
         if (i.y_size > 1) f.insert(what + " 2-D");
+        {
+          const uint64_t rb = uint64_t(i.memory_type == MemType::kUop ? s.uop_bytes
+                                       : i.memory_type == MemType::kInp ? s.inp_row_bytes
+                                       : i.memory_type == MemType::kWgt ? s.wgt_row_bytes
+                                       : i.memory_type == MemType::kAcc ? s.acc_row_bytes
+                                                                        : s.out_row_bytes);
+          const uint64_t first = i.dram_base * rb, end = (i.dram_base + (i.y_size - 1) * i.x_stride + i.x_size) * rb;
+          if (i.opcode == Opcode::kLoad && first < out.offset + out.bytes && end > out.offset) f.insert(what + " from output");
+          if (i.opcode == Opcode::kStore) {
+            bool again = false;
+            for (uint64_t y = 0; y < i.y_size; ++y)
+              for (uint64_t x = 0; x < i.x_size; ++x)
+                for (uint64_t b = 0; b < rb; ++b) {
+                  const size_t at = size_t((i.dram_base + y * i.x_stride + x) * rb + b);
+                  again = again || stored[at];
+                  stored[at] = true;
+                }
+            if (again) f.insert("STORE over stored bytes");
+          }
+        }
         if (i.y_size > 1 && i.x_stride > i.x_size) f.insert(what + " strided");
         const bool padded = i.y_pad_0 + i.y_pad_1 + i.x_pad_0 + i.x_pad_1 > 0;
         if (padded) f.insert(what + (i.pad_min ? " pad min" : " pad zero"));
@@ -280,7 +302,8 @@ TEST_P(ProgenCoverage, EveryFeatureAppears) {
                                    "LOAD INP strided", "STORE OUT strided", "LOAD UOP pad zero",
                                    "GEMM reset", "GEMM accumulate", "ALU reset", "GEMM 2-level loop", "ALU 2-level loop",
                                    "GEMM same row back-to-back", "ALU same row back-to-back", "GEMM empty uop range",
-                                   "GEMM zero iterations", "ALU SHR negative imm"};
+                                   "GEMM zero iterations", "ALU SHR negative imm", "LOAD INP from output",
+                                   "LOAD ACC from output", "STORE over stored bytes"};
   for (const char* m : {"INP", "WGT", "ACC"})
     for (const char* k : {"pad zero", "pad min", "pad 2-D"}) want.push_back(fmt::format("LOAD {} {}", m, k));
   for (int op = 0; op < spec::kNumAluOps; ++op)
