@@ -41,7 +41,10 @@ ToolResult RunTool(const std::string& cmd, const fs::path& log) {
 
 std::string Files(const Generated& g) {
   std::string s;
-  for (const auto& f : g.sources) s += fmt::format(" '{}'", f.string());
+  for (const auto& f : g.sources) {  // yosys -p takes no shell quoting
+    s.push_back(' ');
+    s.append(f.string());
+  }
   return s;
 }
 
@@ -99,7 +102,7 @@ Resources EstimateResources(const spec::Spec& s, const std::string& family, cons
   const Generated g = Generate(s, dir / "src");
   const fs::path stat = dir / "stat.json";
   const ToolResult t = RunTool(
-      fmt::format("yosys -q -p \"read_verilog -sv{}; synth_xilinx -family {} -top vta_top -flatten; tee -q -o '{}' "
+      fmt::format("yosys -q -p \"read_verilog -sv{}; synth_xilinx -family {} -top vta_top -flatten; tee -q -o {} "
                   "stat -json\"",
                   Files(g), family, stat.string()),
       dir / "synth.log");

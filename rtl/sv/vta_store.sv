@@ -49,6 +49,7 @@ module vta_store (
   localparam int unsigned BeatsPerRow = Narrow ? 1 : (1 << (LogRow - LogBus));
   localparam int unsigned BeatW = $clog2(BeatsPerRow + 1);
   localparam int unsigned SW = vta_pkg::SIZE_W;
+  localparam logic [A-1:0] BusMask = A'(vta_pkg::BUS_BYTES) - A'(1);
   localparam int unsigned OutstW = 10;
 
   typedef enum logic [1:0] {StIdle, StRun, StPush} state_e;
@@ -77,12 +78,12 @@ module vta_store (
   assign to_4k = (A'(4096) - A'(aw_addr_q[11:0])) >> LogBus;
   always_comb begin
     burst = aw_units_q;
-    if (Narrow) burst = A'(1);
     if (burst > A'(256)) burst = A'(256);
     if (burst > to_4k) burst = to_4k;
+    if (Narrow) burst = A'(1);  // one row, one beat, never across 4 KiB
   end
   assign aw_valid_o = aw_active_q && len_room;
-  assign aw_addr_o = Narrow ? (aw_addr_q & ~A'(vta_pkg::BUS_BYTES) - A'(1)) : aw_addr_q;
+  assign aw_addr_o = Narrow ? (aw_addr_q & ~BusMask) : aw_addr_q;
   assign aw_len_o = 8'(burst - A'(1));
   assign aw_hs = aw_valid_o && aw_ready_i;
   assign len_push = aw_hs;

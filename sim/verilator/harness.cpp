@@ -1,6 +1,7 @@
 #include "sim/verilator/harness.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <algorithm>
 #include <deque>
@@ -37,6 +38,7 @@ struct Harness::Impl {
   uint64_t mem_events = 0;     // AXI handshakes on the memory side (watchdog progress)
   std::string error;           // first DRAM-model error, reported by Run()
   bool axil_w_hs = false, axil_ar_hs = false;  // control-port handshakes at the last edge
+  bool axi_log = std::getenv("DCOC_AXI_LOG") != nullptr;  // print every memory-side handshake to stderr
 };
 
 Harness::Harness(const spec::Spec& s, std::unique_ptr<VtaModel> model)
@@ -112,6 +114,13 @@ void Harness::Tick() {
   const ReadBurst ar{p.m_axi_araddr & ~(bus_bytes - 1), int(p.m_axi_arlen) + 1, p.m_axi_arid,
                      m.cycle + uint64_t(m.timing.read_latency)};
   const WriteBurst aw{p.m_axi_awaddr & ~(bus_bytes - 1), int(p.m_axi_awlen) + 1};
+  if (m.axi_log) {
+    if (ar_hs) fmt::print(stderr, "[{}] AR id {} addr {:#x} len {}\n", m.cycle, p.m_axi_arid, p.m_axi_araddr, p.m_axi_arlen);
+    if (aw_hs) fmt::print(stderr, "[{}] AW addr {:#x} len {}\n", m.cycle, p.m_axi_awaddr, p.m_axi_awlen);
+    if (w_hs)
+      fmt::print(stderr, "[{}] W strb {:#x} last {} data[31:0] {:#010x} -> burst at {:#x}\n", m.cycle, p.m_axi_wstrb,
+                 p.m_axi_wlast, p.m_axi_wdata[0], m.writes.front().addr);
+  }
   if (w_hs) {
     WriteBurst& wb = m.writes.front();
     const auto* src = reinterpret_cast<const uint8_t*>(p.m_axi_wdata.data());

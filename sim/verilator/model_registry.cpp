@@ -69,12 +69,15 @@ void BuildModel(const spec::Spec& s, const ModelOptions& o, const fs::path& dest
                          DCOC_VERILATOR_EXE, DCOC_VERILATOR_FLAGS, o.threads, o.build_jobs, obj,
                          (rtl::RtlSourceDir() / "vta.vlt").string(), g.filelist.string()),
              log, fmt::format("verilating configuration {}", s.tag));
-  RunOrThrow(fmt::format("{} -std=c++20 -O2 -fPIC -shared -I'{}' -I'{}' -I'{}/include' -I'{}/include/vltstd' "
+  // The shared library carries its own copy of the Verilator runtime (bound locally with -Bsymbolic).
+  const std::string inc = std::string(DCOC_VERILATOR_ROOT) + "/include";
+  RunOrThrow(fmt::format("{} -std=c++20 -O2 -fPIC -shared -w -I'{}' -I'{}' -I'{}' -I'{}/vltstd' "
                          "-DVM_TRACE=1 -DVM_TRACE_FST=1 -DVM_TRACE_VCD=0 -DVM_COVERAGE=0 -DVM_SC=0 '{}' "
-                         "-Wl,--whole-archive '{}/Vvta_od__ALL.a' '{}/libverilated.a' -Wl,--no-whole-archive "
+                         "'{}/verilated.cpp' '{}/verilated_fst_c.cpp' '{}/verilated_threads.cpp' "
+                         "-Wl,--whole-archive '{}/Vvta_od__ALL.a' -Wl,--no-whole-archive "
                          "-Wl,-Bsymbolic -lz -pthread -o '{}'",
-                         DCOC_CXX, DCOC_SOURCE_ROOT, obj, DCOC_VERILATOR_ROOT, DCOC_VERILATOR_ROOT, adapter.string(),
-                         obj, obj, (tmp / "libvta_model.so").string()),
+                         DCOC_CXX, DCOC_SOURCE_ROOT, obj, inc, inc, adapter.string(), inc, inc, inc, obj,
+                         (tmp / "libvta_model.so").string()),
              log, fmt::format("linking the model of configuration {}", s.tag));
   std::error_code ec;
   fs::rename(tmp, dest, ec);

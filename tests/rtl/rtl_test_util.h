@@ -7,9 +7,11 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "host/common/error.h"
 #include "host/spec/isa.h"
 #include "host/spec/program.h"
 #include "sim/fsim/fsim.h"
+#include "sim/progen/progen.h"
 #include "sim/verilator/harness.h"
 
 namespace dcoc::test {
@@ -48,6 +50,33 @@ inline std::string CompareOutputs(const spec::Program& p, const std::vector<uint
     }
   }
   return diff;
+}
+
+// Runs `n` random programs (seeds seed0, seed0+1, ...) on fsim and on the RTL of `config`; fails on
+// the first difference. Returns the RTL cycles summed over the programs.
+inline uint64_t RunDiff(const std::string& config, int n, uint64_t seed0, const sim::ModelOptions& mo = {}) {
+  const spec::Spec s = spec::Spec::Create(spec::LoadConfig(config));
+  sim::Harness h(s, sim::CreateVtaModel(s, mo));
+  uint64_t cycles = 0;
+  for (int i = 0; i < n; ++i) {
+    const uint64_t seed = seed0 + uint64_t(i);
+    const spec::Program p = sim::GenerateRandomProgram(s.config, seed);
+    const sim::FsimResult ref = sim::RunProgram(p);
+    RtlRun got;
+    try {
+      got = RunOnRtl(h, p);
+    } catch (const Error& e) {
+      ADD_FAILURE() << config << " seed " << seed << ": " << e.what();
+      return cycles;
+    }
+    const std::string diff = CompareOutputs(p, ref.dram, got.dram);
+    if (!diff.empty()) {
+      ADD_FAILURE() << config << " seed " << seed << " (" << p.insns.size() << " instructions): " << diff;
+      return cycles;
+    }
+    cycles += got.result.cycles;
+  }
+  return cycles;
 }
 
 }  // namespace dcoc::test
