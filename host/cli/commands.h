@@ -8,5 +8,6 @@ namespace dcoc::cli {
 void RegisterConfigCommands(CLI::App& app);   // config show, isa doc, disasm
 void RegisterProgramCommands(CLI::App& app);  // program random, fsim run
 void RegisterRtlCommands(CLI::App& app);      // rtl gen|regdoc|lint|resources|boards, sim run
+void RegisterLayerCommands(CLI::App& app);    // layer list|run|space
 
 }  // namespace dcoc::cli

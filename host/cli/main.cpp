@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   dcoc::cli::RegisterConfigCommands(app);
   dcoc::cli::RegisterProgramCommands(app);
   dcoc::cli::RegisterRtlCommands(app);
+  dcoc::cli::RegisterLayerCommands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
