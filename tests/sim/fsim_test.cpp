@@ -23,6 +23,14 @@ using testing::Bench;
 constexpr int64_t kI32Max = std::numeric_limits<int32_t>::max();
 constexpr int64_t kI32Min = std::numeric_limits<int32_t>::min();
 
+Instruction With(Instruction i, bool pop_prev, bool pop_next, bool push_prev, bool push_next) {
+  i.pop_prev = pop_prev;
+  i.pop_next = pop_next;
+  i.push_prev = push_prev;
+  i.push_next = push_next;
+  return i;
+}
+
 spec::HwConfig Acc16() {
   spec::HwConfig c = spec::LoadConfig("1x8x8");
   c.log_acc_width = 4;       // 16-bit accumulators
@@ -117,6 +125,55 @@ TEST(FsimGemm, TwoLevelLoopAddressing) {
   for (int d = 0; d < 6; ++d) EXPECT_EQ(b.AccRow(uint64_t(d)), b.Fill(8, want[d])) << "row " << d;
   EXPECT_EQ(b.AccRow(6), b.Fill(8, 0));
   EXPECT_EQ(c.gemm_uops, 12u);
+}
+
+// Batch 2 with 16-bit inputs and weights: rows are [b][i] (INP), [o][i] (WGT), [b][o] (ACC, OUT),
+// elements little-endian.
+TEST(FsimGemm, BatchRowsAndSixteenBitElementsFollowTheDramLayout) {
+  spec::HwConfig c = spec::LoadConfig("1x8x8");
+  c.log_batch = 1;
+  c.log_inp_width = 4;
+  c.log_wgt_width = 4;
+  Bench b(c);
+  std::vector<int64_t> inp(16);
+  for (int i = 0; i < 8; ++i) inp[size_t(i)] = 10 * (i + 1), inp[size_t(8 + i)] = -7 * (i + 1);
+  b.PutInp(0, inp);
+  std::vector<int64_t> w = b.Diagonal(100);
+  for (int o = 0; o < 8; ++o) w[size_t(o * 8)] += o;  // w[o][0] += o
+  b.PutWgt(0, w);
+  b.PutUop(0, Uop{0, 0, 0});
+  b.Run({b.Load(MemType::kInp, 0, 0, 1, 1), b.Load(MemType::kWgt, 0, 0, 1, 1)},
+        {b.Load(MemType::kUop, 0, 0, 1, 1), Bench::Gemm(0, 1, true), Bench::Gemm(0, 1)}, {b.Store(0, 0, 1, 1)});
+  // acc[0][o] = 100 * 10(o+1) + o * 10 = 1010 o + 1000; acc[1][o] = 100 * -7(o+1) + o * -7 = -707 o - 700.
+  std::vector<int64_t> want(16);
+  for (int o = 0; o < 8; ++o) want[size_t(o)] = 1010 * o + 1000, want[size_t(8 + o)] = -707 * o - 700;
+  EXPECT_EQ(b.AccRow(0), want);
+  EXPECT_EQ(b.OutDram(0), want);
+  // out[0][1] = 2010 = 0x07DA and out[1][0] = -700 = 0xFD44, little-endian 16-bit.
+  EXPECT_EQ(b.dram[Bench::kOutBase + 2], 0xDA);
+  EXPECT_EQ(b.dram[Bench::kOutBase + 3], 0x07);
+  EXPECT_EQ(b.dram[Bench::kOutBase + 16], 0x44);
+  EXPECT_EQ(b.dram[Bench::kOutBase + 17], 0xFD);
+}
+
+// A store's bytes loaded back as inputs, ordered through the tokens: the data goes through DRAM.
+TEST(FsimGemm, StoredOutputsLoadBackAsInputs) {
+  Bench b;
+  b.PutAcc(0, {1, -2, 3, -4, 5, -6, 7, -8});
+  b.PutWgt(0, b.Diagonal(2));
+  b.PutUop(0, Uop{0, 0, 0});
+  Instruction acc = With(b.Load(MemType::kAcc, 0, 0, 1, 1), false, false, false, true);
+  Instruction st = With(b.Store(0, 0, 1, 1), true, false, true, false);
+  Instruction uop = With(b.Load(MemType::kUop, 0, 0, 1, 1), false, true, true, false);  // store done; release load
+  Instruction inp = With(b.Load(MemType::kInp, 0, 0, 1, 1), false, true, false, false);
+  inp.dram_base = Bench::kOutBase / uint64_t(b.s.inp_row_bytes);  // the stored row (8-bit, 8 elements)
+  Instruction wgt = With(b.Load(MemType::kWgt, 0, 0, 1, 1), false, false, false, true);
+  Instruction gemm = With(Bench::Gemm(0, 1), true, false, false, false);
+  const Counters c = b.sim.Run(std::vector<Instruction>{acc, st, uop, inp, wgt, gemm, Bench::Finish()}, b.dram,
+                               {Interleave::kRandom, 4});
+  // acc[0] = a + 2 * narrow(a) = 3a.
+  EXPECT_THAT(b.AccRow(0), ElementsAre(3, -6, 9, -12, 15, -18, 21, -24));
+  EXPECT_THAT(c.tokens, ElementsAre(1, 1, 1, 1));
 }
 
 TEST(FsimGemm, ResetZeroesRowsLoadedBefore) {
