@@ -1,7 +1,9 @@
-// dcoc layer list|run|space: compile a DNN layer for a configuration, run it on a backend, check it
+// dcoc layer list|run|space|search: compile a DNN layer for a configuration, run it on a backend, check it
 // bit-exactly against the host reference, and report cycles, GOPS and utilization; show the schedule
 // space the tuners search.
+#include <algorithm>
 #include <filesystem>
+#include <random>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -21,6 +23,7 @@ namespace {
 struct LayerArgs {
   std::string layer, conv, kind = "conv2d", config = "default", schedule = "auto", backend = "fsim", save;
   uint64_t seed = 1;
+  int top = 8, random = 4;
   bool json = false, list = false, relu = false;
   int shift = -1;
 };
@@ -183,6 +186,75 @@ void ShowSpace(const LayerArgs& a) {
     for (const compiler::Schedule& x : space.valid) fmt::print("{}\n", compiler::ToString(x));
 }
 
+// Sampled search: the `top` candidates the cost model ranks best plus `random` others (seeded), each
+// compiled and measured on the backend; the first run of each is checked bit-exactly.
+void Search(const LayerArgs& a) {
+  const spec::Spec s = SpecFor(a.config);
+  const compiler::ConvLayer l = LayerFor(a, s);
+  const compiler::ScheduleSpace space = compiler::EnumerateSpace(l, s);
+  if (space.valid.empty()) throw UsageError(fmt::format("no valid schedule for {} on {}", l.Describe(), s.tag));
+  std::vector<std::pair<double, size_t>> ranked;
+  for (size_t i = 0; i < space.valid.size(); ++i)
+    ranked.emplace_back(compiler::EstimateCost(l, space.valid[i], s).cycles, i);
+  std::sort(ranked.begin(), ranked.end());
+  std::vector<size_t> picks;
+  for (size_t i = 0; i < ranked.size() && int(picks.size()) < a.top; ++i) picks.push_back(ranked[i].second);
+  std::mt19937_64 rng(a.seed);
+  for (int i = 0; i < a.random && picks.size() < space.valid.size(); ++i) {
+    const size_t k = size_t(rng() % space.valid.size());
+    if (std::find(picks.begin(), picks.end(), k) == picks.end()) picks.push_back(k);
+  }
+  const compiler::ConvOperands ops = compiler::RandomOperands(l, s, a.seed);
+  const reference::Tensor want = compiler::ReferenceOutput(l, ops, s);
+  nlohmann::ordered_json results = nlohmann::ordered_json::array();
+  double best_cycles = 0;
+  nlohmann::ordered_json best;
+  for (size_t k : picks) {
+    const compiler::Schedule& sched = space.valid[k];
+    const compiler::CompiledConv c = compiler::CompileConv(l, sched, s, ops);
+    const std::unique_ptr<runtime::Device> dev = runtime::CreateDevice(a.backend, s);
+    runtime::ProgramRun run;
+    try {
+      run = runtime::RunProgram(*dev, c.program);
+    } catch (const Error& e) {
+      throw ExecError(fmt::format("layer {} schedule {} on {}: {}", l.name, compiler::ToString(sched), a.backend, e.what()));
+    }
+    const bool exact = compiler::ReadOutput(l, c.program, run.dram, s) == want;
+    if (!exact) throw ExecError(fmt::format("layer {} schedule {}: result differs from the reference on {}", l.name,
+                                            compiler::ToString(sched), a.backend));
+    const compiler::Bounds b = compiler::BoundsFor(l.Macs(), compiler::Analyze(c.program, s), s);
+    const double est = compiler::EstimateCost(l, sched, s).cycles;
+    const double cycles = run.stats.cycles ? double(run.stats.cycles) : est;  // untimed: the estimate
+    nlohmann::ordered_json r;
+    r["schedule"] = compiler::ToJson(sched);
+    r["estimate"] = est;
+    r["cycles"] = run.stats.cycles;
+    r["utilization_ideal"] = b.ideal_cycles / cycles;
+    r["utilization_roofline"] = b.roofline_cycles / cycles;
+    r["memory_bound"] = b.memory_bound;
+    if (!a.json)
+      fmt::print("{:>10} cycles  util {:.3f} (roofline {:.3f})  est {:>10.0f}  {}\n", run.stats.cycles, b.ideal_cycles / cycles,
+                 b.roofline_cycles / cycles, est, compiler::ToString(sched));
+    if (best.is_null() || cycles < best_cycles) best_cycles = cycles, best = r;
+    results.push_back(std::move(r));
+  }
+  if (a.json) {
+    nlohmann::ordered_json j;
+    j["layer"] = l.name;
+    j["config"] = s.tag;
+    j["backend"] = a.backend;
+    j["valid"] = space.valid.size();
+    j["measured"] = results.size();
+    j["best"] = best;
+    j["results"] = results;
+    PrintJson(j);
+  } else {
+    fmt::print("best of {} measured ({} valid): {} cycles, utilization {:.3f} of ideal, {:.3f} of roofline\n{}\n",
+               results.size(), space.valid.size(), best["cycles"].get<uint64_t>(), best["utilization_ideal"].get<double>(),
+               best["utilization_roofline"].get<double>(), best["schedule"].dump());
+  }
+}
+
 void AddLayerOptions(CLI::App* c, LayerArgs& a) {
   c->add_option("--layer", a.layer, "Built-in layer <model>.<layer>, e.g. resnet18.C5 (see `dcoc layer list`)");
   c->add_option("--conv", a.conv, "Layer shape N,C,H,W,K,R,S,stride,pad");
@@ -218,6 +290,15 @@ void RegisterLayerCommands(CLI::App& app) {
   AddLayerOptions(space, args);
   space->add_flag("--list", args.list, "Also print every valid schedule");
   space->callback([] { ShowSpace(args); });
+
+  auto* search = layer->add_subcommand(
+      "search", "Sampled schedule search: the cost model's best candidates plus random ones, measured on a backend");
+  AddLayerOptions(search, args);
+  search->add_option("--backend", args.backend, "fsim (ranks by the cost model) or verilator (measures cycles)")->capture_default_str();
+  search->add_option("--top", args.top, "Candidates the cost model ranks best")->capture_default_str();
+  search->add_option("--random", args.random, "Additional random valid candidates")->capture_default_str();
+  search->add_option("--seed", args.seed, "Seed of the sampling and the operands")->capture_default_str();
+  search->callback([] { Search(args); });
 }
 
 }  // namespace dcoc::cli
