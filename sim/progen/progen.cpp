@@ -697,8 +697,12 @@ spec::Program Generator::Layout(std::vector<Item> items) {
     }
   }
   p.insns = std::move(insns);
-  p.description = fmt::format("random program: seed {}, {} block(s), {} slot(s) per scratchpad, config {}", seed_,
-                              blocks_, slots_, s_.tag);
+  p.description = fmt::format(
+      "random program: seed {}, {} block(s), {} slot(s) per scratchpad, config {}; options blocks={} max_insns={} "
+      "max_ops_per_block={} max_window_rows={} max_window_bytes={} max_uops={} max_iter={} max_macs={} "
+      "double_buffer={} edge_cases={}",
+      seed_, blocks_, slots_, s_.tag, o_.blocks, o_.max_insns, o_.max_ops_per_block, o_.max_window_rows,
+      o_.max_window_bytes, o_.max_uops, o_.max_iter, o_.max_macs, int(o_.double_buffer), int(o_.edge_cases));
   return p;
 }
 
@@ -707,8 +711,12 @@ spec::Program Generator::Run() {
   if (o_.max_insns < 7)
     throw UsageError(fmt::format("progen option max_insns = {} is too small: one block needs at least 7 instructions",
                                  o_.max_insns));
-  if (o_.max_window_bytes < 1)
-    throw UsageError(fmt::format("progen option max_window_bytes = {} must be positive", o_.max_window_bytes));
+  for (auto [name, value] : {std::pair<std::string_view, int64_t>{"max_ops_per_block", o_.max_ops_per_block},
+                              {"max_window_rows", o_.max_window_rows},
+                              {"max_window_bytes", o_.max_window_bytes},
+                              {"max_uops", o_.max_uops},
+                              {"max_iter", o_.max_iter}})
+    if (value < 1) throw UsageError(fmt::format("progen option {} = {} must be at least 1", name, value));
   const int fit = (o_.max_insns - 1) / 6;
   if (o_.blocks > fit)
     throw UsageError(fmt::format("progen option blocks = {} needs max_insns >= {} (6 per block + FINISH), got {}",

@@ -42,9 +42,9 @@
 
 namespace dcoc::sim {
 
-// Bounds on the size of a generated program. The defaults make programs of a few hundred
-// instructions that run in milliseconds on fsim for every configuration. Invalid values throw
-// UsageError naming the option.
+// Bounds on the size of a generated program. The defaults make programs of about a hundred
+// instructions (up to max_insns) that run in milliseconds on fsim for every configuration. Invalid
+// values throw UsageError naming the option; max_iter is also capped by the iteration fields' width.
 struct GenOptions {
   int blocks = 0;               // blocks (load, compute, store rounds); 0: seeded choice in [1, 8]
   int max_insns = 400;          // upper bound on instructions, FINISH included (>= 6 per block + 1)

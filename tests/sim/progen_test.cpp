@@ -21,6 +21,7 @@
 namespace dcoc::sim {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using spec::AluOp;
 using spec::Instruction;
@@ -328,7 +329,7 @@ TEST(Progen, SameSeedSameProgramDifferentSeedDifferentProgram) {
   const spec::Program a = GenerateRandomProgram(c, 42), b = GenerateRandomProgram(c, 42);
   EXPECT_TRUE(a == b);
   EXPECT_FALSE(a == GenerateRandomProgram(c, 43));
-  EXPECT_THAT(a.description, HasSubstr("seed 42"));
+  EXPECT_THAT(a.description, AllOf(HasSubstr("seed 42"), HasSubstr("max_insns=400")));
   EXPECT_EQ(a.config, c);
 }
 
@@ -412,6 +413,12 @@ TEST(Progen, BadOptionsAndConfigurationsAreRejected) {
   o.blocks = 10;
   o.max_insns = 30;
   EXPECT_THAT(message(o), HasSubstr("blocks = 10 needs max_insns >= 61"));
+  o = {};
+  o.max_uops = 0;
+  EXPECT_THAT(message(o), HasSubstr("max_uops = 0 must be at least 1"));
+  o = {};
+  o.max_window_rows = -3;
+  EXPECT_THAT(message(o), HasSubstr("max_window_rows = -3"));
   spec::HwConfig bad = c;
   bad.log_batch = 7;
   EXPECT_THROW(GenerateRandomProgram(bad, 1), ConfigError);
