@@ -24,6 +24,7 @@ struct LayerArgs {
   std::string layer, conv, kind = "conv2d", config = "default", schedule = "auto", backend = "fsim", save;
   uint64_t seed = 1;
   int top = 8, random = 4;
+  uint64_t max_insns = 0;
   bool json = false, list = false, relu = false;
   int shift = -1;
 };
@@ -212,6 +213,10 @@ void Search(const LayerArgs& a) {
   for (size_t k : picks) {
     const compiler::Schedule& sched = space.valid[k];
     const compiler::CompiledConv c = compiler::CompileConv(l, sched, s, ops);
+    if (a.max_insns && c.program.insns.size() > a.max_insns) {
+      if (!a.json) fmt::print("{:>10} skipped: {} instructions > --max-insns  {}\n", "-", c.program.insns.size(), compiler::ToString(sched));
+      continue;
+    }
     const std::unique_ptr<runtime::Device> dev = runtime::CreateDevice(a.backend, s);
     runtime::ProgramRun run;
     try {
@@ -238,6 +243,7 @@ void Search(const LayerArgs& a) {
     if (best.is_null() || cycles < best_cycles) best_cycles = cycles, best = r;
     results.push_back(std::move(r));
   }
+  if (results.empty()) throw UsageError("no candidate was measured (all longer than --max-insns?)");
   if (a.json) {
     nlohmann::ordered_json j;
     j["layer"] = l.name;
@@ -298,6 +304,7 @@ void RegisterLayerCommands(CLI::App& app) {
   search->add_option("--top", args.top, "Candidates the cost model ranks best")->capture_default_str();
   search->add_option("--random", args.random, "Additional random valid candidates")->capture_default_str();
   search->add_option("--seed", args.seed, "Seed of the sampling and the operands")->capture_default_str();
+  search->add_option("--max-insns", args.max_insns, "Skip candidates whose program is longer (0: no bound)")->capture_default_str();
   search->callback([] { Search(args); });
 }
 
