@@ -2,6 +2,7 @@
 // flags and routes, malformed program files. Each error must name the instruction, the module and
 // the queue or address (DESIGN.md), so the tests check the message text.
 #include <cstdint>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -330,6 +331,56 @@ TEST(FsimErrors, BitFlippedInstructionsNeverEscapeTheErrorHierarchy) {
   EXPECT_GT(format_errors, 0);
   EXPECT_GT(exec_errors, 0);
   EXPECT_GT(ran, 0);
+}
+
+// Random instructions (any field values that encode), in random streams ending with FINISH: fsim either
+// runs them or throws ExecError — never another exception, a crash or a hang (the work a decoded
+// GEMM/ALU can ask for is bounded before running, since 16383 x 16383 iterations are legal).
+TEST(FsimErrors, RandomStreamsNeverEscapeTheErrorHierarchy) {
+  std::mt19937_64 rng(77);
+  int ran = 0, errors = 0;
+  for (const char* preset : {"min", "1x8x8", "2x16x32"}) {
+    const spec::Spec s = spec::Spec::Create(spec::LoadConfig(preset));
+    std::vector<uint8_t> image(1 << 16);
+    for (uint8_t& b : image) b = uint8_t(rng());
+    for (int n = 0; n < 400; ++n) {
+      std::vector<Instruction> insns;
+      const int len = 1 + int(rng() % 12);
+      while (int(insns.size()) < len) {
+        // Any field values that encode: mostly small (so sizes and addresses are often in range and
+        // the instructions get past the bounds checks), sometimes anything the field holds.
+        const spec::Opcode ops[] = {spec::Opcode::kLoad, spec::Opcode::kStore, spec::Opcode::kGemm, spec::Opcode::kAlu};
+        Instruction in;
+        in.opcode = ops[rng() % 4];
+        const spec::Format& f = s.isa.ForOpcode(uint8_t(in.opcode));
+        for (const spec::FieldSlot& slot : f.fields) {
+          if (slot.field == spec::Field::kOpcode) continue;
+          const uint64_t mask = slot.width >= 64 ? ~0ULL : (1ULL << slot.width) - 1;
+          uint64_t v = rng() % 10 < 8 ? rng() % std::min<uint64_t>(mask + 1, 6) : rng() & mask;
+          if (slot.field == spec::Field::kMemoryType) v = rng() % spec::kNumMemTypes;
+          if (slot.field == spec::Field::kAluOpcode) v = rng() % spec::kNumAluOps;
+          spec::SetField(in, slot.field, v, slot.width);
+        }
+        if (rng() % 8 != 0) in.pop_prev = in.pop_next = in.push_prev = in.push_next = false;
+        insns.push_back(in);
+      }
+      insns.push_back(Bench::Finish());
+      uint64_t work = 0;
+      for (const Instruction& i : insns)
+        if (i.uop_end > i.uop_bgn) work += i.iter_out * i.iter_in * (i.uop_end - i.uop_bgn);
+      if (work > 200'000) continue;
+      Fsim sim(s);
+      std::vector<uint8_t> dram = image;
+      try {
+        sim.Run(insns, dram, {Interleave::kRandom, uint64_t(n)});
+        ++ran;
+      } catch (const ExecError&) {
+        ++errors;
+      }
+    }
+  }
+  EXPECT_GT(ran, 0);
+  EXPECT_GT(errors, 0);
 }
 
 }  // namespace
