@@ -394,8 +394,9 @@ Estimate EstimateCost(const ConvLayer& layer, const Schedule& sched, const spec:
   const uint64_t per_gemm = p.gemm.iter_out * p.gemm.iter_in * uint64_t(p.gemm.uops);
   e.gemm_cycles = steps * per_gemm;
   const uint64_t tiles = uint64_t(p.n_b) * p.n_co * p.n_h * p.n_w;
-  const int alu_ops = (layer.epilogue.bias ? 1 : 0) + (layer.epilogue.shift ? 1 : 0) + (layer.epilogue.clip_hi ? 1 : 0) +
-                      (layer.epilogue.clip_lo ? 1 : 0) + 1;  // + the reset
+  const reference::Epilogue& ep = layer.epilogue;
+  const bool clip1 = ep.clip_hi && ep.clip_lo && *ep.clip_lo == ~*ep.clip_hi;
+  const int alu_ops = 1 + (ep.shift ? 1 : 0) + (clip1 ? 1 : (ep.clip_hi ? 1 : 0) + (ep.clip_lo ? 1 : 0));  // + init
   e.alu_cycles = tiles * uint64_t(alu_ops) * uint64_t(p.out_rows);
   const bool single = p.n_ci * p.n_kh * p.n_kw == 1;
   const uint64_t inp_bytes = uint64_t(p.inp_rows) * sp.inp_row_bytes, wgt_bytes = uint64_t(p.wgt_rows) * sp.wgt_row_bytes;
@@ -594,23 +595,30 @@ CompiledConv CompileConv(const ConvLayer& layer, const Schedule& sched, const sp
         th.push_back(t);
       }
     const int tile_rows = s.tile_h * s.tile_w;
-    // Reset (and bias rows).
+    // Initialize the accumulator tile: with a bias, load the bias rows and MOV them over the tile
+    // (one ALU pass replaces a reset and an ADD); without, a GEMM reset.
     for (size_t t = 0; t < th.size(); ++t) {
       std::vector<Instruction> insns;
-      const uint32_t u = uops.Use({spec::Uop{th[t].acc_base, 0, 0}}, uop_base, insns);
-      Instruction rst;
-      rst.opcode = Opcode::kGemm;
-      rst.reset = true;
-      rst.uop_bgn = u;
-      rst.uop_end = u + 1;
-      rst.iter_out = uint64_t(s.tile_b) * s.tile_co * s.tile_h;
-      rst.iter_in = uint64_t(s.tile_w);
-      rst.dst_factor_out = rst.iter_out == 1 ? 0 : uint64_t(s.tile_w);
-      rst.dst_factor_in = rst.iter_in == 1 ? 0 : 1;
-      insns.push_back(rst);
-      if (epi.bias)
-        insns.push_back(MemInsn(Opcode::kLoad, MemType::kAcc, th[t].acc_base + uint64_t(p.out_rows),
-                                bias_base + uint64_t(th[t].co0), uint64_t(s.tile_b), uint64_t(s.tile_co), 0));
+      const uint64_t bc = uint64_t(s.tile_b) * s.tile_co;
+      if (epi.bias) {
+        const uint32_t bias_rows = th[t].acc_base + uint32_t(p.out_rows);
+        insns.push_back(MemInsn(Opcode::kLoad, MemType::kAcc, bias_rows, bias_base + uint64_t(th[t].co0),
+                                uint64_t(s.tile_b), uint64_t(s.tile_co), 0));
+        const uint32_t u = uops.Use({spec::Uop{th[t].acc_base, bias_rows, 0}}, uop_base, insns);
+        insns.push_back(AluInsn(spec::AluOp::kMov, u, bc, uint64_t(tile_rows), uint64_t(tile_rows), 1, 1, 0, std::nullopt));
+      } else {
+        const uint32_t u = uops.Use({spec::Uop{th[t].acc_base, 0, 0}}, uop_base, insns);
+        Instruction rst;
+        rst.opcode = Opcode::kGemm;
+        rst.reset = true;
+        rst.uop_bgn = u;
+        rst.uop_end = u + 1;
+        rst.iter_out = bc * uint64_t(s.tile_h);
+        rst.iter_in = uint64_t(s.tile_w);
+        rst.dst_factor_out = rst.iter_out == 1 ? 0 : uint64_t(s.tile_w);
+        rst.dst_factor_in = rst.iter_in == 1 ? 0 : 1;
+        insns.push_back(rst);
+      }
       g.AddOp(Module::kCompute, std::move(insns), {}, {OpGraph::Resource(OpGraph::kAcc, int(t))});
     }
     for (int ci_i = 0; ci_i < p.n_ci; ++ci_i)
@@ -731,18 +739,18 @@ CompiledConv CompileConv(const ConvLayer& layer, const Schedule& sched, const sp
           // Epilogue and store of this thread's tile.
           std::vector<Instruction> alu;
           const uint64_t bc = uint64_t(s.tile_b) * s.tile_co;
-          if (epi.bias) {
-            const uint32_t u = uops.Use({spec::Uop{T.acc_base, T.acc_base + uint32_t(p.out_rows), 0}}, uop_base, alu);
-            alu.push_back(AluInsn(spec::AluOp::kAdd, u, bc, uint64_t(tile_rows), uint64_t(tile_rows), 1, 1, 0, std::nullopt));
-          }
           auto imm_op = [&](spec::AluOp op, int64_t imm) {
             const uint32_t u = uops.Use({spec::Uop{T.acc_base, T.acc_base, 0}}, uop_base, alu);
             alu.push_back(AluInsn(op, u, bc * uint64_t(s.tile_h), uint64_t(s.tile_w), uint64_t(s.tile_w), 1,
                                   uint64_t(s.tile_w), 1, imm));
           };
           if (epi.shift != 0) imm_op(spec::AluOp::kShr, epi.shift);
-          if (epi.clip_hi) imm_op(spec::AluOp::kMin, *epi.clip_hi);
-          if (epi.clip_lo) imm_op(spec::AluOp::kMax, *epi.clip_lo);
+          if (epi.clip_hi && epi.clip_lo && *epi.clip_lo == ~*epi.clip_hi) {
+            imm_op(spec::AluOp::kClip, *epi.clip_hi);  // a symmetric clamp [~hi, hi] in one pass
+          } else {
+            if (epi.clip_hi) imm_op(spec::AluOp::kMin, *epi.clip_hi);
+            if (epi.clip_lo) imm_op(spec::AluOp::kMax, *epi.clip_lo);
+          }
           g.AddOp(Module::kCompute, std::move(alu), {}, {OpGraph::Resource(OpGraph::kAcc, int(t))});
           std::vector<Instruction> st;
           for (int b = 0; b < s.tile_b; ++b)

@@ -4,11 +4,12 @@
 // Lowering (one "tile" = tile_b batch blocks x tile_co output-channel blocks x tile_h x tile_w outputs):
 //   for each tile group (loop_order: oc_outer = b, co, h, w as VTA's template; spatial_outer = b, h, w, co)
 //     for each virtual thread t (h_nthread x oc_nthread tiles of the group, each with its own
-//                                 accumulator slot): RESET the slot (+ load the bias rows)
+//                                 accumulator slot): load the bias rows and MOV them over the tile
+//                                 (or a GEMM reset without bias)
 //     for each reduction step (tile_ci input-channel blocks x tile_kh kernel rows x tile_kw columns):
 //       for each thread: LOAD the input window (padded) and the weights into a slot, unless the slot
 //                        already holds them; GEMM (one instruction, two hardware loops)
-//     for each thread: ALU epilogue (bias ADD, SHR, MIN, MAX) and STORE
+//     for each thread: ALU epilogue (SHR, then CLIP for a symmetric clamp or MIN / MAX) and STORE
 // Steps whose input window lies entirely in the zero padding are skipped (they add nothing).
 // Dependency tokens come from the scratchpad slots each op reads and writes (stream.h's OpGraph).
 #pragma once

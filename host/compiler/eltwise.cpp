@@ -64,8 +64,12 @@ void Epilogue(const reference::Epilogue& e, uint32_t base, uint64_t rows, UopCac
     out.push_back(Alu(a, u, u + 1, 1, rows, 0, 1, 0, 1, imm));
   };
   if (e.shift != 0) op(AluOp::kShr, e.shift);
-  if (e.clip_hi) op(AluOp::kMin, *e.clip_hi);
-  if (e.clip_lo) op(AluOp::kMax, *e.clip_lo);
+  if (e.clip_hi && e.clip_lo && *e.clip_lo == ~*e.clip_hi) {
+    op(AluOp::kClip, *e.clip_hi);
+  } else {
+    if (e.clip_hi) op(AluOp::kMin, *e.clip_hi);
+    if (e.clip_lo) op(AluOp::kMax, *e.clip_lo);
+  }
 }
 
 void CheckEpilogue(const reference::Epilogue& e) {
