@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "host/common/error.h"
 #include "host/spec/hw_config.h"
 #include "host/spec/isa.h"
 
@@ -45,6 +46,7 @@ enum Buf : int { kUopBuf = 0, kInpBuf, kWgtBuf, kAccBuf, kDramBuf, kNumBufs };
 constexpr std::array<std::string_view, kNumBufs> kBufNames = {"micro-op", "input", "weight", "accumulator/out", "DRAM"};
 
 using Clock = std::array<uint32_t, kModules>;
+constexpr uint64_t kMaxWork = uint64_t(1) << 26;  // GEMM/ALU micro-op executions the checker follows
 
 std::string Describe(const Instruction& in, size_t index) {
   const auto op = uint8_t(in.opcode);
@@ -254,10 +256,24 @@ std::vector<Hazard> Checker::Run() {
     Add(HazardKind::kInvalid, insns.size(), "the instruction stream must end with FINISH");
     return out_;
   }
-  // Routing and flags, as fsim's fetch checks them.
+  // Encoding, routing and flags, as fsim's fetch checks them; and a bound on the work.
   std::array<std::vector<size_t>, kModules> queue;
+  uint64_t work = 0;
   for (size_t i = 0; i < insns.size(); ++i) {
     const Instruction& in = insns[i];
+    try {
+      (void)spec::Encode(s_.isa, in);
+    } catch (const EncodeError& e) {
+      Add(HazardKind::kInvalid, i, fmt::format("instruction {}: {}", i, e.what()));
+      return out_;
+    }
+    if (in.uop_end > in.uop_bgn) work += in.iter_out * in.iter_in * (in.uop_end - in.uop_bgn);
+    if (work > kMaxWork) {
+      Add(HazardKind::kInvalid, i,
+          fmt::format("{}: the program runs more than {} micro-ops, more than the checker follows", Describe(in, i),
+                      kMaxWork));
+      return out_;
+    }
     int m = kComputeM;
     if (in.opcode == Opcode::kLoad) {
       if (in.memory_type == MemType::kInp || in.memory_type == MemType::kWgt) m = kLoadM;

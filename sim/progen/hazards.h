@@ -30,7 +30,8 @@ enum class HazardKind : uint8_t {
   kUninitialized,   // a scratchpad row read before anything wrote it
   kDeadlock,        // no module can proceed before FINISH
   kUnpoppedToken,   // a token still queued when FINISH executes
-  kInvalid,         // an instruction fsim would reject (route, flags, bounds); checking stops there
+  kInvalid,         // an instruction fsim would reject (encoding, route, flags, bounds), or a program
+                    // of more than 2^26 micro-op executions; checking stops there
 };
 std::string_view Name(HazardKind k);
 

@@ -14,6 +14,7 @@
 #include "host/common/hash.h"
 #include "host/spec/program.h"
 #include "sim/fsim/fsim.h"
+#include "sim/progen/hazards.h"
 #include "sim/progen/progen.h"
 #include "tests/sim/fsim_bench.h"
 
@@ -334,7 +335,7 @@ TEST(FsimErrors, BitFlippedInstructionsNeverEscapeTheErrorHierarchy) {
 }
 
 // Random instructions (any field values that encode), in random streams ending with FINISH: fsim either
-// runs them or throws ExecError — never another exception, a crash or a hang (the work a decoded
+// runs them or throws ExecError, and FindHazards returns its findings — never another exception, a crash or a hang (the work a decoded
 // GEMM/ALU can ask for is bounded before running, since 16383 x 16383 iterations are legal).
 TEST(FsimErrors, RandomStreamsNeverEscapeTheErrorHierarchy) {
   std::mt19937_64 rng(77);
@@ -369,6 +370,12 @@ TEST(FsimErrors, RandomStreamsNeverEscapeTheErrorHierarchy) {
       for (const Instruction& i : insns)
         if (i.uop_end > i.uop_bgn) work += i.iter_out * i.iter_in * (i.uop_end - i.uop_bgn);
       if (work > 200'000) continue;
+      // The static checker takes any program too.
+      spec::Program p;
+      p.config = s.config;
+      p.insns = insns;
+      p.dram = image;
+      (void)FindHazards(p);
       Fsim sim(s);
       std::vector<uint8_t> dram = image;
       try {

@@ -141,6 +141,13 @@ TEST(Hazards, DeadlocksUnpoppedTokensAndInvalidInstructions) {
   hs = FindHazards(ProgramOf(b, {With(b.Load(MemType::kInp, 0, 0, 1, 1), true, false, false, false), Bench::Finish()}));
   ASSERT_EQ(hs.size(), 1u) << All(hs);
   EXPECT_EQ(hs[0].kind, HazardKind::kInvalid);
+
+  Instruction far = b.Load(MemType::kAcc, 0, 0, 1, 1);
+  far.dram_base = uint64_t(1) << 40;
+  hs = FindHazards(ProgramOf(b, {far, Bench::Finish()}));
+  ASSERT_EQ(hs.size(), 1u) << All(hs);
+  EXPECT_EQ(hs[0].kind, HazardKind::kInvalid);
+  EXPECT_THAT(hs[0].message, AllOf(HasSubstr("instruction 0"), HasSubstr("dram_base")));
 }
 
 // In fsim's atomic model the second load below waits for room until the GEMM has run, so fsim gives
