@@ -221,6 +221,10 @@ TEST(FsimErrors, IllegalRoutesPaddingAndStreamShape) {
   st_pad.x_pad_0 = 1;
   EXPECT_THAT(ExecErrorOf(b, StoreThenFinish(st_pad)),
               AllOf(HasSubstr("instruction 0 (STORE OUT)"), HasSubstr("does not pad")));
+  Instruction st_min = b.Store(0, 0, 1, 1);
+  st_min.pad_min = true;
+  EXPECT_THAT(ExecErrorOf(b, StoreThenFinish(st_min)),
+              AllOf(HasSubstr("instruction 0 (STORE OUT)"), HasSubstr("pad_min 1")));
   EXPECT_THAT(ExecErrorOf(b, {b.Load(MemType::kAcc, 0, 0, 1, 1)}), HasSubstr("must end with FINISH"));
   EXPECT_THAT(ExecErrorOf(b, {}), HasSubstr("must end with FINISH"));
   EXPECT_THAT(ExecErrorOf(b, {Bench::Finish(), Bench::Finish()}),
