@@ -597,7 +597,7 @@ CompiledConv CompileConv(const ConvLayer& layer, const Schedule& sched, const sp
     const int tile_rows = s.tile_h * s.tile_w;
     // Initialize the accumulator tile: with a bias, load the bias rows and MOV them over the tile
     // (one ALU pass replaces a reset and an ADD); without, a GEMM reset.
-    for (size_t t = 0; t < th.size(); ++t) {
+    auto init = [&](size_t t) {
       std::vector<Instruction> insns;
       const uint64_t bc = uint64_t(s.tile_b) * s.tile_co;
       if (epi.bias) {
@@ -620,11 +620,12 @@ CompiledConv CompileConv(const ConvLayer& layer, const Schedule& sched, const sp
         insns.push_back(rst);
       }
       g.AddOp(Module::kCompute, std::move(insns), {}, {OpGraph::Resource(OpGraph::kAcc, int(t))});
-    }
+    };
     for (int ci_i = 0; ci_i < p.n_ci; ++ci_i)
       for (int ki = 0; ki < p.n_kh; ++ki)
        for (int kwi = 0; kwi < p.n_kw; ++kwi) {
         const bool last_step = ci_i == p.n_ci - 1 && ki == p.n_kh - 1 && kwi == p.n_kw - 1;
+        const bool first_step = ci_i == 0 && ki == 0 && kwi == 0;
         for (size_t t = 0; t < th.size(); ++t) {
           const Thread& T = th[t];
           const int kh0 = ki * p.tkh, kw0 = kwi * p.tkw;
@@ -682,6 +683,7 @@ CompiledConv CompileConv(const ConvLayer& layer, const Schedule& sched, const sp
               written.push_back(OpGraph::Resource(OpGraph::kWgt, wslot));
             }
             g.AddOp(Module::kLoad, std::move(loads), {}, written);
+            if (first_step) init(t);  // after this thread's first loads, so they are not held up
 
             // GEMM kernel.
             std::vector<spec::Uop> kernel;
@@ -734,6 +736,8 @@ CompiledConv CompileConv(const ConvLayer& layer, const Schedule& sched, const sp
             g.AddOp(Module::kCompute, std::move(comp),
                     {OpGraph::Resource(OpGraph::kInp, islot), OpGraph::Resource(OpGraph::kWgt, wslot)},
                     {OpGraph::Resource(OpGraph::kAcc, int(t))});
+          } else if (first_step) {
+            init(t);  // a tile whose first step is all padding still starts from its bias
           }
           if (!last_step) continue;
           // Epilogue and store of this thread's tile.
