@@ -66,6 +66,11 @@ std::vector<NamedConfig> PropertyConfigs() {
   one_row.log_wgt_width = 4;
   one_row.log_wgt_buff_size = 13;  // 64x64 16-bit weights = 8 KiB: a single row
   out.push_back({"one_weight_row", one_row});
+  spec::HwConfig wide_uop = spec::LoadConfig("1x8x8");
+  wide_uop.log_inp_buff_size = 13;  // 1024 input rows: 10 bits
+  wide_uop.log_wgt_buff_size = 17;  // 2048 weight rows: 11 bits
+  wide_uop.log_uop_buff_size = 7;   // 64-bit micro-ops (11 + 11 + 11 bits): only 16 of them
+  out.push_back({"sixteen_wide_uops", wide_uop});
   return out;
 }
 
