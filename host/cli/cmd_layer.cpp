@@ -25,7 +25,7 @@ struct LayerArgs {
   uint64_t seed = 1;
   int top = 8, random = 4;
   uint64_t max_insns = 0;
-  bool json = false, list = false, relu = false;
+  bool json = false, list = false, relu = false, dump = false;
   int shift = -1;
 };
 
@@ -94,6 +94,20 @@ void RunLayer(const LayerArgs& a) {
   const compiler::ConvOperands ops = compiler::RandomOperands(l, s, a.seed);
   const compiler::CompiledConv c = compiler::CompileConv(l, sched, s, ops);
   if (!a.save.empty()) spec::SaveProgram(c.program, a.save);
+  if (a.dump) {
+    // Debug dump: every instruction through the disassembler, then the micro-op region word by word.
+    for (size_t i = 0; i < c.program.insns.size(); ++i)
+      fmt::print("{:6}  {}\n", i, spec::Disassemble(s.isa, c.program.insns[i]));
+    if (const spec::Region* r = c.program.FindRegion("uops")) {
+      for (uint64_t w = 0; w < r->bytes / uint64_t(s.uop_bytes); ++w) {
+        uint64_t word = 0;
+        for (int b = 0; b < s.uop_bytes; ++b)
+          word |= uint64_t(c.program.dram[size_t(r->offset + w * uint64_t(s.uop_bytes)) + size_t(b)]) << (8 * b);
+        const spec::Uop u = spec::DecodeUop(s.isa.uop, word);
+        fmt::print("uop {:6}  dst={} src={} wgt={}\n", w, u.dst, u.src, u.wgt);
+      }
+    }
+  }
   const std::unique_ptr<runtime::Device> dev = runtime::CreateDevice(a.backend, s);
   const runtime::ProgramRun run = runtime::RunProgram(*dev, c.program);
   const reference::Tensor got = compiler::ReadOutput(l, c.program, run.dram, s);
@@ -290,6 +304,7 @@ void RegisterLayerCommands(CLI::App& app) {
   run->add_option("--backend", args.backend, "fsim or verilator")->capture_default_str();
   run->add_option("--seed", args.seed, "Seed of the random operands")->capture_default_str();
   run->add_option("--save", args.save, "Also write the compiled program container (.prog) here");
+  run->add_flag("--dump", args.dump, "Print the instructions (disassembled) and the micro-op region before running");
   run->callback([] { RunLayer(args); });
 
   auto* space = layer->add_subcommand("space", "The schedule knobs of a layer, their values and the size of the valid space");
