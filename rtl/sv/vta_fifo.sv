@@ -1,4 +1,6 @@
-// Synchronous FIFO with first-word fall-through. Depth must be a power of two >= 2.
+// Synchronous FIFO with first-word fall-through, stored in a block-RAM-inferable 1R1W RAM whose read
+// register is the output register. Depth must be a power of two >= 2. A word written in cycle t can
+// be read from cycle t+2.
 module vta_fifo #(
   parameter int unsigned Width = 8,
   parameter int unsigned Depth = 4,
@@ -15,37 +17,53 @@ module vta_fifo #(
   output logic [PtrW:0]    count_o
 );
 
-  logic [Width-1:0] mem_q [Depth];
-  logic [PtrW:0] wptr_q, wptr_d, rptr_q, rptr_d;
-  logic push, pop;
+  logic [PtrW:0] wptr_q, wptr_d, rptr_q, rptr_d, ram_cnt;
+  logic out_valid_q, out_valid_d, push, pop, fetch;
 
-  assign count_o  = wptr_q - rptr_q;
-  assign wready_o = count_o != (PtrW + 1)'(Depth);
-  assign rvalid_o = count_o != '0;
-  assign rdata_o  = mem_q[rptr_q[PtrW-1:0]];
+  assign ram_cnt  = wptr_q - rptr_q;                 // words in the RAM, not yet in the output register
+  assign count_o  = ram_cnt + (PtrW + 1)'(out_valid_q);
+  assign wready_o = count_o < (PtrW + 1)'(Depth);
+  assign rvalid_o = out_valid_q;
   assign push     = wvalid_i && wready_o;
-  assign pop      = rvalid_o && rready_i;
+  assign pop      = out_valid_q && rready_i;
+  assign fetch    = (ram_cnt != '0) && (!out_valid_q || pop);
 
   always_comb begin
     wptr_d = wptr_q;
     rptr_d = rptr_q;
+    out_valid_d = out_valid_q;
     if (push) wptr_d = wptr_q + 1'b1;
-    if (pop) rptr_d = rptr_q + 1'b1;
+    if (fetch) begin
+      rptr_d = rptr_q + 1'b1;
+      out_valid_d = 1'b1;
+    end else if (pop) begin
+      out_valid_d = 1'b0;
+    end
   end
+
+  vta_ram_1r1w #(
+    .Width(Width),
+    .Depth(Depth)
+  ) u_ram (
+    .clk_i,
+    .we_i   (push),
+    .waddr_i(wptr_q[PtrW-1:0]),
+    .wdata_i(wdata_i),
+    .re_i   (fetch),
+    .raddr_i(rptr_q[PtrW-1:0]),
+    .rdata_o(rdata_o)
+  );
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       wptr_q <= '0;
       rptr_q <= '0;
+      out_valid_q <= 1'b0;
     end else begin
       wptr_q <= wptr_d;
       rptr_q <= rptr_d;
+      out_valid_q <= out_valid_d;
     end
-  end
-
-  // Storage has no reset (it maps to distributed RAM).
-  always_ff @(posedge clk_i) begin
-    if (push) mem_q[wptr_q[PtrW-1:0]] <= wdata_i;
   end
 
 endmodule
