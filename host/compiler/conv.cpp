@@ -332,7 +332,9 @@ std::vector<Violation> Check(const ConvLayer& layer, const Schedule& sched, cons
   imm(e.shift, "shift");
   imm(e.clip_lo, "clip minimum");
   imm(e.clip_hi, "clip maximum");
-  const int tokens = 2 * p.nthread + 2;
+  // Tokens in flight per queue: one per scratchpad slot a later op waits on (input and weight slots for
+  // compute->load, accumulator slots for store->compute) plus FINISH's; a single thread alternates.
+  const int tokens = p.nthread == 1 ? 1 : 2 * p.nthread + 1;
   if (sp.config.dep_queue_depth < tokens)
     add("queue_depth", fmt::format("{} virtual threads need dependency queues of {} tokens, DEP_QUEUE_DEPTH is {}",
                                    p.nthread, tokens, sp.config.dep_queue_depth));

@@ -112,6 +112,7 @@ spec::Spec RandomSpec(std::mt19937_64& rng) {
     c.log_wgt_buff_size = pick(13, 18);
     c.log_acc_buff_size = pick(13, 18);
     c.log_bus_width = pick(6, 9);
+    if (pick(0, 3) == 0) c.dep_queue_depth = pick(1, 8);  // shallow token queues now and then
     try {
       return spec::Spec::Create(c);
     } catch (const ConfigError&) {
