@@ -24,7 +24,7 @@ INSTANTIATE_TEST_SUITE_P(Prebuilt, RtlDiffLong,
 class RtlDiffOnDemand : public ::testing::TestWithParam<std::string> {};
 TEST_P(RtlDiffOnDemand, RandomPrograms) { RunDiff(GetParam(), 200, 90000); }
 INSTANTIATE_TEST_SUITE_P(Built, RtlDiffOnDemand,
-                         ::testing::Values("1x64x64", "1x8_i8w8a32_13_14_16_16_bus256", "1x16_i8w8a16_15_15_18_17",
+                         ::testing::Values("1x64x64", "1x8_i8w8a32_13_14_16_16_bus256", "1x16_i8w8a16_15_15_18_16",
                                            "1x16_i16w16a32_15_15_18_17", "4x8x64_i8w8a32_13_15_18_15_bus512"),
                          Name);
 
