@@ -13,7 +13,10 @@
 //    the scratchpads' contents at reset), and the stores write only the output region;
 //  - the DRAM image holds micro-ops, inputs, weights and accumulators (read-only) and an output region
 //    pre-filled with random bytes, so a backend that writes outside its stores, or drops a store,
-//    shows up in the output region's digest.
+//    shows up in the output region's digest; later blocks also load back rows earlier blocks stored
+//    (ordered by the tokens), so data goes through DRAM as between the layers of a network.
+// FindHazards (sim/progen/hazards.h) checks these properties statically; tests/sim runs it, fsim
+// under several interleavings and a plain sequential model on every generated program.
 //
 // Structure. The program is a sequence of blocks; block t works in slot t % K of the input, weight
 // and accumulator scratchpads (K = 2, double buffering, when every buffer has at least two rows and
