@@ -239,7 +239,8 @@ bool Checker::Execute(size_t insn, int m, const Clock& vc) {
                 Access(kInpBuf, sr, false, insn, m, vc);
                 Access(kWgtBuf, w, false, insn, m, vc);
               }
-              Access(kAccBuf, d, false, insn, m, vc);
+              // MOV replaces the row without reading it (an initialization, as compilers use it).
+              if (!(alu && in.alu_opcode == spec::AluOp::kMov)) Access(kAccBuf, d, false, insn, m, vc);
             }
             Access(kAccBuf, d, true, insn, m, vc);
           }

@@ -121,6 +121,21 @@ TEST(Hazards, ReadsOfRowsNothingWroteAreReported) {
   for (const Hazard& h : hs) EXPECT_EQ(h.kind, HazardKind::kUninitialized) << h.message;
 }
 
+// A tensor MOV writes its destination without reading it: initializing rows with it is fine.
+TEST(Hazards, MovInitializesRowsWithoutReadingThem) {
+  Bench b;
+  b.PutUop(0, Uop{0, 5, 0});
+  Instruction mov = Bench::Alu(AluOp::kMov, 0, 1, false);
+  mov.iter_in = 4;
+  mov.dst_factor_in = 1;  // rows 0..3 = row 5
+  const spec::Program p = ProgramOf(b, {b.Load(MemType::kAcc, 5, 0, 1, 1), b.Load(MemType::kUop, 0, 0, 1, 1), mov,
+                                        Bench::Alu(AluOp::kAdd, 0, 1, true, 1), Bench::Finish()});
+  EXPECT_EQ(All(FindHazards(p)), "");
+  spec::Program q = p;
+  q.insns[2].alu_opcode = AluOp::kMax;  // MAX reads the destination: rows 0..3 were never written
+  EXPECT_THAT(All(FindHazards(q)), HasSubstr("instruction 2 (ALU) (compute module) reads accumulator/out row 0"));
+}
+
 TEST(Hazards, DeadlocksUnpoppedTokensAndInvalidInstructions) {
   Bench b;
   std::vector<Hazard> hs = FindHazards(ProgramOf(b, {With(Bench::Gemm(0, 0), true, false, false, false), Bench::Finish()}));
