@@ -3,6 +3,7 @@
 // every interleaving of the three modules, does not depend on the scratchpads' reset contents, and
 // agrees with a plain sequential model written from docs/semantics.md (tests/sim/golden_model.h).
 #include <algorithm>
+#include <array>
 #include <random>
 #include <set>
 #include <string>
@@ -144,7 +145,29 @@ void Dirty(Fsim& sim, uint64_t seed) {
   sim.Run(insns, dram);
 }
 
+// The stream order itself is a legal execution: each pop finds a token pushed earlier in the
+// stream, each push finds room (DEP_QUEUE_DEPTH), FINISH is last. VTA's fetch unit dispatches in
+// stream order into bounded command queues, so this is what keeps fetch from stalling for good.
+std::string StreamOrderProblem(const spec::Program& p) {
+  std::array<int64_t, kNumTokenQueues> tokens{};
+  for (size_t n = 0; n < p.insns.size(); ++n) {
+    const Instruction& i = p.insns[n];
+    const Module m = RouteOf(i, n);
+    // (pop_prev, pop_next, push_prev, push_next) queues of each module; -1: none.
+    static constexpr int kQ[3][4] = {{-1, 1, -1, 0}, {0, 3, 1, 2}, {2, -1, 3, -1}};
+    const int* q = kQ[size_t(m)];
+    const bool flag[4] = {i.pop_prev, i.pop_next, i.push_prev, i.push_next};
+    for (int k = 0; k < 2; ++k)
+      if (flag[k] && tokens[size_t(q[k])]-- == 0) return fmt::format("instruction {} pops an empty queue", n);
+    for (int k = 2; k < 4; ++k)
+      if (flag[k] && ++tokens[size_t(q[k])] > p.config.dep_queue_depth)
+        return fmt::format("instruction {} pushes into a full queue", n);
+  }
+  return p.insns.back().opcode == Opcode::kFinish ? "" : "the stream does not end with FINISH";
+}
+
 // ---------------------------------------------------------------------------------------------
+// The key property, per configuration.// ---------------------------------------------------------------------------------------------
 // The key property, per configuration.
 
 class ProgenProperty : public ::testing::TestWithParam<NamedConfig> {};
@@ -161,6 +184,7 @@ TEST_P(ProgenProperty, SameResultUnderEveryInterleavingAndScratchpadState) {
     const spec::Program p = GenerateRandomProgram(cfg, seed, VariedOptions(n));
     // Statically: no race, no read of an unwritten row, FINISH last, every token popped.
     for (const Hazard& h : FindHazards(p)) ADD_FAILURE() << Name(h.kind) << ": " << h.message;
+    ASSERT_EQ(StreamOrderProblem(p), "");
     const FsimResult ref = RunProgram(p, {Interleave::kDeterministic, 1});
     // fsim against the plain sequential model written from docs/semantics.md.
     {
@@ -215,6 +239,7 @@ TEST(ProgenProperty, ManyRandomConfigurations) {
       o.double_buffer = seed != 3;
       const spec::Program p = GenerateRandomProgram(c, seed, o);
       for (const Hazard& h : FindHazards(p)) ADD_FAILURE() << Name(h.kind) << ": " << h.message;
+      ASSERT_EQ(StreamOrderProblem(p), "");
       const FsimResult a = RunProgram(p), b = RunProgram(p, {Interleave::kRandom, seed});
       ASSERT_TRUE(a.dram == b.dram);
       ASSERT_EQ(a.counters, b.counters);
@@ -353,6 +378,27 @@ TEST(Progen, SameSeedSameProgramDifferentSeedDifferentProgram) {
   EXPECT_EQ(a.config, c);
 }
 
+TEST(Progen, StreamOrderCheckerCatchesAPopBeforeItsPush) {
+  spec::Program p;
+  p.config = spec::LoadConfig("1x8x8");
+  Instruction g;
+  g.opcode = Opcode::kGemm;
+  g.pop_prev = true;
+  Instruction l;
+  l.opcode = Opcode::kLoad;
+  l.memory_type = MemType::kInp;
+  l.push_next = true;
+  Instruction f;
+  f.opcode = Opcode::kFinish;
+  p.insns = {g, l, f};
+  EXPECT_EQ(StreamOrderProblem(p), "instruction 0 pops an empty queue");
+  p.insns = {l, g, f};
+  EXPECT_EQ(StreamOrderProblem(p), "");
+  p.config.dep_queue_depth = 1;
+  p.insns = {l, l, g, g, f};
+  EXPECT_EQ(StreamOrderProblem(p), "instruction 1 pushes into a full queue");
+}
+
 TEST(Progen, ProgramsRoundTripThroughTheContainer) {
   for (uint64_t seed = 1; seed <= 5; ++seed) {
     const spec::Program p = GenerateRandomProgram(spec::LoadConfig("2x16x32"), seed);
@@ -407,6 +453,7 @@ TEST(Progen, SingleSlotAndQueueDepthOne) {
       o.double_buffer = double_buffer;
       const spec::Program p = GenerateRandomProgram(c, seed, o);
       for (const Hazard& h : FindHazards(p)) ADD_FAILURE() << Name(h.kind) << ": " << h.message;
+      ASSERT_EQ(StreamOrderProblem(p), "");
       const FsimResult a = RunProgram(p), b = RunProgram(p, {Interleave::kRandom, seed});
       EXPECT_TRUE(a.dram == b.dram) << "seed " << seed;
     }
