@@ -9,6 +9,7 @@
 #include "host/common/error.h"
 #include "host/runtime/fsim_device.h"
 #include "sim/fsim/fsim.h"
+#include "sim/progen/hazards.h"
 #include "sim/progen/progen.h"
 
 namespace dcoc::cli {
@@ -48,6 +49,30 @@ void RegisterProgramCommands(CLI::App& app) {
     spec::SaveProgram(p, out);
     fmt::print("wrote {}: {} instructions, {} bytes of DRAM, {} regions ({})\n", out, p.insns.size(), p.dram.size(),
                p.regions.size(), spec::ConfigTag(p.config));
+  });
+
+  auto* check = program->add_subcommand(
+      "check", "Statically check a program: races between modules, reads of unwritten rows, FINISH ordering, "
+               "deadlocks, leftover tokens (exit status 1 when any is found)");
+  static std::string check_file;
+  static bool check_json = false;
+  check->add_option("program", check_file, "Program container (.prog)")->required()->check(CLI::ExistingFile);
+  check->add_flag("--json", check_json, "Machine-readable output");
+  check->callback([] {
+    const spec::Program p = spec::LoadProgram(check_file);
+    const auto hazards = sim::FindHazards(p);
+    if (check_json) {
+      nlohmann::ordered_json j = {{"program", check_file}, {"instructions", p.insns.size()},
+                                  {"hazards", nlohmann::ordered_json::array()}};
+      for (const auto& h : hazards)
+        j["hazards"].push_back({{"kind", sim::Name(h.kind)}, {"instruction", h.insn}, {"message", h.message}});
+      PrintJson(j);
+    } else if (hazards.empty()) {
+      fmt::print("{}: {} instructions, no hazards\n", check_file, p.insns.size());
+    } else {
+      for (const auto& h : hazards) fmt::print("{}: {} at instruction {}: {}\n", check_file, sim::Name(h.kind), h.insn, h.message);
+    }
+    if (!hazards.empty()) throw ExecError(fmt::format("{} hazard(s) found in {}", hazards.size(), check_file));
   });
 
   auto* fsim = app.add_subcommand("fsim", "The functional reference simulator");

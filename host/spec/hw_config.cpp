@@ -223,12 +223,13 @@ int Log2Exact(int64_t v) {
   return l;
 }
 
-// Rows of `row_bytes` that fit in 2^log_bytes; at least one row must fit.
+// Rows of `row_bytes` that fit in 2^log_bytes; at least two must fit, so loads can double-buffer
+// against compute (the RTL's scratchpads assume it too).
 int64_t Depth(std::string_view key, int log_bytes, int64_t row_bytes, std::string_view row_desc) {
   const int64_t bytes = int64_t(1) << log_bytes;
-  if (bytes < row_bytes)
-    throw ConfigError(fmt::format("configuration key {} = {} ({} bytes) cannot hold one row of {} ({} bytes)", key,
-                                  log_bytes, bytes, row_desc, row_bytes));
+  if (bytes < 2 * row_bytes)
+    throw ConfigError(fmt::format("configuration key {} = {} ({} bytes) cannot hold two rows of {} ({} bytes each)",
+                                  key, log_bytes, bytes, row_desc, row_bytes));
   return bytes / row_bytes;
 }
 }  // namespace

@@ -139,7 +139,7 @@ TEST(Spec, WholeSpaceEitherEncodesOrExplains) {
                 EXPECT_GE(s.wgt_depth, 1);
                 ++ok;
               } catch (const ConfigError& e) {
-                EXPECT_THAT(e.what(), ::testing::AnyOf(HasSubstr("not encodable"), HasSubstr("cannot hold one row")));
+                EXPECT_THAT(e.what(), ::testing::AnyOf(HasSubstr("not encodable"), HasSubstr("cannot hold two rows")));
                 ++rejected;
               }
             }
