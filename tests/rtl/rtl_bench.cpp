@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -56,6 +57,16 @@ std::vector<Instruction> GemmProgram(const dcoc::spec::Spec& s, uint64_t iter, u
   return v;
 }
 
+double LoadAverage() {
+  std::FILE* f = std::fopen("/proc/loadavg", "r");
+  double l = 0;
+  if (f) {
+    if (std::fscanf(f, "%lf", &l) != 1) l = 0;
+    std::fclose(f);
+  }
+  return l;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -94,16 +105,20 @@ int main(int argc, char** argv) {
       uint64_t ur = uop_row;
       const auto prog = GemmProgram(s, iter, ur);
       const auto stream = dcoc::spec::EncodeStream(s.isa, prog);
-      std::vector<double> rates;
+      std::vector<double> rates, cpu_rates;
       dcoc::sim::HarnessResult r;
       for (int rep = 0; rep < reps; ++rep) {
         h.dram() = img;
         const uint64_t at = h.dram().size();
         h.dram().insert(h.dram().end(), stream.begin(), stream.end());
+        const std::clock_t c0 = std::clock();
         r = h.Run(at, uint32_t(prog.size()));
+        const double cpu = double(std::clock() - c0) / CLOCKS_PER_SEC;
         rates.push_back(double(r.sim_cycles) / r.wall_seconds);
+        cpu_rates.push_back(double(r.sim_cycles) / cpu);
       }
       std::sort(rates.begin(), rates.end());
+      std::sort(cpu_rates.begin(), cpu_rates.end());
       nlohmann::ordered_json j;
       j["config"] = c;
       j["tag"] = s.tag;
@@ -114,6 +129,8 @@ int main(int argc, char** argv) {
       j["gemm_efficiency"] = double(r.counters.at("gemm_uops")) / double(r.cycles);
       j["sim_cycles_per_run"] = r.sim_cycles;
       j["median_cycles_per_second"] = rates[rates.size() / 2];
+      j["median_cycles_per_cpu_second"] = cpu_rates[cpu_rates.size() / 2];  // all threads' CPU time
+      j["load_average"] = LoadAverage();
       j["reps"] = reps;
       fmt::print("{}\n", j.dump());
       std::fflush(stdout);
