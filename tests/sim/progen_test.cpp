@@ -65,10 +65,10 @@ std::vector<NamedConfig> PropertyConfigs() {
   spec::HwConfig dq2 = spec::LoadConfig("1x8x8");
   dq2.dep_queue_depth = 2;
   out.push_back({"1x8x8_dq2", dq2});
-  spec::HwConfig one_row = spec::LoadConfig("1x64x64");
-  one_row.log_wgt_width = 4;
-  one_row.log_wgt_buff_size = 13;  // 64x64 16-bit weights = 8 KiB: a single row
-  out.push_back({"one_weight_row", one_row});
+  spec::HwConfig two_rows = spec::LoadConfig("1x64x64");
+  two_rows.log_wgt_width = 4;
+  two_rows.log_wgt_buff_size = 14;  // 64x64 16-bit weights = 8 KiB rows: the smallest legal buffer, two rows
+  out.push_back({"two_weight_rows", two_rows});
   spec::HwConfig wide_uop = spec::LoadConfig("1x8x8");
   wide_uop.log_inp_buff_size = 13;  // 1024 input rows: 10 bits
   wide_uop.log_wgt_buff_size = 17;  // 2048 weight rows: 11 bits
