@@ -73,6 +73,7 @@ nlohmann::ordered_json ToJson(const Schedule& s) {
   j["oc_nthread"] = s.oc_nthread;
   j["gemm_loop"] = Name(s.gemm_loop);
   j["loop_order"] = Name(s.loop_order);
+  j["gather"] = s.gather;
   return j;
 }
 
@@ -100,6 +101,9 @@ Schedule ScheduleFromJson(const nlohmann::json& j) {
       if (g == "spatial") s.gemm_loop = GemmLoop::kSpatial;
       else if (g == "reduction") s.gemm_loop = GemmLoop::kReduction;
       else throw ScheduleError(fmt::format("schedule key gemm_loop must be \"spatial\" or \"reduction\", got {}", v.dump()));
+    } else if (key == "gather") {
+      if (!v.is_boolean()) throw ScheduleError(fmt::format("schedule key gather must be true or false, got {}", v.dump()));
+      s.gather = v.get<bool>();
     } else if (key == "loop_order") {
       const std::string g = v.is_string() ? v.get<std::string>() : "";
       if (g == "oc_outer") s.loop_order = LoopOrder::kOcOuter;
@@ -107,7 +111,7 @@ Schedule ScheduleFromJson(const nlohmann::json& j) {
       else throw ScheduleError(fmt::format("schedule key loop_order must be \"oc_outer\" or \"spatial_outer\", got {}", v.dump()));
     } else {
       throw ScheduleError(fmt::format("unknown schedule key \"{}\" (known: tile_b, tile_h, tile_w, tile_ci, tile_co, "
-                                      "tile_kh, tile_kw, h_nthread, oc_nthread, gemm_loop, loop_order)", key));
+                                      "tile_kh, tile_kw, h_nthread, oc_nthread, gemm_loop, loop_order, gather)", key));
     }
   }
   return s;
@@ -124,6 +128,10 @@ struct GemmShape {
   int64_t uops;
 };
 
+bool GatherApplies(const ConvLayer& L) {
+  return L.r == 1 && L.s == 1 && (L.stride_h > 1 || L.stride_w > 1) && L.pad_h == 0 && L.pad_w == 0;
+}
+
 struct Plan {
   const ConvLayer& L;
   Schedule S;
@@ -131,6 +139,11 @@ struct Plan {
   bool dw;
   int oh, ow, nb, cb, kb;
   int nthread, tkh, tkw, in_h, in_w;
+  // A 1x1 kernel with stride > 1 and no padding reads only every stride-th pixel: the loads gather
+  // exactly those (one strided load per output row), so the input tile is tile_h x tile_w and the
+  // micro-ops address it with unit strides (esh, esw).
+  bool subsample;
+  int esh, esw;
   int n_b, n_co, n_h, n_w, n_ci, n_kh, n_kw;
   int wci;      // weight input blocks per output block in DRAM (cb, or nov for depthwise)
   int tciw;     // weight input blocks per output block in a slot (tile_ci, or nov)
@@ -153,8 +166,11 @@ struct Plan {
     nthread = S.h_nthread * S.oc_nthread;
     tkh = S.tile_kh;
     tkw = S.tile_kw;
-    in_h = (S.tile_h - 1) * L.stride_h + tkh;
-    in_w = (S.tile_w - 1) * L.stride_w + tkw;
+    subsample = S.gather && GatherApplies(L);
+    esh = subsample ? 1 : L.stride_h;
+    esw = subsample ? 1 : L.stride_w;
+    in_h = (S.tile_h - 1) * esh + tkh;
+    in_w = (S.tile_w - 1) * esw + tkw;
     auto div = [](int a, int b) { return b > 0 ? a / b : 0; };
     n_b = div(nb, S.tile_b);
     n_co = div(kb, S.tile_co);
@@ -191,10 +207,10 @@ struct Plan {
     if (S.gemm_loop == GemmLoop::kSpatial) {
       g.iter_out = uint64_t(S.tile_h);
       g.dst_fo = uint64_t(S.tile_w);
-      g.src_fo = uint64_t(L.stride_h) * uint64_t(in_w);
+      g.src_fo = uint64_t(esh) * uint64_t(in_w);
       g.iter_in = uint64_t(S.tile_w);
       g.dst_fi = 1;
-      g.src_fi = uint64_t(L.stride_w);
+      g.src_fi = uint64_t(esw);
       g.uops = int64_t(S.tile_b) * S.tile_co * tciw * tkh * tkw;
     } else {
       g.iter_out = uint64_t(tciw);
@@ -268,6 +284,9 @@ std::vector<Violation> Check(const ConvLayer& layer, const Schedule& sched, cons
   divides("tile_co", s.tile_co, p.kb, fmt::format("output-channel blocks (K {} / BLOCK_OUT {})", layer.k, sp.block_out));
   divides("tile_kh", s.tile_kh, layer.r, "kernel height");
   divides("tile_kw", s.tile_kw, layer.s, "kernel width");
+  if (s.gather && !GatherApplies(layer))
+    add("gather_kernel", fmt::format("gather needs a 1x1 kernel with stride > 1 and no padding (kernel {}x{}, stride {}x{}, pad {}x{})",
+                                     layer.r, layer.s, layer.stride_h, layer.stride_w, layer.pad_h, layer.pad_w));
   for (auto [knob, val] : {std::pair{"h_nthread", s.h_nthread}, std::pair{"oc_nthread", s.oc_nthread}})
     if (val != 1 && val != 2) add(fmt::format("{}_value", knob), fmt::format("{} = {} must be 1 or 2", knob, val));
   if (!v.empty()) return v;  // the numbers below assume whole tiles
@@ -362,6 +381,8 @@ ScheduleSpace EnumerateSpace(const ConvLayer& layer, const spec::Spec& sp) {
                   {"tile_kw", names(dkw)},
                   {"h_nthread", names(threads)}, {"oc_nthread", names(threads)},
                   {"gemm_loop", {"spatial", "reduction"}}, {"loop_order", {"oc_outer", "spatial_outer"}}};
+  const std::vector<bool> gathers = GatherApplies(layer) ? std::vector<bool>{false, true} : std::vector<bool>{false};
+  sp_out.knobs.push_back({"gather", GatherApplies(layer) ? std::vector<std::string>{"false", "true"} : std::vector<std::string>{"false"}});
   sp_out.candidates = 1;
   for (const Knob& k : sp_out.knobs) sp_out.candidates *= k.values.size();
   Schedule s;
@@ -375,10 +396,11 @@ ScheduleSpace EnumerateSpace(const ConvLayer& layer, const spec::Spec& sp) {
               for (int ht : threads)
                 for (int ot : threads)
                   for (GemmLoop g : {GemmLoop::kSpatial, GemmLoop::kReduction})
-                    for (LoopOrder o : {LoopOrder::kOcOuter, LoopOrder::kSpatialOuter}) {
-                      s = Schedule{b, h, w, ci, co, kh, kw, ht, ot, g, o};
-                      if (Check(layer, s, sp).empty()) sp_out.valid.push_back(s);
-                    }
+                    for (LoopOrder o : {LoopOrder::kOcOuter, LoopOrder::kSpatialOuter})
+                      for (bool ga : gathers) {
+                        s = Schedule{b, h, w, ci, co, kh, kw, ht, ot, g, o, ga};
+                        if (Check(layer, s, sp).empty()) sp_out.valid.push_back(s);
+                      }
   return sp_out;
 }
 
@@ -410,9 +432,15 @@ Estimate EstimateCost(const ConvLayer& layer, const Schedule& sched, const spec:
                                                                           : steps / uint64_t(s.h_nthread);
   e.load_bytes = inp_loads * inp_bytes + wgt_loads * wgt_bytes + tiles * uint64_t(p.bias_rows) * sp.acc_row_bytes;
   e.store_bytes = tiles * uint64_t(p.out_rows) * sp.out_row_bytes;
-  e.insns = steps * uint64_t(1 + s.tile_b * p.tci_max + s.tile_co) + tiles * uint64_t(4 + alu_ops + s.tile_b * s.tile_co);
+  e.insns = steps * uint64_t(1 + s.tile_b * p.tci_max * (p.subsample ? s.tile_h : 1) + s.tile_co) + tiles * uint64_t(4 + alu_ops + s.tile_b * s.tile_co);
   const double compute = double(e.gemm_cycles + e.alu_cycles) + 4.0 * double(e.insns);
-  const double memory = double(e.load_bytes + e.store_bytes) / sp.bus_bytes;
+  // Every DRAM row run (one y of a 2-D load or store) is its own burst with a fixed cost on top of
+  // its beats; gathering pixels one at a time pays that cost per pixel.
+  constexpr double kBurstCycles = 8.0;
+  const uint64_t inp_bursts = uint64_t(s.tile_b) * p.tci_max * (p.subsample ? uint64_t(s.tile_h) * s.tile_w : uint64_t(p.in_h));
+  const uint64_t wgt_bursts = uint64_t(s.tile_co) * p.tciw * (p.tkw == layer.s ? 1 : p.tkh);
+  const uint64_t bursts = inp_loads * inp_bursts + wgt_loads * wgt_bursts + tiles * uint64_t(s.tile_b) * s.tile_co * s.tile_h;
+  const double memory = double(e.load_bytes + e.store_bytes) / sp.bus_bytes + kBurstCycles * double(bursts);
   e.cycles = p.nthread > 1 ? std::max(compute, memory) + 0.1 * std::min(compute, memory) : compute + memory;
   return e;
 }
@@ -646,18 +674,31 @@ CompiledConv CompileConv(const ConvLayer& layer, const Schedule& sched, const sp
               const int y0 = p.RowStart(T.hi, ki), x0 = p.ColStart(T.wi, kwi);
               const int ys = std::max(y0, 0), ye = std::min(y0 + p.in_h, layer.h);
               const int xs = std::max(x0, 0), xe = std::min(x0 + p.in_w, layer.w);
-              for (int b = 0; b < s.tile_b; ++b)
-                for (int ci = 0; ci < tci; ++ci) {
-                  const uint64_t dram = inp_base + ((uint64_t(T.b0 + b) * p.cb + uint64_t(ci0 + ci)) * layer.h + uint64_t(ys)) * layer.w + uint64_t(xs);
-                  Instruction in = MemInsn(Opcode::kLoad, MemType::kInp,
-                                           inp_sram + (uint64_t(b) * tci + ci) * uint64_t(p.in_h) * p.in_w, dram,
-                                           uint64_t(ye - ys), uint64_t(xe - xs), uint64_t(layer.w));
-                  in.y_pad_0 = uint64_t(ys - y0);
-                  in.y_pad_1 = uint64_t(y0 + p.in_h - ye);
-                  in.x_pad_0 = uint64_t(xs - x0);
-                  in.x_pad_1 = uint64_t(x0 + p.in_w - xe);
-                  loads.push_back(in);
-                }
+              if (p.subsample) {
+                // One load per output row: tile_w pixels stride_w apart (no padding: pad is 0).
+                for (int b = 0; b < s.tile_b; ++b)
+                  for (int ci = 0; ci < tci; ++ci)
+                    for (int h = 0; h < s.tile_h; ++h)
+                      loads.push_back(MemInsn(
+                          Opcode::kLoad, MemType::kInp,
+                          inp_sram + ((uint64_t(b) * tci + ci) * uint64_t(p.in_h) + uint64_t(h)) * p.in_w,
+                          inp_base + ((uint64_t(T.b0 + b) * p.cb + uint64_t(ci0 + ci)) * layer.h +
+                                      uint64_t((T.h0 + h) * layer.stride_h)) * layer.w + uint64_t(T.w0 * layer.stride_w),
+                          uint64_t(s.tile_w), 1, uint64_t(layer.stride_w)));
+              } else {
+                for (int b = 0; b < s.tile_b; ++b)
+                  for (int ci = 0; ci < tci; ++ci) {
+                    const uint64_t dram = inp_base + ((uint64_t(T.b0 + b) * p.cb + uint64_t(ci0 + ci)) * layer.h + uint64_t(ys)) * layer.w + uint64_t(xs);
+                    Instruction in = MemInsn(Opcode::kLoad, MemType::kInp,
+                                             inp_sram + (uint64_t(b) * tci + ci) * uint64_t(p.in_h) * p.in_w, dram,
+                                             uint64_t(ye - ys), uint64_t(xe - xs), uint64_t(layer.w));
+                    in.y_pad_0 = uint64_t(ys - y0);
+                    in.y_pad_1 = uint64_t(y0 + p.in_h - ye);
+                    in.x_pad_0 = uint64_t(xs - x0);
+                    in.x_pad_1 = uint64_t(x0 + p.in_w - xe);
+                    loads.push_back(in);
+                  }
+              }
               written.push_back(OpGraph::Resource(OpGraph::kInp, islot));
             }
             // Weights.
@@ -716,8 +757,8 @@ CompiledConv CompileConv(const ConvLayer& layer, const Schedule& sched, const sp
                       for (int w = 0; w < s.tile_w; ++w) {
                         spec::Uop u;
                         u.dst = ab + uint32_t((b * s.tile_co + co) * tile_rows + h * s.tile_w + w);
-                        u.src = inp_sram + uint32_t(((b * tci + src_ci(co, 0)) * p.in_h + h * layer.stride_h) * p.in_w +
-                                                    w * layer.stride_w + q);
+                        u.src = inp_sram + uint32_t(((b * tci + src_ci(co, 0)) * p.in_h + h * p.esh) * p.in_w +
+                                                    w * p.esw + q);
                         u.wgt = wgt_sram + uint32_t(co * p.tciw * p.tkh * p.tkw + q);
                         kernel.push_back(u);
                       }

@@ -67,6 +67,9 @@ struct Schedule {
   int oc_nthread = 1;  // virtual threads over the co tiles (1 or 2)
   GemmLoop gemm_loop = GemmLoop::kSpatial;
   LoopOrder loop_order = LoopOrder::kOcOuter;
+  // 1x1 kernels with stride > 1 and no padding only: gather just the pixels the kernel reads (one
+  // strided load per output row) instead of loading whole input rows. Less traffic, more loads.
+  bool gather = false;
 
   bool operator==(const Schedule&) const = default;
 };

@@ -59,6 +59,22 @@ TEST(Conv, KernelRowsSplitAndPaddingOnlySteps) {
   EXPECT_TRUE(RunsBitExact(l, s, sp));
 }
 
+TEST(Conv, GatherForStridedPointwise) {
+  for (const char* cfg : {"default", "4x32x8", "min"}) {
+    const spec::Spec sp = PresetSpec(cfg);
+    const ConvLayer l = ReduceSpatially(FindLayer("resnet18.C4"), 6, 48);  // 1x1, stride 2
+    for (const Schedule& s : EnumerateSpace(l, sp).valid)
+      if (s.gather && (s.tile_h * s.tile_w == 1 || s.h_nthread * s.oc_nthread == 2)) {
+        EXPECT_TRUE(RunsBitExact(l, s, sp)) << cfg;
+      }
+  }
+  Schedule s;
+  s.gather = true;
+  const auto v = Check(Small(1, 16, 8, 8, 16, 3, 2, 1), s, PresetSpec("default"));
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].name, "gather_kernel");
+}
+
 TEST(Conv, NoBiasReluOnly) {
   const spec::Spec sp = PresetSpec("1x8x8");
   ConvLayer l = Small(1, 8, 5, 5, 8, 3, 1, 1);

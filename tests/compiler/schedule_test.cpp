@@ -55,7 +55,7 @@ TEST(Space, EveryEnumeratedScheduleIsValidAndCompiles) {
   const spec::Spec sp = PresetSpec("1x8x8");
   const ConvLayer l = ReduceSpatially(FindLayer("resnet18.C3"), 4, 32);
   const ScheduleSpace space = EnumerateSpace(l, sp);
-  ASSERT_EQ(space.knobs.size(), 11u);
+  ASSERT_EQ(space.knobs.size(), 12u);
   uint64_t product = 1;
   for (const Knob& k : space.knobs) product *= k.values.size();
   EXPECT_EQ(space.candidates, product);
@@ -85,7 +85,7 @@ TEST(ScheduleJson, RoundTripAndErrors) {
   EXPECT_EQ(ScheduleFromJson(ToJson(s)), s);
   EXPECT_EQ(ToString(s),
             R"({"tile_b":1,"tile_h":7,"tile_w":1,"tile_ci":1,"tile_co":2,"tile_kh":0,"tile_kw":0,"h_nthread":2,"oc_nthread":1,)"
-            R"("gemm_loop":"reduction","loop_order":"spatial_outer"})");
+            R"("gemm_loop":"reduction","loop_order":"spatial_outer","gather":false})");
   try {
     (void)ScheduleFromJson(nlohmann::json{{"tile_x", 1}});
     FAIL();
