@@ -1,7 +1,7 @@
 # Prebuilt verilated VTA++ models for the tests: each configuration in DCOC_RTL_PREBUILT is generated
-# (dcoc_rtlgen_tool) and verilated once at build time into its own archive (class prefix
-# Vvta_<preset>); dcoc_vmodels holds the adapters and the registry that finds them, dcoc_verilated_rt
-# the Verilator runtime compiled once. Models for other configurations are built on demand at run
+# (dcoc_rtlgen_tool) and verilated once at build time (class prefix Vvta_<preset>); the models are
+# merged into one static archive, libdcoc_verilated_models.a. dcoc_vmodels adds the adapters and the
+# registry that finds them, dcoc_verilated_rt the Verilator runtime compiled once. Models for other configurations are built on demand at run
 # time and cached (sim/verilator/model_registry.cpp). Verilated code builds without dcoc::warnings.
 
 set(DCOC_RTL_PREBUILT "default;1x8x8;2x16x32;4x32x8;1x32x32;min" CACHE STRING
@@ -73,7 +73,26 @@ function(dcoc_add_vmodels target)
     "${entries}  };\n  return kModels;\n}\n\n}  // namespace dcoc::sim\n")
   configure_file(${reg}.in ${reg} COPYONLY)
 
+  # One archive with every prebuilt model (ar's MRI script merges the per-model archives).
+  set(merged ${CMAKE_BINARY_DIR}/vmodels/libdcoc_verilated_models.a)
+  set(mri "create ${merged}\n")
+  foreach(a IN LISTS archives)
+    string(APPEND mri "addlib ${a}\n")
+  endforeach()
+  string(APPEND mri "save\nend\n")
+  file(WRITE ${CMAKE_BINARY_DIR}/vmodels/merge.mri.in "${mri}")
+  configure_file(${CMAKE_BINARY_DIR}/vmodels/merge.mri.in ${CMAKE_BINARY_DIR}/vmodels/merge.mri COPYONLY)
+  add_custom_command(
+    OUTPUT ${merged}
+    COMMAND ${CMAKE_COMMAND} -E rm -f ${merged}
+    COMMAND sh -c "${CMAKE_AR} -M < ${CMAKE_BINARY_DIR}/vmodels/merge.mri"
+    DEPENDS ${archives} ${CMAKE_BINARY_DIR}/vmodels/merge.mri
+    COMMENT "Merging the verilated models into ${merged}"
+    VERBATIM)
+  add_custom_target(${target}_merge DEPENDS ${merged})
+
   add_library(${target} STATIC ${reg} ${model_cpps})
+  add_dependencies(${target} ${target}_merge)
   target_compile_options(${target} PRIVATE -O2)
-  target_link_libraries(${target} PUBLIC dcoc::spec ${archives} dcoc_verilated_rt)
+  target_link_libraries(${target} PUBLIC dcoc::spec ${merged} dcoc_verilated_rt)
 endfunction()
