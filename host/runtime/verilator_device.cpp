@@ -36,6 +36,7 @@ class VerilatorDevice final : public Device {
     ho.max_cycles = opts.max_cycles;
     ho.timeout_seconds = opts.timeout_seconds;
     ho.trace_path = opts.trace_path;
+    ho.insns = insns;
     sim::HarnessResult r;
     try {
       r = harness_.Run(insn_addr, uint32_t(insns.size()), ho);

@@ -209,18 +209,49 @@ uint64_t Harness::ReadCounter(int index) {
   return uint64_t(lo) | (uint64_t(hi) << 32);
 }
 
-std::string Harness::Diagnose() {
+std::string Harness::Diagnose(std::span<const spec::Instruction> insns) {
   const uint32_t t0 = ReadReg(rtl::RegisterOffset("TOKENS_0"));
   const uint32_t t1 = ReadReg(rtl::RegisterOffset("TOKENS_1"));
   const uint32_t st = ReadReg(rtl::RegisterOffset("STATE"));
   auto cnt = [&](std::string_view name) { return ReadCounter(rtl::CounterIndex(name)); };
-  return fmt::format(
+  const uint64_t executed[3] = {cnt("load_insns"), cnt("compute_insns"), cnt("store_insns")};
+  const uint64_t tokens[4] = {t0 & 0xffff, t0 >> 16, t1 & 0xffff, t1 >> 16};  // l2c, c2l, c2s, s2c
+  std::string s = fmt::format(
       "fetched {} instructions; executed load {}, compute {}, store {}; module states fetch {:#x}, load {:#x}, "
       "compute {:#x}, store {:#x}; instruction queues non-empty: load {}, compute {}, store {}; tokens "
       "load->compute {}, compute->load {}, compute->store {}, store->compute {}",
-      cnt("fetch_insns"), cnt("load_insns"), cnt("compute_insns"), cnt("store_insns"), st & 0xf, (st >> 4) & 0xf,
-      (st >> 8) & 0xf, (st >> 12) & 0xf, (st >> 16) & 1, (st >> 17) & 1, (st >> 18) & 1, t0 & 0xffff, t0 >> 16,
-      t1 & 0xffff, t1 >> 16);
+      cnt("fetch_insns"), executed[0], executed[1], executed[2], st & 0xf, (st >> 4) & 0xf, (st >> 8) & 0xf,
+      (st >> 12) & 0xf, (st >> 16) & 1, (st >> 17) & 1, (st >> 18) & 1, tokens[0], tokens[1], tokens[2], tokens[3]);
+  if (insns.empty()) return s;
+  // Each module's next instruction (in its own stream order) and what it waits for.
+  static constexpr const char* kModule[3] = {"load", "compute", "store"};
+  static constexpr const char* kQueue[4] = {"load->compute", "compute->load", "compute->store", "store->compute"};
+  // Queue a module pops through pop_prev / pop_next and pushes through push_prev / push_next (-1: none).
+  static constexpr int kPopPrev[3] = {-1, 0, 2}, kPopNext[3] = {1, 3, -1};
+  static constexpr int kPushPrev[3] = {-1, 1, 3}, kPushNext[3] = {0, 2, -1};
+  uint64_t seen[3] = {0, 0, 0};
+  bool pending[3] = {false, false, false};
+  for (size_t i = 0; i < insns.size(); ++i) {
+    const spec::Instruction& in = insns[i];
+    int m = 1;
+    if (in.opcode == spec::Opcode::kStore) m = 2;
+    else if (in.opcode == spec::Opcode::kLoad && (in.memory_type == spec::MemType::kInp || in.memory_type == spec::MemType::kWgt)) m = 0;
+    if (seen[m]++ != executed[m] || pending[m]) continue;
+    pending[m] = true;
+    std::string waits;
+    auto need = [&](bool flag, int q, bool pop) {
+      if (!flag || q < 0) return;
+      const bool blocked = pop ? tokens[q] == 0 : tokens[q] >= uint64_t(spec_.config.dep_queue_depth);
+      if (blocked) waits += fmt::format("{}{} {}", waits.empty() ? "" : " and ", pop ? "a token in" : "room in", kQueue[q]);
+    };
+    need(in.pop_prev, kPopPrev[m], true);
+    need(in.pop_next, kPopNext[m], true);
+    need(in.push_prev, kPushPrev[m], false);
+    need(in.push_next, kPushNext[m], false);
+    s += fmt::format("; {} is at instruction {} ({}){}", kModule[m], i, spec::Disassemble(spec_.isa, in),
+                     waits.empty() ? "" : ", waiting for " + waits);
+  }
+  return s;
 }
 
 HarnessResult Harness::Run(uint64_t insn_addr, uint32_t count, const HarnessOptions& opts) {
@@ -261,19 +292,19 @@ HarnessResult Harness::Run(uint64_t insn_addr, uint32_t count, const HarnessOpti
         last_events = m.mem_events;
         last_progress_cycle = m.cycle;
       } else if (opts.watchdog_cycles && m.cycle - last_progress_cycle >= opts.watchdog_cycles) {
-        const std::string d = Diagnose();
+        const std::string d = Diagnose(opts.insns);
         model_->CloseTrace();
         throw ExecError(fmt::format("deadlock: no progress for {} cycles (cycle {} of the run, no FINISH): {}",
                                     m.cycle - last_progress_cycle, m.cycle - start_cycle, d));
       }
       if (opts.max_cycles && m.cycle - start_cycle > opts.max_cycles) {
-        const std::string d = Diagnose();
+        const std::string d = Diagnose(opts.insns);
         model_->CloseTrace();
         throw ExecError(fmt::format("the run exceeded max_cycles = {} without FINISH: {}", opts.max_cycles, d));
       }
       if (opts.timeout_seconds > 0 &&
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > opts.timeout_seconds) {
-        const std::string d = Diagnose();
+        const std::string d = Diagnose(opts.insns);
         model_->CloseTrace();
         throw ExecError(fmt::format("the run exceeded its {} s wall-clock limit at cycle {}: {}", opts.timeout_seconds,
                                     m.cycle - start_cycle, d));
@@ -289,7 +320,7 @@ HarnessResult Harness::Run(uint64_t insn_addr, uint32_t count, const HarnessOpti
     std::string what;
     if (err & rtl::kErrorBadInsn) what += "an instruction no module executes (LOAD of OUT, STORE of a non-OUT type, or a bad opcode); ";
     if (err & rtl::kErrorFinishRace) what += "FINISH executed while load or store still had instructions; ";
-    const std::string d = Diagnose();
+    const std::string d = Diagnose(opts.insns);
     model_->CloseTrace();
     throw ExecError(fmt::format("the RTL flagged ERROR = {:#x}: {}{}", err, what, d));
   }

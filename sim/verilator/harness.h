@@ -6,10 +6,12 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "host/spec/hw_config.h"
+#include "host/spec/isa.h"
 #include "sim/verilator/vta_model.h"
 
 namespace dcoc::sim {
@@ -27,6 +29,8 @@ struct HarnessOptions {
   uint64_t watchdog_cycles = 200000;    // no progress for this long ends the run with an error
   double timeout_seconds = 0.0;         // wall-clock bound, 0: none
   std::string trace_path;               // FST waveform when not empty
+  // The decoded stream, when the caller has it: errors then name each module's blocked instruction.
+  std::span<const spec::Instruction> insns;
 };
 
 struct HarnessResult {
@@ -59,7 +63,7 @@ class Harness {
  private:
   struct Impl;
   void Tick();
-  std::string Diagnose();
+  std::string Diagnose(std::span<const spec::Instruction> insns);
 
   spec::Spec spec_;
   std::unique_ptr<VtaModel> model_;

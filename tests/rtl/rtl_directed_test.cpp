@@ -275,14 +275,18 @@ TEST(RtlDirected, DeadlockIsReportedWithQueueState) {
   g.pop_prev = true;  // nobody ever pushes load->compute
   sim::HarnessOptions o;
   o.watchdog_cycles = 20000;
+  const std::vector<Instruction> insns = {g, Bench::Finish()};
+  o.insns = insns;
   try {
-    rtl.RunRtl(b.dram, {g, Bench::Finish()}, o);
+    rtl.RunRtl(b.dram, insns, o);
     FAIL() << "expected a deadlock error";
   } catch (const ExecError& e) {
     const std::string m = e.what();
     EXPECT_NE(m.find("deadlock"), std::string::npos) << m;
     EXPECT_NE(m.find("load->compute 0"), std::string::npos) << m;
     EXPECT_NE(m.find("executed load 0, compute 0"), std::string::npos) << m;
+    EXPECT_NE(m.find("compute is at instruction 0 (GEMM"), std::string::npos) << m;
+    EXPECT_NE(m.find("waiting for a token in load->compute"), std::string::npos) << m;
   }
   // The harness recovers: the next program runs (reset clears the stuck module).
   rtl.h.Reset();
