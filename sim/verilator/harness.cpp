@@ -38,6 +38,7 @@ struct Harness::Impl {
   uint64_t mem_events = 0;     // AXI handshakes on the memory side (watchdog progress)
   std::string error;           // first DRAM-model error, reported by Run()
   bool axil_w_hs = false, axil_ar_hs = false;  // control-port handshakes at the last edge
+  bool run_failed = false;     // the last Run() threw
   bool axi_log = std::getenv("DCOC_AXI_LOG") != nullptr;  // print every memory-side handshake to stderr
 };
 
@@ -266,6 +267,10 @@ HarnessResult Harness::Run(uint64_t insn_addr, uint32_t count, const HarnessOpti
       m.timing.write_latency < 0)
     throw UsageError("DRAM timing: beat_interval and max_outstanding_reads must be >= 1, latencies >= 0");
   m.error.clear();
+  // A run that ended in an error may have left modules mid-instruction: reset them (the scratchpads,
+  // as on hardware, keep their contents).
+  if (m.run_failed) Reset();
+  m.run_failed = true;
   if (!opts.trace_path.empty()) model_->OpenTrace(opts.trace_path);
   const auto t0 = std::chrono::steady_clock::now();
   const uint64_t cycle0 = m.cycle;
@@ -284,6 +289,11 @@ HarnessResult Harness::Run(uint64_t insn_addr, uint32_t count, const HarnessOpti
   while (!m.pins.irq) {
     Tick();
     if (!m.error.empty()) throw ExecError(fmt::format("cycle {}: {}", m.cycle - start_cycle, m.error));
+    if (opts.max_cycles && m.cycle - start_cycle > opts.max_cycles) {
+      const std::string d = Diagnose(opts.insns);
+      model_->CloseTrace();
+      throw ExecError(fmt::format("the run exceeded max_cycles = {} without FINISH: {}", opts.max_cycles, d));
+    }
     if ((m.cycle & (kCheckInterval - 1)) == 0) {
       const uint32_t uops = ReadReg(rtl::kCounterBase + 8 * uint32_t(gemm_idx)) +
                             ReadReg(rtl::kCounterBase + 8 * uint32_t(alu_idx));
@@ -296,11 +306,6 @@ HarnessResult Harness::Run(uint64_t insn_addr, uint32_t count, const HarnessOpti
         model_->CloseTrace();
         throw ExecError(fmt::format("deadlock: no progress for {} cycles (cycle {} of the run, no FINISH): {}",
                                     m.cycle - last_progress_cycle, m.cycle - start_cycle, d));
-      }
-      if (opts.max_cycles && m.cycle - start_cycle > opts.max_cycles) {
-        const std::string d = Diagnose(opts.insns);
-        model_->CloseTrace();
-        throw ExecError(fmt::format("the run exceeded max_cycles = {} without FINISH: {}", opts.max_cycles, d));
       }
       if (opts.timeout_seconds > 0 &&
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > opts.timeout_seconds) {
@@ -330,6 +335,7 @@ HarnessResult Harness::Run(uint64_t insn_addr, uint32_t count, const HarnessOpti
   r.sim_cycles = m.cycle - cycle0;
   r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   model_->CloseTrace();
+  m.run_failed = false;
   return r;
 }
 
