@@ -1,12 +1,12 @@
 // dcoc layer list|run|space|search: compile a DNN layer for a configuration, run it on a backend, check it
 // bit-exactly against the host reference, and report cycles, GOPS and utilization; show the schedule
 // space the tuners search.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <filesystem>
-#include <random>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "host/cli/cli_util.h"
 #include "host/cli/commands.h"
@@ -46,12 +46,16 @@ compiler::ConvLayer ParseConv(const std::string& spec_text, const std::string& k
     }
   }
   if (v.size() != 9)
-    throw UsageError(fmt::format("--conv {}: expected 9 numbers N,C,H,W,K,R,S,stride,pad, got {}", spec_text, v.size()));
+    throw UsageError(
+        fmt::format("--conv {}: expected 9 numbers N,C,H,W,K,R,S,stride,pad, got {}", spec_text, v.size()));
   compiler::ConvLayer l;
   l.name = "conv";
-  if (kind == "depthwise") l.kind = compiler::ConvKind::kDepthwise;
-  else if (kind == "dense") l.kind = compiler::ConvKind::kDense;
-  else if (kind != "conv2d") throw UsageError(fmt::format("--kind {} is not conv2d, depthwise or dense", kind));
+  if (kind == "depthwise")
+    l.kind = compiler::ConvKind::kDepthwise;
+  else if (kind == "dense")
+    l.kind = compiler::ConvKind::kDense;
+  else if (kind != "conv2d")
+    throw UsageError(fmt::format("--kind {} is not conv2d, depthwise or dense", kind));
   l.n = v[0], l.c = v[1], l.h = v[2], l.w = v[3], l.k = v[4], l.r = v[5], l.s = v[6];
   l.stride_h = l.stride_w = v[7];
   l.pad_h = l.pad_w = v[8];
@@ -61,7 +65,8 @@ compiler::ConvLayer ParseConv(const std::string& spec_text, const std::string& k
 }
 
 compiler::ConvLayer LayerFor(const LayerArgs& a, const spec::Spec& s) {
-  if (a.layer.empty() == a.conv.empty()) throw UsageError("give exactly one of --layer <model.layer> and --conv N,C,H,W,K,R,S,stride,pad");
+  if (a.layer.empty() == a.conv.empty())
+    throw UsageError("give exactly one of --layer <model.layer> and --conv N,C,H,W,K,R,S,stride,pad");
   compiler::ConvLayer l = a.layer.empty() ? ParseConv(a.conv, a.kind, s.out_bits) : compiler::FindLayer(a.layer);
   l.epilogue = compiler::DefaultEpilogue(l, s.out_bits);
   if (a.shift >= 0) l.epilogue.shift = a.shift;
@@ -228,7 +233,9 @@ void Search(const LayerArgs& a) {
     const compiler::Schedule& sched = space.valid[k];
     const compiler::CompiledConv c = compiler::CompileConv(l, sched, s, ops);
     if (a.max_insns && c.program.insns.size() > a.max_insns) {
-      if (!a.json) fmt::print("{:>10} skipped: {} instructions > --max-insns  {}\n", "-", c.program.insns.size(), compiler::ToString(sched));
+      if (!a.json)
+        fmt::print("{:>10} skipped: {} instructions > --max-insns  {}\n", "-", c.program.insns.size(),
+                   compiler::ToString(sched));
       continue;
     }
     const std::unique_ptr<runtime::Device> dev = runtime::CreateDevice(a.backend, s);
@@ -236,11 +243,13 @@ void Search(const LayerArgs& a) {
     try {
       run = runtime::RunProgram(*dev, c.program);
     } catch (const Error& e) {
-      throw ExecError(fmt::format("layer {} schedule {} on {}: {}", l.name, compiler::ToString(sched), a.backend, e.what()));
+      throw ExecError(
+          fmt::format("layer {} schedule {} on {}: {}", l.name, compiler::ToString(sched), a.backend, e.what()));
     }
     const bool exact = compiler::ReadOutput(l, c.program, run.dram, s) == want;
-    if (!exact) throw ExecError(fmt::format("layer {} schedule {}: result differs from the reference on {}", l.name,
-                                            compiler::ToString(sched), a.backend));
+    if (!exact)
+      throw ExecError(fmt::format("layer {} schedule {}: result differs from the reference on {}", l.name,
+                                  compiler::ToString(sched), a.backend));
     const compiler::Bounds b = compiler::BoundsFor(l.Macs(), compiler::Analyze(c.program, s), s);
     const double est = compiler::EstimateCost(l, sched, s).cycles;
     const double cycles = run.stats.cycles ? double(run.stats.cycles) : est;  // untimed: the estimate
@@ -252,8 +261,8 @@ void Search(const LayerArgs& a) {
     r["utilization_roofline"] = b.roofline_cycles / cycles;
     r["memory_bound"] = b.memory_bound;
     if (!a.json)
-      fmt::print("{:>10} cycles  util {:.3f} (roofline {:.3f})  est {:>10.0f}  {}\n", run.stats.cycles, b.ideal_cycles / cycles,
-                 b.roofline_cycles / cycles, est, compiler::ToString(sched));
+      fmt::print("{:>10} cycles  util {:.3f} (roofline {:.3f})  est {:>10.0f}  {}\n", run.stats.cycles,
+                 b.ideal_cycles / cycles, b.roofline_cycles / cycles, est, compiler::ToString(sched));
     if (best.is_null() || cycles < best_cycles) best_cycles = cycles, best = r;
     results.push_back(std::move(r));
   }
@@ -270,8 +279,9 @@ void Search(const LayerArgs& a) {
     PrintJson(j);
   } else {
     fmt::print("best of {} measured ({} valid): {} cycles, utilization {:.3f} of ideal, {:.3f} of roofline\n{}\n",
-               results.size(), space.valid.size(), best["cycles"].get<uint64_t>(), best["utilization_ideal"].get<double>(),
-               best["utilization_roofline"].get<double>(), best["schedule"].dump());
+               results.size(), space.valid.size(), best["cycles"].get<uint64_t>(),
+               best["utilization_ideal"].get<double>(), best["utilization_roofline"].get<double>(),
+               best["schedule"].dump());
   }
 }
 
@@ -289,7 +299,8 @@ void AddLayerOptions(CLI::App* c, LayerArgs& a) {
 
 void RegisterLayerCommands(CLI::App& app) {
   static LayerArgs args;
-  auto* layer = app.add_subcommand("layer", "Compile DNN layers to VTA++ programs, run and check them, show schedule spaces");
+  auto* layer =
+      app.add_subcommand("layer", "Compile DNN layers to VTA++ programs, run and check them, show schedule spaces");
   layer->require_subcommand(1);
 
   auto* list = layer->add_subcommand("list", "The built-in layers (ResNet-18, VGG-16, AlexNet, MobileNetV1)");
@@ -298,16 +309,19 @@ void RegisterLayerCommands(CLI::App& app) {
       fmt::print("{:<20} {}\n", l.name, l.Describe().substr(l.name.size() + 2));
   });
 
-  auto* run = layer->add_subcommand("run", "Compile a layer, run it on a backend, check it bit-exactly, report cycles and utilization");
+  auto* run = layer->add_subcommand(
+      "run", "Compile a layer, run it on a backend, check it bit-exactly, report cycles and utilization");
   AddLayerOptions(run, args);
-  run->add_option("--schedule", args.schedule, "auto (the default heuristic), a JSON object, or a JSON file")->capture_default_str();
+  run->add_option("--schedule", args.schedule, "auto (the default heuristic), a JSON object, or a JSON file")
+      ->capture_default_str();
   run->add_option("--backend", args.backend, "fsim or verilator")->capture_default_str();
   run->add_option("--seed", args.seed, "Seed of the random operands")->capture_default_str();
   run->add_option("--save", args.save, "Also write the compiled program container (.prog) here");
   run->add_flag("--dump", args.dump, "Print the instructions (disassembled) and the micro-op region before running");
   run->callback([] { RunLayer(args); });
 
-  auto* space = layer->add_subcommand("space", "The schedule knobs of a layer, their values and the size of the valid space");
+  auto* space =
+      layer->add_subcommand("space", "The schedule knobs of a layer, their values and the size of the valid space");
   AddLayerOptions(space, args);
   space->add_flag("--list", args.list, "Also print every valid schedule");
   space->callback([] { ShowSpace(args); });
@@ -315,11 +329,13 @@ void RegisterLayerCommands(CLI::App& app) {
   auto* search = layer->add_subcommand(
       "search", "Sampled schedule search: the cost model's best candidates plus random ones, measured on a backend");
   AddLayerOptions(search, args);
-  search->add_option("--backend", args.backend, "fsim (ranks by the cost model) or verilator (measures cycles)")->capture_default_str();
+  search->add_option("--backend", args.backend, "fsim (ranks by the cost model) or verilator (measures cycles)")
+      ->capture_default_str();
   search->add_option("--top", args.top, "Candidates the cost model ranks best")->capture_default_str();
   search->add_option("--random", args.random, "Additional random valid candidates")->capture_default_str();
   search->add_option("--seed", args.seed, "Seed of the sampling and the operands")->capture_default_str();
-  search->add_option("--max-insns", args.max_insns, "Skip candidates whose program is longer (0: no bound)")->capture_default_str();
+  search->add_option("--max-insns", args.max_insns, "Skip candidates whose program is longer (0: no bound)")
+      ->capture_default_str();
   search->callback([] { Search(args); });
 }
 

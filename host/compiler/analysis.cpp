@@ -15,11 +15,16 @@ ProgramStats Analyze(const spec::Program& p, const spec::Spec& s) {
   st.insns = p.insns.size();
   auto row_bytes = [&](spec::MemType m) -> uint64_t {
     switch (m) {
-      case spec::MemType::kUop: return uint64_t(s.uop_bytes);
-      case spec::MemType::kWgt: return uint64_t(s.wgt_row_bytes);
-      case spec::MemType::kInp: return uint64_t(s.inp_row_bytes);
-      case spec::MemType::kAcc: return uint64_t(s.acc_row_bytes);
-      case spec::MemType::kOut: return uint64_t(s.out_row_bytes);
+      case spec::MemType::kUop:
+        return uint64_t(s.uop_bytes);
+      case spec::MemType::kWgt:
+        return uint64_t(s.wgt_row_bytes);
+      case spec::MemType::kInp:
+        return uint64_t(s.inp_row_bytes);
+      case spec::MemType::kAcc:
+        return uint64_t(s.acc_row_bytes);
+      case spec::MemType::kOut:
+        return uint64_t(s.out_row_bytes);
     }
     return 0;
   };

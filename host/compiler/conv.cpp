@@ -1,11 +1,11 @@
 #include "host/compiler/conv.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <random>
-
-#include <fmt/format.h>
 
 #include "host/common/error.h"
 #include "host/compiler/errors.h"
@@ -21,9 +21,12 @@ using spec::Opcode;
 
 std::string_view Name(ConvKind k) {
   switch (k) {
-    case ConvKind::kConv2d: return "conv2d";
-    case ConvKind::kDepthwise: return "depthwise_conv2d";
-    case ConvKind::kDense: return "dense";
+    case ConvKind::kConv2d:
+      return "conv2d";
+    case ConvKind::kDepthwise:
+      return "depthwise_conv2d";
+    case ConvKind::kDense:
+      return "dense";
   }
   return "?";
 }
@@ -84,34 +87,55 @@ Schedule ScheduleFromJson(const nlohmann::json& j) {
   Schedule s;
   for (const auto& [key, v] : j.items()) {
     auto integer = [&](int& out) {
-      if (!v.is_number_integer()) throw ScheduleError(fmt::format("schedule key {} must be an integer, got {}", key, v.dump()));
+      if (!v.is_number_integer())
+        throw ScheduleError(fmt::format("schedule key {} must be an integer, got {}", key, v.dump()));
       out = v.get<int>();
     };
-    if (key == "tile_b") integer(s.tile_b);
-    else if (key == "tile_h") integer(s.tile_h);
-    else if (key == "tile_w") integer(s.tile_w);
-    else if (key == "tile_ci") integer(s.tile_ci);
-    else if (key == "tile_co") integer(s.tile_co);
-    else if (key == "tile_kh") integer(s.tile_kh);
-    else if (key == "tile_kw") integer(s.tile_kw);
-    else if (key == "h_nthread") integer(s.h_nthread);
-    else if (key == "oc_nthread") integer(s.oc_nthread);
+    if (key == "tile_b")
+      integer(s.tile_b);
+    else if (key == "tile_h")
+      integer(s.tile_h);
+    else if (key == "tile_w")
+      integer(s.tile_w);
+    else if (key == "tile_ci")
+      integer(s.tile_ci);
+    else if (key == "tile_co")
+      integer(s.tile_co);
+    else if (key == "tile_kh")
+      integer(s.tile_kh);
+    else if (key == "tile_kw")
+      integer(s.tile_kw);
+    else if (key == "h_nthread")
+      integer(s.h_nthread);
+    else if (key == "oc_nthread")
+      integer(s.oc_nthread);
     else if (key == "gemm_loop") {
       const std::string g = v.is_string() ? v.get<std::string>() : "";
-      if (g == "spatial") s.gemm_loop = GemmLoop::kSpatial;
-      else if (g == "reduction") s.gemm_loop = GemmLoop::kReduction;
-      else throw ScheduleError(fmt::format("schedule key gemm_loop must be \"spatial\" or \"reduction\", got {}", v.dump()));
+      if (g == "spatial")
+        s.gemm_loop = GemmLoop::kSpatial;
+      else if (g == "reduction")
+        s.gemm_loop = GemmLoop::kReduction;
+      else
+        throw ScheduleError(
+            fmt::format("schedule key gemm_loop must be \"spatial\" or \"reduction\", got {}", v.dump()));
     } else if (key == "gather") {
-      if (!v.is_boolean()) throw ScheduleError(fmt::format("schedule key gather must be true or false, got {}", v.dump()));
+      if (!v.is_boolean())
+        throw ScheduleError(fmt::format("schedule key gather must be true or false, got {}", v.dump()));
       s.gather = v.get<bool>();
     } else if (key == "loop_order") {
       const std::string g = v.is_string() ? v.get<std::string>() : "";
-      if (g == "oc_outer") s.loop_order = LoopOrder::kOcOuter;
-      else if (g == "spatial_outer") s.loop_order = LoopOrder::kSpatialOuter;
-      else throw ScheduleError(fmt::format("schedule key loop_order must be \"oc_outer\" or \"spatial_outer\", got {}", v.dump()));
+      if (g == "oc_outer")
+        s.loop_order = LoopOrder::kOcOuter;
+      else if (g == "spatial_outer")
+        s.loop_order = LoopOrder::kSpatialOuter;
+      else
+        throw ScheduleError(
+            fmt::format("schedule key loop_order must be \"oc_outer\" or \"spatial_outer\", got {}", v.dump()));
     } else {
-      throw ScheduleError(fmt::format("unknown schedule key \"{}\" (known: tile_b, tile_h, tile_w, tile_ci, tile_co, "
-                                      "tile_kh, tile_kw, h_nthread, oc_nthread, gemm_loop, loop_order, gather)", key));
+      throw ScheduleError(
+          fmt::format("unknown schedule key \"{}\" (known: tile_b, tile_h, tile_w, tile_ci, tile_co, "
+                      "tile_kh, tile_kw, h_nthread, oc_nthread, gemm_loop, loop_order, gather)",
+                      key));
     }
   }
   return s;
@@ -145,8 +169,8 @@ struct Plan {
   bool subsample;
   int esh, esw;
   int n_b, n_co, n_h, n_w, n_ci, n_kh, n_kw;
-  int wci;      // weight input blocks per output block in DRAM (cb, or nov for depthwise)
-  int tciw;     // weight input blocks per output block in a slot (tile_ci, or nov)
+  int wci;   // weight input blocks per output block in DRAM (cb, or nov for depthwise)
+  int tciw;  // weight input blocks per output block in a slot (tile_ci, or nov)
   int nov;
   int tci_max;  // input blocks per input slot (the largest over tiles)
   int64_t out_rows, bias_rows, inp_rows, wgt_rows, acc_rows;
@@ -270,45 +294,52 @@ std::vector<Violation> Check(const ConvLayer& layer, const Schedule& sched, cons
   const Schedule& s = p.S;
   auto divides = [&](std::string_view knob, int value, int extent, std::string_view what) {
     if (value < 1 || extent % value != 0)
-      add(fmt::format("{}_divides", knob),
-          fmt::format("{} = {} does not divide {} = {}", knob, value, what, extent));
+      add(fmt::format("{}_divides", knob), fmt::format("{} = {} does not divide {} = {}", knob, value, what, extent));
   };
   divides("tile_b", s.tile_b, p.nb, fmt::format("batch blocks (N {} / BATCH {})", layer.n, sp.batch));
   divides("tile_h", s.tile_h, p.oh, "output height");
   divides("tile_w", s.tile_w, p.ow, "output width");
   if (p.dw) {
-    if (s.tile_ci != 1) add("tile_ci_depthwise", fmt::format("tile_ci = {}: depthwise conv2d reduces within a channel, tile_ci must be 1", s.tile_ci));
+    if (s.tile_ci != 1)
+      add("tile_ci_depthwise",
+          fmt::format("tile_ci = {}: depthwise conv2d reduces within a channel, tile_ci must be 1", s.tile_ci));
   } else {
     divides("tile_ci", s.tile_ci, p.cb, fmt::format("input-channel blocks (C {} / BLOCK_IN {})", layer.c, sp.block_in));
   }
-  divides("tile_co", s.tile_co, p.kb, fmt::format("output-channel blocks (K {} / BLOCK_OUT {})", layer.k, sp.block_out));
+  divides("tile_co", s.tile_co, p.kb,
+          fmt::format("output-channel blocks (K {} / BLOCK_OUT {})", layer.k, sp.block_out));
   divides("tile_kh", s.tile_kh, layer.r, "kernel height");
   divides("tile_kw", s.tile_kw, layer.s, "kernel width");
   if (s.gather && !GatherApplies(layer))
-    add("gather_kernel", fmt::format("gather needs a 1x1 kernel with stride > 1 and no padding (kernel {}x{}, stride {}x{}, pad {}x{})",
-                                     layer.r, layer.s, layer.stride_h, layer.stride_w, layer.pad_h, layer.pad_w));
+    add("gather_kernel",
+        fmt::format("gather needs a 1x1 kernel with stride > 1 and no padding (kernel {}x{}, stride {}x{}, pad {}x{})",
+                    layer.r, layer.s, layer.stride_h, layer.stride_w, layer.pad_h, layer.pad_w));
   for (auto [knob, val] : {std::pair{"h_nthread", s.h_nthread}, std::pair{"oc_nthread", s.oc_nthread}})
     if (val != 1 && val != 2) add(fmt::format("{}_value", knob), fmt::format("{} = {} must be 1 or 2", knob, val));
   if (!v.empty()) return v;  // the numbers below assume whole tiles
 
   if (p.n_h % s.h_nthread != 0)
-    add("h_nthread_divides", fmt::format("h_nthread = {} does not divide the {} row tiles (OH {} / tile_h {})", s.h_nthread,
-                                         p.n_h, p.oh, s.tile_h));
+    add("h_nthread_divides", fmt::format("h_nthread = {} does not divide the {} row tiles (OH {} / tile_h {})",
+                                         s.h_nthread, p.n_h, p.oh, s.tile_h));
   if (p.n_co % s.oc_nthread != 0)
-    add("oc_nthread_divides", fmt::format("oc_nthread = {} does not divide the {} channel tiles (K blocks {} / tile_co {})",
-                                          s.oc_nthread, p.n_co, p.kb, s.tile_co));
-  auto capacity = [&](std::string name, std::string_view what, int64_t rows, int64_t cap, int row_bytes, int64_t depth) {
+    add("oc_nthread_divides",
+        fmt::format("oc_nthread = {} does not divide the {} channel tiles (K blocks {} / tile_co {})", s.oc_nthread,
+                    p.n_co, p.kb, s.tile_co));
+  auto capacity = [&](std::string name, std::string_view what, int64_t rows, int64_t cap, int row_bytes,
+                      int64_t depth) {
     if (rows > cap)
-      add(std::move(name), fmt::format("{} tile needs {} rows ({} B) per thread, buffer holds {} rows ({} B) per thread "
-                                       "({} threads, {} B in all)",
-                                       what, rows, rows * row_bytes, cap, cap * row_bytes, p.nthread, depth * row_bytes));
+      add(std::move(name),
+          fmt::format("{} tile needs {} rows ({} B) per thread, buffer holds {} rows ({} B) per thread "
+                      "({} threads, {} B in all)",
+                      what, rows, rows * row_bytes, cap, cap * row_bytes, p.nthread, depth * row_bytes));
   };
   capacity("inp_capacity", "input", p.inp_rows, p.inp_cap, sp.inp_row_bytes, sp.inp_depth);
   capacity("wgt_capacity", "weight", p.wgt_rows, p.wgt_cap, sp.wgt_row_bytes, sp.wgt_depth);
   capacity("acc_capacity", "accumulator", p.acc_rows, p.acc_cap, sp.acc_row_bytes, sp.acc_depth);
   if (p.gemm.uops > sp.uop_depth)
-    add("uop_capacity", fmt::format("GEMM micro-op kernel has {} micro-ops ({} B), micro-op buffer holds {} ({} B)",
-                                    p.gemm.uops, p.gemm.uops * sp.uop_bytes, sp.uop_depth, sp.uop_depth * sp.uop_bytes));
+    add("uop_capacity",
+        fmt::format("GEMM micro-op kernel has {} micro-ops ({} B), micro-op buffer holds {} ({} B)", p.gemm.uops,
+                    p.gemm.uops * sp.uop_bytes, sp.uop_depth, sp.uop_depth * sp.uop_bytes));
 
   // Instruction fields.
   auto field = [&](Field f, uint64_t value, std::string_view what) {
@@ -376,13 +407,20 @@ ScheduleSpace EnumerateSpace(const ConvLayer& layer, const spec::Spec& sp) {
              dkh = Divisors(layer.r), dkw = Divisors(layer.s);
   const auto dci = base.dw ? std::vector<int>{1} : Divisors(base.cb);
   const std::vector<int> threads = {1, 2};
-  sp_out.knobs = {{"tile_b", names(db)},      {"tile_h", names(dh)},         {"tile_w", names(dwv)},
-                  {"tile_ci", names(dci)},    {"tile_co", names(dco)},       {"tile_kh", names(dkh)},
+  sp_out.knobs = {{"tile_b", names(db)},
+                  {"tile_h", names(dh)},
+                  {"tile_w", names(dwv)},
+                  {"tile_ci", names(dci)},
+                  {"tile_co", names(dco)},
+                  {"tile_kh", names(dkh)},
                   {"tile_kw", names(dkw)},
-                  {"h_nthread", names(threads)}, {"oc_nthread", names(threads)},
-                  {"gemm_loop", {"spatial", "reduction"}}, {"loop_order", {"oc_outer", "spatial_outer"}}};
+                  {"h_nthread", names(threads)},
+                  {"oc_nthread", names(threads)},
+                  {"gemm_loop", {"spatial", "reduction"}},
+                  {"loop_order", {"oc_outer", "spatial_outer"}}};
   const std::vector<bool> gathers = GatherApplies(layer) ? std::vector<bool>{false, true} : std::vector<bool>{false};
-  sp_out.knobs.push_back({"gather", GatherApplies(layer) ? std::vector<std::string>{"false", "true"} : std::vector<std::string>{"false"}});
+  sp_out.knobs.push_back(
+      {"gather", GatherApplies(layer) ? std::vector<std::string>{"false", "true"} : std::vector<std::string>{"false"}});
   sp_out.candidates = 1;
   for (const Knob& k : sp_out.knobs) sp_out.candidates *= k.values.size();
   Schedule s;
@@ -392,15 +430,15 @@ ScheduleSpace EnumerateSpace(const ConvLayer& layer, const spec::Spec& sp) {
         for (int ci : dci)
           for (int co : dco)
             for (int kh : dkh)
-             for (int kw : dkw)
-              for (int ht : threads)
-                for (int ot : threads)
-                  for (GemmLoop g : {GemmLoop::kSpatial, GemmLoop::kReduction})
-                    for (LoopOrder o : {LoopOrder::kOcOuter, LoopOrder::kSpatialOuter})
-                      for (bool ga : gathers) {
-                        s = Schedule{b, h, w, ci, co, kh, kw, ht, ot, g, o, ga};
-                        if (Check(layer, s, sp).empty()) sp_out.valid.push_back(s);
-                      }
+              for (int kw : dkw)
+                for (int ht : threads)
+                  for (int ot : threads)
+                    for (GemmLoop g : {GemmLoop::kSpatial, GemmLoop::kReduction})
+                      for (LoopOrder o : {LoopOrder::kOcOuter, LoopOrder::kSpatialOuter})
+                        for (bool ga : gathers) {
+                          s = Schedule{b, h, w, ci, co, kh, kw, ht, ot, g, o, ga};
+                          if (Check(layer, s, sp).empty()) sp_out.valid.push_back(s);
+                        }
   return sp_out;
 }
 
@@ -422,24 +460,30 @@ Estimate EstimateCost(const ConvLayer& layer, const Schedule& sched, const spec:
   const bool clip1 = ep.clip_hi && ep.clip_lo && *ep.clip_lo == ~*ep.clip_hi;
   // The tile's initialization (a MOV of the bias rows reads a second accumulator row: two cycles per row
   // on a single-read-port ALU; a reset one), then shift and clamp at one row per cycle.
-  const int alu_ops = (ep.bias ? 2 : 1) + (ep.shift ? 1 : 0) + (clip1 ? 1 : (ep.clip_hi ? 1 : 0) + (ep.clip_lo ? 1 : 0));
+  const int alu_ops =
+      (ep.bias ? 2 : 1) + (ep.shift ? 1 : 0) + (clip1 ? 1 : (ep.clip_hi ? 1 : 0) + (ep.clip_lo ? 1 : 0));
   e.alu_cycles = tiles * uint64_t(alu_ops) * uint64_t(p.out_rows);
   const bool single = p.n_ci * p.n_kh * p.n_kw == 1;
-  const uint64_t inp_bytes = uint64_t(p.inp_rows) * sp.inp_row_bytes, wgt_bytes = uint64_t(p.wgt_rows) * sp.wgt_row_bytes;
-  const uint64_t inp_loads = single && s.loop_order == LoopOrder::kSpatialOuter ? uint64_t(p.n_b) * live_rows * live_cols
-                                                                               : steps / uint64_t(s.oc_nthread);
-  const uint64_t wgt_loads = single && s.loop_order == LoopOrder::kOcOuter ? uint64_t(p.n_b) * p.n_co
-                                                                          : steps / uint64_t(s.h_nthread);
+  const uint64_t inp_bytes = uint64_t(p.inp_rows) * sp.inp_row_bytes,
+                 wgt_bytes = uint64_t(p.wgt_rows) * sp.wgt_row_bytes;
+  const uint64_t inp_loads = single && s.loop_order == LoopOrder::kSpatialOuter
+                                 ? uint64_t(p.n_b) * live_rows * live_cols
+                                 : steps / uint64_t(s.oc_nthread);
+  const uint64_t wgt_loads =
+      single && s.loop_order == LoopOrder::kOcOuter ? uint64_t(p.n_b) * p.n_co : steps / uint64_t(s.h_nthread);
   e.load_bytes = inp_loads * inp_bytes + wgt_loads * wgt_bytes + tiles * uint64_t(p.bias_rows) * sp.acc_row_bytes;
   e.store_bytes = tiles * uint64_t(p.out_rows) * sp.out_row_bytes;
-  e.insns = steps * uint64_t(1 + s.tile_b * p.tci_max * (p.subsample ? s.tile_h : 1) + s.tile_co) + tiles * uint64_t(4 + alu_ops + s.tile_b * s.tile_co);
+  e.insns = steps * uint64_t(1 + s.tile_b * p.tci_max * (p.subsample ? s.tile_h : 1) + s.tile_co) +
+            tiles * uint64_t(4 + alu_ops + s.tile_b * s.tile_co);
   const double compute = double(e.gemm_cycles + e.alu_cycles) + 4.0 * double(e.insns);
   // Every DRAM row run (one y of a 2-D load or store) is its own burst with a fixed cost on top of
   // its beats; gathering pixels one at a time pays that cost per pixel.
   constexpr double kBurstCycles = 8.0;
-  const uint64_t inp_bursts = uint64_t(s.tile_b) * p.tci_max * (p.subsample ? uint64_t(s.tile_h) * s.tile_w : uint64_t(p.in_h));
+  const uint64_t inp_bursts =
+      uint64_t(s.tile_b) * p.tci_max * (p.subsample ? uint64_t(s.tile_h) * s.tile_w : uint64_t(p.in_h));
   const uint64_t wgt_bursts = uint64_t(s.tile_co) * p.tciw * (p.tkw == layer.s ? 1 : p.tkh);
-  const uint64_t bursts = inp_loads * inp_bursts + wgt_loads * wgt_bursts + tiles * uint64_t(s.tile_b) * s.tile_co * s.tile_h;
+  const uint64_t bursts =
+      inp_loads * inp_bursts + wgt_loads * wgt_bursts + tiles * uint64_t(s.tile_b) * s.tile_co * s.tile_h;
   const double memory = double(e.load_bytes + e.store_bytes) / sp.bus_bytes + kBurstCycles * double(bursts);
   e.cycles = p.nthread > 1 ? std::max(compute, memory) + 0.1 * std::min(compute, memory) : compute + memory;
   return e;
@@ -451,7 +495,8 @@ Schedule DefaultSchedule(const ConvLayer& layer, const spec::Spec& sp) {
     Schedule s;
     std::string why;
     for (const Violation& v : Check(layer, s, sp)) why += "; " + v.message;
-    throw ScheduleError(fmt::format("no valid schedule for {} on {} (smallest tiles{})", layer.Describe(), sp.tag, why));
+    throw ScheduleError(
+        fmt::format("no valid schedule for {} on {} (smallest tiles{})", layer.Describe(), sp.tag, why));
   }
   const Schedule* best = nullptr;
   double best_cost = 0;
@@ -486,7 +531,8 @@ ConvOperands RandomOperands(const ConvLayer& layer, const spec::Spec& sp, uint64
 reference::Tensor ReferenceOutput(const ConvLayer& layer, const ConvOperands& ops, const spec::Spec& sp) {
   const reference::IntFormat f{sp.acc_bits, sp.out_bits};
   const reference::Conv2dAttrs a{layer.stride_h, layer.stride_w, layer.pad_h, layer.pad_w};
-  if (layer.kind == ConvKind::kDepthwise) return reference::DepthwiseConv2d(ops.input, ops.weights, ops.bias, a, layer.epilogue, f);
+  if (layer.kind == ConvKind::kDepthwise)
+    return reference::DepthwiseConv2d(ops.input, ops.weights, ops.bias, a, layer.epilogue, f);
   if (layer.kind == ConvKind::kDense) return reference::Dense(ops.input, ops.weights, ops.bias, layer.epilogue, f);
   return reference::Conv2d(ops.input, ops.weights, ops.bias, a, layer.epilogue, f);
 }
@@ -570,8 +616,8 @@ CompiledConv CompileConv(const ConvLayer& layer, const Schedule& sched, const sp
   const reference::Epilogue& epi = layer.epilogue;
 
   // Operands: shapes must match the layer.
-  const bool wshape = p.dw ? (ops.weights.n == layer.c && ops.weights.c == 1)
-                           : (ops.weights.n == layer.k && ops.weights.c == layer.c);
+  const bool wshape =
+      p.dw ? (ops.weights.n == layer.c && ops.weights.c == 1) : (ops.weights.n == layer.k && ops.weights.c == layer.c);
   if (ops.input.n != layer.n || ops.input.c != layer.c || ops.input.h != layer.h || ops.input.w != layer.w || !wshape ||
       ops.weights.h != layer.r || ops.weights.w != layer.s || (epi.bias && int(ops.bias.size()) != layer.k))
     throw UsageError(fmt::format("operands do not match layer {}", layer.Describe()));
@@ -637,7 +683,8 @@ CompiledConv CompileConv(const ConvLayer& layer, const Schedule& sched, const sp
         insns.push_back(MemInsn(Opcode::kLoad, MemType::kAcc, bias_rows, bias_base + uint64_t(th[t].co0),
                                 uint64_t(s.tile_b), uint64_t(s.tile_co), 0));
         const uint32_t u = uops.Use({spec::Uop{th[t].acc_base, bias_rows, 0}}, uop_base, insns);
-        insns.push_back(AluInsn(spec::AluOp::kMov, u, bc, uint64_t(tile_rows), uint64_t(tile_rows), 1, 1, 0, std::nullopt));
+        insns.push_back(
+            AluInsn(spec::AluOp::kMov, u, bc, uint64_t(tile_rows), uint64_t(tile_rows), 1, 1, 0, std::nullopt));
       } else {
         const uint32_t u = uops.Use({spec::Uop{th[t].acc_base, 0, 0}}, uop_base, insns);
         Instruction rst;
@@ -655,162 +702,167 @@ CompiledConv CompileConv(const ConvLayer& layer, const Schedule& sched, const sp
     };
     for (int ci_i = 0; ci_i < p.n_ci; ++ci_i)
       for (int ki = 0; ki < p.n_kh; ++ki)
-       for (int kwi = 0; kwi < p.n_kw; ++kwi) {
-        const bool last_step = ci_i == p.n_ci - 1 && ki == p.n_kh - 1 && kwi == p.n_kw - 1;
-        const bool first_step = ci_i == 0 && ki == 0 && kwi == 0;
-        for (size_t t = 0; t < th.size(); ++t) {
-          const Thread& T = th[t];
-          const int kh0 = ki * p.tkh, kw0 = kwi * p.tkw;
-          if (p.RowsLive(T.hi, ki) && p.ColsLive(T.wi, kwi)) {
-            ++clock;
-            const int ci0 = p.dw ? DepthwiseFirstInBlock(sp, T.co0) : ci_i * s.tile_ci;
-            const int tci = p.TileCi(T.co0);
-            std::vector<Instruction> loads;
-            std::vector<int> written;
-            // Input window.
-            const auto [islot, ihit] = inp_slots.Acquire({T.bi, ci0, tci, T.hi, T.wi, ki, kwi}, clock);
-            const uint32_t inp_sram = uint32_t(islot * p.inp_cap);
-            if (!ihit) {
-              const int y0 = p.RowStart(T.hi, ki), x0 = p.ColStart(T.wi, kwi);
-              const int ys = std::max(y0, 0), ye = std::min(y0 + p.in_h, layer.h);
-              const int xs = std::max(x0, 0), xe = std::min(x0 + p.in_w, layer.w);
-              if (p.subsample) {
-                // One load per output row: tile_w pixels stride_w apart (no padding: pad is 0).
-                for (int b = 0; b < s.tile_b; ++b)
-                  for (int ci = 0; ci < tci; ++ci)
-                    for (int h = 0; h < s.tile_h; ++h)
-                      loads.push_back(MemInsn(
-                          Opcode::kLoad, MemType::kInp,
-                          inp_sram + ((uint64_t(b) * tci + ci) * uint64_t(p.in_h) + uint64_t(h)) * p.in_w,
-                          inp_base + ((uint64_t(T.b0 + b) * p.cb + uint64_t(ci0 + ci)) * layer.h +
-                                      uint64_t((T.h0 + h) * layer.stride_h)) * layer.w + uint64_t(T.w0 * layer.stride_w),
-                          uint64_t(s.tile_w), 1, uint64_t(layer.stride_w)));
-              } else {
-                for (int b = 0; b < s.tile_b; ++b)
-                  for (int ci = 0; ci < tci; ++ci) {
-                    const uint64_t dram = inp_base + ((uint64_t(T.b0 + b) * p.cb + uint64_t(ci0 + ci)) * layer.h + uint64_t(ys)) * layer.w + uint64_t(xs);
-                    Instruction in = MemInsn(Opcode::kLoad, MemType::kInp,
-                                             inp_sram + (uint64_t(b) * tci + ci) * uint64_t(p.in_h) * p.in_w, dram,
-                                             uint64_t(ye - ys), uint64_t(xe - xs), uint64_t(layer.w));
-                    in.y_pad_0 = uint64_t(ys - y0);
-                    in.y_pad_1 = uint64_t(y0 + p.in_h - ye);
-                    in.x_pad_0 = uint64_t(xs - x0);
-                    in.x_pad_1 = uint64_t(x0 + p.in_w - xe);
-                    loads.push_back(in);
-                  }
+        for (int kwi = 0; kwi < p.n_kw; ++kwi) {
+          const bool last_step = ci_i == p.n_ci - 1 && ki == p.n_kh - 1 && kwi == p.n_kw - 1;
+          const bool first_step = ci_i == 0 && ki == 0 && kwi == 0;
+          for (size_t t = 0; t < th.size(); ++t) {
+            const Thread& T = th[t];
+            const int kh0 = ki * p.tkh, kw0 = kwi * p.tkw;
+            if (p.RowsLive(T.hi, ki) && p.ColsLive(T.wi, kwi)) {
+              ++clock;
+              const int ci0 = p.dw ? DepthwiseFirstInBlock(sp, T.co0) : ci_i * s.tile_ci;
+              const int tci = p.TileCi(T.co0);
+              std::vector<Instruction> loads;
+              std::vector<int> written;
+              // Input window.
+              const auto [islot, ihit] = inp_slots.Acquire({T.bi, ci0, tci, T.hi, T.wi, ki, kwi}, clock);
+              const uint32_t inp_sram = uint32_t(islot * p.inp_cap);
+              if (!ihit) {
+                const int y0 = p.RowStart(T.hi, ki), x0 = p.ColStart(T.wi, kwi);
+                const int ys = std::max(y0, 0), ye = std::min(y0 + p.in_h, layer.h);
+                const int xs = std::max(x0, 0), xe = std::min(x0 + p.in_w, layer.w);
+                if (p.subsample) {
+                  // One load per output row: tile_w pixels stride_w apart (no padding: pad is 0).
+                  for (int b = 0; b < s.tile_b; ++b)
+                    for (int ci = 0; ci < tci; ++ci)
+                      for (int h = 0; h < s.tile_h; ++h)
+                        loads.push_back(
+                            MemInsn(Opcode::kLoad, MemType::kInp,
+                                    inp_sram + ((uint64_t(b) * tci + ci) * uint64_t(p.in_h) + uint64_t(h)) * p.in_w,
+                                    inp_base +
+                                        ((uint64_t(T.b0 + b) * p.cb + uint64_t(ci0 + ci)) * layer.h +
+                                         uint64_t((T.h0 + h) * layer.stride_h)) *
+                                            layer.w +
+                                        uint64_t(T.w0 * layer.stride_w),
+                                    uint64_t(s.tile_w), 1, uint64_t(layer.stride_w)));
+                } else {
+                  for (int b = 0; b < s.tile_b; ++b)
+                    for (int ci = 0; ci < tci; ++ci) {
+                      const uint64_t dram =
+                          inp_base +
+                          ((uint64_t(T.b0 + b) * p.cb + uint64_t(ci0 + ci)) * layer.h + uint64_t(ys)) * layer.w +
+                          uint64_t(xs);
+                      Instruction in = MemInsn(Opcode::kLoad, MemType::kInp,
+                                               inp_sram + (uint64_t(b) * tci + ci) * uint64_t(p.in_h) * p.in_w, dram,
+                                               uint64_t(ye - ys), uint64_t(xe - xs), uint64_t(layer.w));
+                      in.y_pad_0 = uint64_t(ys - y0);
+                      in.y_pad_1 = uint64_t(y0 + p.in_h - ye);
+                      in.x_pad_0 = uint64_t(xs - x0);
+                      in.x_pad_1 = uint64_t(x0 + p.in_w - xe);
+                      loads.push_back(in);
+                    }
+                }
+                written.push_back(OpGraph::Resource(OpGraph::kInp, islot));
               }
-              written.push_back(OpGraph::Resource(OpGraph::kInp, islot));
-            }
-            // Weights.
-            const auto [wslot, whit] = wgt_slots.Acquire({T.coi, ci_i, ki, kwi, 0, 0, 0}, clock);
-            const uint32_t wgt_sram = uint32_t(wslot * p.wgt_cap);
-            if (!whit) {
-              const int wci0 = p.dw ? 0 : ci0;
-              if (p.tkh == layer.r && p.tkw == layer.s) {
-                loads.push_back(MemInsn(Opcode::kLoad, MemType::kWgt, wgt_sram,
-                                        wgt_base + (uint64_t(T.co0) * p.wci + uint64_t(wci0)) * rs, uint64_t(s.tile_co),
-                                        uint64_t(p.tciw) * rs, uint64_t(p.wci) * rs));
-              } else if (p.tkw == layer.s) {
-                for (int co = 0; co < s.tile_co; ++co)
-                  loads.push_back(MemInsn(Opcode::kLoad, MemType::kWgt,
-                                          wgt_sram + uint64_t(co) * p.tciw * p.tkh * layer.s,
-                                          wgt_base + (uint64_t(T.co0 + co) * p.wci + uint64_t(wci0)) * rs + uint64_t(kh0) * layer.s,
-                                          uint64_t(p.tciw), uint64_t(p.tkh) * layer.s, rs));
-              } else {
-                for (int co = 0; co < s.tile_co; ++co)
-                  for (int j = 0; j < p.tciw; ++j)
-                    loads.push_back(MemInsn(Opcode::kLoad, MemType::kWgt,
-                                            wgt_sram + (uint64_t(co) * p.tciw + uint64_t(j)) * p.tkh * p.tkw,
-                                            wgt_base + (uint64_t(T.co0 + co) * p.wci + uint64_t(wci0 + j)) * rs +
-                                                uint64_t(kh0) * layer.s + uint64_t(kw0),
-                                            uint64_t(p.tkh), uint64_t(p.tkw), uint64_t(layer.s)));
-              }
-              written.push_back(OpGraph::Resource(OpGraph::kWgt, wslot));
-            }
-            g.AddOp(Module::kLoad, std::move(loads), {}, written);
-            if (first_step) init(t);  // after this thread's first loads, so they are not held up
-
-            // GEMM kernel.
-            std::vector<spec::Uop> kernel;
-            kernel.reserve(size_t(p.gemm.uops));
-            auto src_ci = [&](int co, int j) {
-              return p.dw ? DepthwiseFirstInBlock(sp, T.co0 + co) - ci0 + j : j;
-            };
-            const uint32_t ab = T.acc_base;
-            if (s.gemm_loop == GemmLoop::kSpatial) {
-              for (int j = 0; j < p.tciw; ++j)
-                for (int r = 0; r < p.tkh; ++r)
-                  for (int q = 0; q < p.tkw; ++q)
-                    for (int b = 0; b < s.tile_b; ++b)
-                      for (int co = 0; co < s.tile_co; ++co) {
-                        spec::Uop u;
-                        u.dst = ab + uint32_t((b * s.tile_co + co) * tile_rows);
-                        u.src = inp_sram + uint32_t(((b * tci + src_ci(co, j)) * p.in_h + r) * p.in_w + q);
-                        u.wgt = wgt_sram + uint32_t(((co * p.tciw + j) * p.tkh + r) * p.tkw + q);
-                        kernel.push_back(u);
-                      }
-            } else {
-              for (int q = 0; q < p.tkw; ++q)
-                for (int b = 0; b < s.tile_b; ++b)
+              // Weights.
+              const auto [wslot, whit] = wgt_slots.Acquire({T.coi, ci_i, ki, kwi, 0, 0, 0}, clock);
+              const uint32_t wgt_sram = uint32_t(wslot * p.wgt_cap);
+              if (!whit) {
+                const int wci0 = p.dw ? 0 : ci0;
+                if (p.tkh == layer.r && p.tkw == layer.s) {
+                  loads.push_back(MemInsn(Opcode::kLoad, MemType::kWgt, wgt_sram,
+                                          wgt_base + (uint64_t(T.co0) * p.wci + uint64_t(wci0)) * rs,
+                                          uint64_t(s.tile_co), uint64_t(p.tciw) * rs, uint64_t(p.wci) * rs));
+                } else if (p.tkw == layer.s) {
                   for (int co = 0; co < s.tile_co; ++co)
-                    for (int h = 0; h < s.tile_h; ++h)
-                      for (int w = 0; w < s.tile_w; ++w) {
-                        spec::Uop u;
-                        u.dst = ab + uint32_t((b * s.tile_co + co) * tile_rows + h * s.tile_w + w);
-                        u.src = inp_sram + uint32_t(((b * tci + src_ci(co, 0)) * p.in_h + h * p.esh) * p.in_w +
-                                                    w * p.esw + q);
-                        u.wgt = wgt_sram + uint32_t(co * p.tciw * p.tkh * p.tkw + q);
-                        kernel.push_back(u);
-                      }
+                    loads.push_back(MemInsn(
+                        Opcode::kLoad, MemType::kWgt, wgt_sram + uint64_t(co) * p.tciw * p.tkh * layer.s,
+                        wgt_base + (uint64_t(T.co0 + co) * p.wci + uint64_t(wci0)) * rs + uint64_t(kh0) * layer.s,
+                        uint64_t(p.tciw), uint64_t(p.tkh) * layer.s, rs));
+                } else {
+                  for (int co = 0; co < s.tile_co; ++co)
+                    for (int j = 0; j < p.tciw; ++j)
+                      loads.push_back(MemInsn(Opcode::kLoad, MemType::kWgt,
+                                              wgt_sram + (uint64_t(co) * p.tciw + uint64_t(j)) * p.tkh * p.tkw,
+                                              wgt_base + (uint64_t(T.co0 + co) * p.wci + uint64_t(wci0 + j)) * rs +
+                                                  uint64_t(kh0) * layer.s + uint64_t(kw0),
+                                              uint64_t(p.tkh), uint64_t(p.tkw), uint64_t(layer.s)));
+                }
+                written.push_back(OpGraph::Resource(OpGraph::kWgt, wslot));
+              }
+              g.AddOp(Module::kLoad, std::move(loads), {}, written);
+              if (first_step) init(t);  // after this thread's first loads, so they are not held up
+
+              // GEMM kernel.
+              std::vector<spec::Uop> kernel;
+              kernel.reserve(size_t(p.gemm.uops));
+              auto src_ci = [&](int co, int j) { return p.dw ? DepthwiseFirstInBlock(sp, T.co0 + co) - ci0 + j : j; };
+              const uint32_t ab = T.acc_base;
+              if (s.gemm_loop == GemmLoop::kSpatial) {
+                for (int j = 0; j < p.tciw; ++j)
+                  for (int r = 0; r < p.tkh; ++r)
+                    for (int q = 0; q < p.tkw; ++q)
+                      for (int b = 0; b < s.tile_b; ++b)
+                        for (int co = 0; co < s.tile_co; ++co) {
+                          spec::Uop u;
+                          u.dst = ab + uint32_t((b * s.tile_co + co) * tile_rows);
+                          u.src = inp_sram + uint32_t(((b * tci + src_ci(co, j)) * p.in_h + r) * p.in_w + q);
+                          u.wgt = wgt_sram + uint32_t(((co * p.tciw + j) * p.tkh + r) * p.tkw + q);
+                          kernel.push_back(u);
+                        }
+              } else {
+                for (int q = 0; q < p.tkw; ++q)
+                  for (int b = 0; b < s.tile_b; ++b)
+                    for (int co = 0; co < s.tile_co; ++co)
+                      for (int h = 0; h < s.tile_h; ++h)
+                        for (int w = 0; w < s.tile_w; ++w) {
+                          spec::Uop u;
+                          u.dst = ab + uint32_t((b * s.tile_co + co) * tile_rows + h * s.tile_w + w);
+                          u.src = inp_sram +
+                                  uint32_t(((b * tci + src_ci(co, 0)) * p.in_h + h * p.esh) * p.in_w + w * p.esw + q);
+                          u.wgt = wgt_sram + uint32_t(co * p.tciw * p.tkh * p.tkw + q);
+                          kernel.push_back(u);
+                        }
+              }
+              std::vector<Instruction> comp;
+              const uint32_t ub = uops.Use(kernel, uop_base, comp);
+              Instruction gm;
+              gm.opcode = Opcode::kGemm;
+              gm.uop_bgn = ub;
+              gm.uop_end = ub + uint32_t(kernel.size());
+              gm.iter_out = p.gemm.iter_out;
+              gm.iter_in = p.gemm.iter_in;
+              gm.dst_factor_out = p.gemm.dst_fo;
+              gm.dst_factor_in = p.gemm.dst_fi;
+              gm.src_factor_out = p.gemm.src_fo;
+              gm.src_factor_in = p.gemm.src_fi;
+              gm.wgt_factor_out = p.gemm.wgt_fo;
+              gm.wgt_factor_in = p.gemm.wgt_fi;
+              comp.push_back(gm);
+              g.AddOp(Module::kCompute, std::move(comp),
+                      {OpGraph::Resource(OpGraph::kInp, islot), OpGraph::Resource(OpGraph::kWgt, wslot)},
+                      {OpGraph::Resource(OpGraph::kAcc, int(t))});
+            } else if (first_step) {
+              init(t);  // a tile whose first step is all padding still starts from its bias
             }
-            std::vector<Instruction> comp;
-            const uint32_t ub = uops.Use(kernel, uop_base, comp);
-            Instruction gm;
-            gm.opcode = Opcode::kGemm;
-            gm.uop_bgn = ub;
-            gm.uop_end = ub + uint32_t(kernel.size());
-            gm.iter_out = p.gemm.iter_out;
-            gm.iter_in = p.gemm.iter_in;
-            gm.dst_factor_out = p.gemm.dst_fo;
-            gm.dst_factor_in = p.gemm.dst_fi;
-            gm.src_factor_out = p.gemm.src_fo;
-            gm.src_factor_in = p.gemm.src_fi;
-            gm.wgt_factor_out = p.gemm.wgt_fo;
-            gm.wgt_factor_in = p.gemm.wgt_fi;
-            comp.push_back(gm);
-            g.AddOp(Module::kCompute, std::move(comp),
-                    {OpGraph::Resource(OpGraph::kInp, islot), OpGraph::Resource(OpGraph::kWgt, wslot)},
-                    {OpGraph::Resource(OpGraph::kAcc, int(t))});
-          } else if (first_step) {
-            init(t);  // a tile whose first step is all padding still starts from its bias
+            if (!last_step) continue;
+            // Epilogue and store of this thread's tile.
+            std::vector<Instruction> alu;
+            const uint64_t bc = uint64_t(s.tile_b) * s.tile_co;
+            auto imm_op = [&](spec::AluOp op, int64_t imm) {
+              const uint32_t u = uops.Use({spec::Uop{T.acc_base, T.acc_base, 0}}, uop_base, alu);
+              alu.push_back(AluInsn(op, u, bc * uint64_t(s.tile_h), uint64_t(s.tile_w), uint64_t(s.tile_w), 1,
+                                    uint64_t(s.tile_w), 1, imm));
+            };
+            if (epi.shift != 0) imm_op(spec::AluOp::kShr, epi.shift);
+            if (epi.clip_hi && epi.clip_lo && *epi.clip_lo == ~*epi.clip_hi) {
+              imm_op(spec::AluOp::kClip, *epi.clip_hi);  // a symmetric clamp [~hi, hi] in one pass
+            } else {
+              if (epi.clip_hi) imm_op(spec::AluOp::kMin, *epi.clip_hi);
+              if (epi.clip_lo) imm_op(spec::AluOp::kMax, *epi.clip_lo);
+            }
+            g.AddOp(Module::kCompute, std::move(alu), {}, {OpGraph::Resource(OpGraph::kAcc, int(t))});
+            std::vector<Instruction> st;
+            for (int b = 0; b < s.tile_b; ++b)
+              for (int co = 0; co < s.tile_co; ++co)
+                st.push_back(MemInsn(
+                    Opcode::kStore, MemType::kOut, T.acc_base + uint64_t((b * s.tile_co + co) * tile_rows),
+                    out_base + ((uint64_t(T.b0 + b) * p.kb + uint64_t(T.co0 + co)) * p.oh + uint64_t(T.h0)) * p.ow +
+                        uint64_t(T.w0),
+                    uint64_t(s.tile_h), uint64_t(s.tile_w), uint64_t(p.ow)));
+            g.AddOp(Module::kStore, std::move(st), {OpGraph::Resource(OpGraph::kAcc, int(t))}, {});
           }
-          if (!last_step) continue;
-          // Epilogue and store of this thread's tile.
-          std::vector<Instruction> alu;
-          const uint64_t bc = uint64_t(s.tile_b) * s.tile_co;
-          auto imm_op = [&](spec::AluOp op, int64_t imm) {
-            const uint32_t u = uops.Use({spec::Uop{T.acc_base, T.acc_base, 0}}, uop_base, alu);
-            alu.push_back(AluInsn(op, u, bc * uint64_t(s.tile_h), uint64_t(s.tile_w), uint64_t(s.tile_w), 1,
-                                  uint64_t(s.tile_w), 1, imm));
-          };
-          if (epi.shift != 0) imm_op(spec::AluOp::kShr, epi.shift);
-          if (epi.clip_hi && epi.clip_lo && *epi.clip_lo == ~*epi.clip_hi) {
-            imm_op(spec::AluOp::kClip, *epi.clip_hi);  // a symmetric clamp [~hi, hi] in one pass
-          } else {
-            if (epi.clip_hi) imm_op(spec::AluOp::kMin, *epi.clip_hi);
-            if (epi.clip_lo) imm_op(spec::AluOp::kMax, *epi.clip_lo);
-          }
-          g.AddOp(Module::kCompute, std::move(alu), {}, {OpGraph::Resource(OpGraph::kAcc, int(t))});
-          std::vector<Instruction> st;
-          for (int b = 0; b < s.tile_b; ++b)
-            for (int co = 0; co < s.tile_co; ++co)
-              st.push_back(MemInsn(Opcode::kStore, MemType::kOut, T.acc_base + uint64_t((b * s.tile_co + co) * tile_rows),
-                                   out_base + ((uint64_t(T.b0 + b) * p.kb + uint64_t(T.co0 + co)) * p.oh + uint64_t(T.h0)) * p.ow +
-                                       uint64_t(T.w0),
-                                   uint64_t(s.tile_h), uint64_t(s.tile_w), uint64_t(p.ow)));
-          g.AddOp(Module::kStore, std::move(st), {OpGraph::Resource(OpGraph::kAcc, int(t))}, {});
         }
-      }
   };
 
   for (int bi = 0; bi < p.n_b; ++bi) {
@@ -830,9 +882,9 @@ CompiledConv CompileConv(const ConvLayer& layer, const Schedule& sched, const sp
   out.queue_depth = stream.MaxOutstanding();
   for (int q = 0; q < 4; ++q)
     if (out.queue_depth[size_t(q)] > sp.config.dep_queue_depth)
-      throw ScheduleError(fmt::format("schedule {} for {} needs {} tokens in dependency queue {}, DEP_QUEUE_DEPTH is {}",
-                                      ToString(sched), layer.Describe(), out.queue_depth[size_t(q)], q,
-                                      sp.config.dep_queue_depth));
+      throw ScheduleError(
+          fmt::format("schedule {} for {} needs {} tokens in dependency queue {}, DEP_QUEUE_DEPTH is {}",
+                      ToString(sched), layer.Describe(), out.queue_depth[size_t(q)], q, sp.config.dep_queue_depth));
   out.uop_kernels = uops.kernels();
   out.uop_loads = uops.loads();
   spec::Program& prog = out.program;
@@ -854,7 +906,8 @@ CompiledConv CompileConv(const ConvLayer& layer, const Schedule& sched, const sp
   try {
     (void)spec::EncodeStream(sp.isa, prog.insns);
   } catch (const EncodeError& e) {
-    throw Error(fmt::format("internal compiler error: {} with schedule {}: {}", layer.Describe(), ToString(sched), e.what()));
+    throw Error(
+        fmt::format("internal compiler error: {} with schedule {}: {}", layer.Describe(), ToString(sched), e.what()));
   }
   return out;
 }
@@ -863,7 +916,8 @@ reference::Tensor ReadOutput(const ConvLayer& layer, const spec::Program& p, std
                              const spec::Spec& sp) {
   const spec::Region* r = p.FindRegion("output");
   if (!r || r->offset + r->bytes > dram.size()) throw UsageError("program has no output region inside its DRAM image");
-  return UnpackOutputs(dram.subspan(size_t(r->offset), size_t(r->bytes)), layer.n, layer.k, layer.OutH(), layer.OutW(), sp);
+  return UnpackOutputs(dram.subspan(size_t(r->offset), size_t(r->bytes)), layer.n, layer.k, layer.OutH(), layer.OutW(),
+                       sp);
 }
 
 }  // namespace dcoc::compiler

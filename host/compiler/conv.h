@@ -16,17 +16,16 @@
 
 #include <array>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "host/compiler/errors.h"
 #include "host/reference/reference.h"
 #include "host/spec/hw_config.h"
 #include "host/spec/program.h"
-#include "host/compiler/errors.h"
 
 namespace dcoc::compiler {
 
@@ -56,13 +55,13 @@ enum class GemmLoop : uint8_t {
 enum class LoopOrder : uint8_t { kOcOuter, kSpatialOuter };
 
 struct Schedule {
-  int tile_b = 1;    // batch blocks per tile (divides N/BATCH)
-  int tile_h = 1;    // output rows per tile (divides OH)
-  int tile_w = 1;    // output columns per tile (divides OW)
-  int tile_ci = 1;   // input-channel blocks per reduction step (divides C/BLOCK_IN; 1 for depthwise)
-  int tile_co = 1;   // output-channel blocks per tile (divides K/BLOCK_OUT)
-  int tile_kh = 0;   // kernel rows per reduction step (divides R); 0 means R
-  int tile_kw = 0;   // kernel columns per reduction step (divides S); 0 means S
+  int tile_b = 1;      // batch blocks per tile (divides N/BATCH)
+  int tile_h = 1;      // output rows per tile (divides OH)
+  int tile_w = 1;      // output columns per tile (divides OW)
+  int tile_ci = 1;     // input-channel blocks per reduction step (divides C/BLOCK_IN; 1 for depthwise)
+  int tile_co = 1;     // output-channel blocks per tile (divides K/BLOCK_OUT)
+  int tile_kh = 0;     // kernel rows per reduction step (divides R); 0 means R
+  int tile_kw = 0;     // kernel columns per reduction step (divides S); 0 means S
   int h_nthread = 1;   // virtual threads over the h tiles (1 or 2)
   int oc_nthread = 1;  // virtual threads over the co tiles (1 or 2)
   GemmLoop gemm_loop = GemmLoop::kSpatial;

@@ -1,8 +1,8 @@
 #include "host/compiler/eltwise.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "host/common/error.h"
 #include "host/compiler/layout.h"
@@ -82,8 +82,10 @@ void CheckEpilogue(const reference::Epilogue& e) {
 struct Image {
   std::vector<uint8_t> dram;
   std::vector<spec::Region> regions;
-  uint64_t Place(std::string name, spec::RegionKind kind, std::span<const uint8_t> bytes, uint64_t zero_bytes, int align) {
-    uint64_t off = (dram.size() + uint64_t(std::max(64, align)) - 1) / uint64_t(std::max(64, align)) * uint64_t(std::max(64, align));
+  uint64_t Place(std::string name, spec::RegionKind kind, std::span<const uint8_t> bytes, uint64_t zero_bytes,
+                 int align) {
+    uint64_t off = (dram.size() + uint64_t(std::max(64, align)) - 1) / uint64_t(std::max(64, align)) *
+                   uint64_t(std::max(64, align));
     const uint64_t size = bytes.empty() ? zero_bytes : bytes.size();
     dram.resize(size_t(off + size), 0);
     std::copy(bytes.begin(), bytes.end(), dram.begin() + std::ptrdiff_t(off));
@@ -120,8 +122,9 @@ uint64_t UopRegionOffset(const Image& img, const spec::Spec& s) {
 }  // namespace
 
 std::string PoolLayer::Describe() const {
-  return fmt::format("{} N={} C={} H={} W={} window={}x{} stride={}x{} pad={}x{}", kind == PoolKind::kMax ? "max_pool2d" : "avg_pool2d",
-                     n, c, h, w, r, s, attrs.stride_h, attrs.stride_w, attrs.pad_h, attrs.pad_w);
+  return fmt::format("{} N={} C={} H={} W={} window={}x{} stride={}x{} pad={}x{}",
+                     kind == PoolKind::kMax ? "max_pool2d" : "avg_pool2d", n, c, h, w, r, s, attrs.stride_h,
+                     attrs.stride_w, attrs.pad_h, attrs.pad_w);
 }
 
 spec::Program CompileEltwise(EltwiseKind kind, const reference::Tensor& a, const reference::Tensor* b,
@@ -139,7 +142,8 @@ spec::Program CompileEltwise(EltwiseKind kind, const reference::Tensor& a, const
     b_base = img.Place("b", spec::RegionKind::kAcc, bi, 0, s.acc_row_bytes) / uint64_t(s.acc_row_bytes);
   }
   const uint64_t out_base =
-      img.Place("output", spec::RegionKind::kOutput, {}, rows * uint64_t(s.out_row_bytes), s.out_row_bytes) / uint64_t(s.out_row_bytes);
+      img.Place("output", spec::RegionKind::kOutput, {}, rows * uint64_t(s.out_row_bytes), s.out_row_bytes) /
+      uint64_t(s.out_row_bytes);
   const uint64_t uop_off = UopRegionOffset(img, s);
   const uint64_t uop_base = uop_off / uint64_t(s.uop_bytes);
 
@@ -147,7 +151,8 @@ spec::Program CompileEltwise(EltwiseKind kind, const reference::Tensor& a, const
   const int operands = kind == EltwiseKind::kAdd ? 2 : 1;
   const uint64_t slot_rows = uint64_t(s.acc_depth) / 2;
   const uint64_t chunk = std::min<uint64_t>({slot_rows / uint64_t(operands), kMaxIter, 65535});
-  if (chunk == 0) throw UsageError(fmt::format("the accumulator buffer ({} rows) is too small for element-wise ops", s.acc_depth));
+  if (chunk == 0)
+    throw UsageError(fmt::format("the accumulator buffer ({} rows) is too small for element-wise ops", s.acc_depth));
   OpGraph g;
   UopCache uops(s);
   int slot = 0;
@@ -166,8 +171,9 @@ spec::Program CompileEltwise(EltwiseKind kind, const reference::Tensor& a, const
     g.AddOp(Module::kCompute, std::move(c), {}, {res});
     g.AddOp(Module::kStore, {Mem(Opcode::kStore, MemType::kOut, base, out_base + r0, 1, n, n)}, {res}, {});
   }
-  return Finish(s, g, uops, img, uop_off,
-                fmt::format("{} N={} C={} H={} W={}", kind == EltwiseKind::kAdd ? "add" : "requantize", a.n, a.c, a.h, a.w));
+  return Finish(
+      s, g, uops, img, uop_off,
+      fmt::format("{} N={} C={} H={} W={}", kind == EltwiseKind::kAdd ? "add" : "requantize", a.n, a.c, a.h, a.w));
 }
 
 spec::Program CompilePool(const PoolLayer& pl, const reference::Tensor& x, const spec::Spec& s) {
@@ -175,9 +181,11 @@ spec::Program CompilePool(const PoolLayer& pl, const reference::Tensor& x, const
   const auto& at = pl.attrs;
   if (pl.r < 1 || pl.s < 1 || at.stride_h < 1 || at.stride_w < 1 || oh < 1 || ow < 1 || at.pad_h < 0 || at.pad_w < 0)
     throw UsageError(fmt::format("{}: not a valid pooling window", pl.Describe()));
-  if (x.n != pl.n || x.c != pl.c || x.h != pl.h || x.w != pl.w) throw UsageError(fmt::format("{}: input shape differs", pl.Describe()));
+  if (x.n != pl.n || x.c != pl.c || x.h != pl.h || x.w != pl.w)
+    throw UsageError(fmt::format("{}: input shape differs", pl.Describe()));
   if (at.pad_h >= pl.r || at.pad_w >= pl.s)
-    throw UsageError(fmt::format("{}: padding must be smaller than the window (a window of padding only has no value)", pl.Describe()));
+    throw UsageError(fmt::format("{}: padding must be smaller than the window (a window of padding only has no value)",
+                                 pl.Describe()));
   const uint64_t pad_max = (uint64_t(1) << spec::IsaLayout::kPadBits) - 1;
   if (uint64_t(at.pad_h) > pad_max || uint64_t(at.pad_w) > pad_max)
     throw UsageError(fmt::format("{}: padding does not fit the {}-bit pad fields (at most {})", pl.Describe(),
@@ -188,11 +196,13 @@ spec::Program CompilePool(const PoolLayer& pl, const reference::Tensor& x, const
   }
   Image img;
   const std::vector<uint8_t> xi = PackAcc(x, s);
-  const uint64_t x_base = img.Place("input", spec::RegionKind::kAcc, xi, 0, s.acc_row_bytes) / uint64_t(s.acc_row_bytes);
+  const uint64_t x_base =
+      img.Place("input", spec::RegionKind::kAcc, xi, 0, s.acc_row_bytes) / uint64_t(s.acc_row_bytes);
   const int nb = CeilDiv(pl.n, s.batch), cb = CeilDiv(pl.c, s.block_out);
   const uint64_t out_rows = uint64_t(nb) * cb * oh * ow;
   const uint64_t out_base =
-      img.Place("output", spec::RegionKind::kOutput, {}, out_rows * uint64_t(s.out_row_bytes), s.out_row_bytes) / uint64_t(s.out_row_bytes);
+      img.Place("output", spec::RegionKind::kOutput, {}, out_rows * uint64_t(s.out_row_bytes), s.out_row_bytes) /
+      uint64_t(s.out_row_bytes);
   const uint64_t uop_off = UopRegionOffset(img, s);
   const uint64_t uop_base = uop_off / uint64_t(s.uop_bytes);
 
@@ -207,11 +217,13 @@ spec::Program CompilePool(const PoolLayer& pl, const reference::Tensor& x, const
       if (in_h * in_w + uint64_t(a) * b > slot_rows || uint64_t(a) > kMaxIter || uint64_t(b) > kMaxIter) continue;
       if (int64_t(a) * b > int64_t(th) * tw) th = a, tw = b;
     }
-  if (th == 0) throw UsageError(fmt::format("{}: one output's window does not fit half the accumulator buffer ({} rows)",
-                                            pl.Describe(), slot_rows));
+  if (th == 0)
+    throw UsageError(fmt::format("{}: one output's window does not fit half the accumulator buffer ({} rows)",
+                                 pl.Describe(), slot_rows));
   const int in_h = (th - 1) * at.stride_h + pl.r, in_w = (tw - 1) * at.stride_w + pl.s;
   if (int64_t(pl.r) * pl.s > s.uop_depth)
-    throw UsageError(fmt::format("{}: {} window taps do not fit the micro-op buffer ({})", pl.Describe(), pl.r * pl.s, s.uop_depth));
+    throw UsageError(
+        fmt::format("{}: {} window taps do not fit the micro-op buffer ({})", pl.Describe(), pl.r * pl.s, s.uop_depth));
   OpGraph g;
   UopCache uops(s);
   int slot = 0;
@@ -223,7 +235,8 @@ spec::Program CompilePool(const PoolLayer& pl, const reference::Tensor& x, const
           const uint32_t out = base + uint32_t(in_h * in_w);
           std::vector<Instruction> ins;
           const int y0 = h0 * at.stride_h - at.pad_h, x0 = w0 * at.stride_w - at.pad_w;
-          const int ys = std::max(y0, 0), ye = std::min(y0 + in_h, pl.h), xs = std::max(x0, 0), xe = std::min(x0 + in_w, pl.w);
+          const int ys = std::max(y0, 0), ye = std::min(y0 + in_h, pl.h), xs = std::max(x0, 0),
+                    xe = std::min(x0 + in_w, pl.w);
           Instruction ld = Mem(Opcode::kLoad, MemType::kAcc, base,
                                x_base + ((uint64_t(b) * cb + uint64_t(c)) * pl.h + uint64_t(ys)) * pl.w + uint64_t(xs),
                                uint64_t(ye - ys), uint64_t(xe - xs), uint64_t(pl.w));
@@ -250,7 +263,8 @@ spec::Program CompilePool(const PoolLayer& pl, const reference::Tensor& x, const
             for (int j = 0; j < pl.s; ++j) taps.push_back(spec::Uop{out, base + uint32_t(i * in_w + j), 0});
           const uint32_t ut = uops.Use(taps, uop_base, ins);
           const uint64_t sfo = uint64_t(at.stride_h) * uint64_t(in_w), sfi = uint64_t(at.stride_w);
-          ins.push_back(Alu(AluOp::kAdd, ut, ut + 1, uint64_t(th), uint64_t(tw), uint64_t(tw), 1, sfo, sfi, std::nullopt));
+          ins.push_back(
+              Alu(AluOp::kAdd, ut, ut + 1, uint64_t(th), uint64_t(tw), uint64_t(tw), 1, sfo, sfi, std::nullopt));
           if (taps.size() > 1)
             ins.push_back(Alu(pl.kind == PoolKind::kMax ? AluOp::kMax : AluOp::kAdd, ut + 1, ut + uint32_t(taps.size()),
                               uint64_t(th), uint64_t(tw), uint64_t(tw), 1, sfo, sfi, std::nullopt));
@@ -266,8 +280,8 @@ spec::Program CompilePool(const PoolLayer& pl, const reference::Tensor& x, const
           g.AddOp(Module::kCompute, std::move(ins), {}, {res});
           g.AddOp(Module::kStore,
                   {Mem(Opcode::kStore, MemType::kOut, out,
-                       out_base + ((uint64_t(b) * cb + uint64_t(c)) * oh + uint64_t(h0)) * ow + uint64_t(w0), uint64_t(th),
-                       uint64_t(tw), uint64_t(ow))},
+                       out_base + ((uint64_t(b) * cb + uint64_t(c)) * oh + uint64_t(h0)) * ow + uint64_t(w0),
+                       uint64_t(th), uint64_t(tw), uint64_t(ow))},
                   {res}, {});
         }
   return Finish(s, g, uops, img, uop_off, pl.Describe());

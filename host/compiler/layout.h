@@ -39,9 +39,9 @@ std::vector<uint8_t> PackWeights(const Tensor& w, const spec::Spec& s, int cb = 
 // Depthwise weights [C,1,R,S] -> rows [K/BLOCK_OUT][nov][R][S] of the block-diagonal GEMM weights:
 // block (co, j) pairs output block co with input block DepthwiseFirstInBlock(co) + j.
 std::vector<uint8_t> PackDepthwiseWeights(const Tensor& w, const spec::Spec& s);
-int DepthwiseBlocksPerOut(const spec::Spec& s);               // nov = max(1, BLOCK_OUT / BLOCK_IN)
-int DepthwiseFirstInBlock(const spec::Spec& s, int co);       // floor(co * BLOCK_OUT / BLOCK_IN)
-int DepthwiseInBlocks(const spec::Spec& s, int channels);     // input blocks the packed input needs
+int DepthwiseBlocksPerOut(const spec::Spec& s);            // nov = max(1, BLOCK_OUT / BLOCK_IN)
+int DepthwiseFirstInBlock(const spec::Spec& s, int co);    // floor(co * BLOCK_OUT / BLOCK_IN)
+int DepthwiseInBlocks(const spec::Spec& s, int channels);  // input blocks the packed input needs
 // Bias [K] -> ACC rows [K/BLOCK_OUT].
 std::vector<uint8_t> PackBias(std::span<const int32_t> bias, int k, const spec::Spec& s);
 

@@ -1,8 +1,8 @@
 #include "host/compiler/stream.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "host/common/error.h"
 #include "host/compiler/layout.h"
@@ -180,7 +180,8 @@ uint32_t UopCache::Use(const std::vector<spec::Uop>& kernel, uint64_t dram_base_
     if (r.key == key) return r.offset;
   const uint64_t size = key.size();
   if (size == 0 || int64_t(size) > spec_.uop_depth)
-    throw Error(fmt::format("internal compiler error: micro-op kernel of {} words, buffer holds {}", size, spec_.uop_depth));
+    throw Error(
+        fmt::format("internal compiler error: micro-op kernel of {} words, buffer holds {}", size, spec_.uop_depth));
   auto [it, inserted] = dram_offset_.try_emplace(key, words_.size());
   if (inserted) words_.insert(words_.end(), key.begin(), key.end());
   if (next_ + size > uint64_t(spec_.uop_depth)) next_ = 0;
@@ -203,7 +204,8 @@ uint32_t UopCache::Use(const std::vector<spec::Uop>& kernel, uint64_t dram_base_
 
 std::vector<uint8_t> UopCache::Image() const {
   std::vector<uint8_t> img(words_.size() * size_t(spec_.uop_bytes));
-  for (size_t i = 0; i < words_.size(); ++i) PutElem(img, i * size_t(spec_.uop_bytes), spec_.uop_bytes * 8, int64_t(words_[i]));
+  for (size_t i = 0; i < words_.size(); ++i)
+    PutElem(img, i * size_t(spec_.uop_bytes), spec_.uop_bytes * 8, int64_t(words_[i]));
   return img;
 }
 

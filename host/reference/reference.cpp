@@ -1,9 +1,9 @@
 #include "host/reference/reference.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <limits>
-
-#include <fmt/format.h>
 
 #include "host/common/error.h"
 
@@ -61,8 +61,8 @@ int OutSize(int in, int k, int stride, int pad) {
   return span < 0 ? 0 : span / stride + 1;
 }
 
-Tensor Conv2d(const Tensor& x, const Tensor& w, std::span<const int32_t> bias, const Conv2dAttrs& a,
-              const Epilogue& e, const IntFormat& f) {
+Tensor Conv2d(const Tensor& x, const Tensor& w, std::span<const int32_t> bias, const Conv2dAttrs& a, const Epilogue& e,
+              const IntFormat& f) {
   Expect(x.c == w.c, fmt::format("conv2d: input has {} channels, weights expect {}", x.c, w.c));
   Expect(!e.bias || int(bias.size()) == w.n, fmt::format("conv2d: bias has {} values, expected {}", bias.size(), w.n));
   const int oh = OutSize(x.h, w.h, a.stride_h, a.pad_h), ow = OutSize(x.w, w.w, a.stride_w, a.pad_w);
@@ -100,7 +100,8 @@ Tensor DepthwiseConv2d(const Tensor& x, const Tensor& w, std::span<const int32_t
                        const Epilogue& e, const IntFormat& f) {
   Expect(w.n == x.c && w.c == 1,
          fmt::format("depthwise conv2d: weights [{},{},..] do not match {} input channels", w.n, w.c, x.c));
-  Expect(!e.bias || int(bias.size()) == x.c, fmt::format("depthwise conv2d: bias has {} values, expected {}", bias.size(), x.c));
+  Expect(!e.bias || int(bias.size()) == x.c,
+         fmt::format("depthwise conv2d: bias has {} values, expected {}", bias.size(), x.c));
   const int oh = OutSize(x.h, w.h, a.stride_h, a.pad_h), ow = OutSize(x.w, w.w, a.stride_w, a.pad_w);
   Tensor y(x.n, x.c, oh, ow);
   for (int n = 0; n < x.n; ++n)

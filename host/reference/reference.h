@@ -56,8 +56,8 @@ int32_t ApplyEpilogue(int64_t acc, int32_t bias, const Epilogue& e, const IntFor
 int OutSize(int in, int k, int stride, int pad);
 
 // conv2d: x [N,C,H,W], w [K,C,R,S], bias [K] (used when e.bias) -> [N,K,OH,OW].
-Tensor Conv2d(const Tensor& x, const Tensor& w, std::span<const int32_t> bias, const Conv2dAttrs& a,
-              const Epilogue& e, const IntFormat& f);
+Tensor Conv2d(const Tensor& x, const Tensor& w, std::span<const int32_t> bias, const Conv2dAttrs& a, const Epilogue& e,
+              const IntFormat& f);
 // depthwise conv2d: x [N,C,H,W], w [C,1,R,S], bias [C] -> [N,C,OH,OW].
 Tensor DepthwiseConv2d(const Tensor& x, const Tensor& w, std::span<const int32_t> bias, const Conv2dAttrs& a,
                        const Epilogue& e, const IntFormat& f);

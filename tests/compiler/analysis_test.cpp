@@ -1,7 +1,8 @@
 // The static program analysis agrees with what fsim counts when it runs the program.
+#include "host/compiler/analysis.h"
+
 #include <gtest/gtest.h>
 
-#include "host/compiler/analysis.h"
 #include "tests/compiler/test_util.h"
 
 namespace dcoc::compiler {

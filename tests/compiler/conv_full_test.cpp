@@ -38,11 +38,16 @@ TEST_P(FullLayer, BitExactOnFourConfigs) {
           best = &s;
       if (best) scheds.emplace_back(std::move(name), *best);
     };
-    pick("smallest", [](const Schedule& s) { return s.h_nthread == 1 && s.oc_nthread == 1; }, false);
-    pick("largest", [](const Schedule& s) { return s.h_nthread == 1 && s.oc_nthread == 1; }, true);
-    pick("largest_h2", [](const Schedule& s) { return s.h_nthread == 2; }, true);
-    pick("largest_oc2", [](const Schedule& s) { return s.oc_nthread == 2; }, true);
-    pick("reduction", [](const Schedule& s) { return s.gemm_loop == GemmLoop::kReduction; }, true);
+    pick(
+        "smallest", [](const Schedule& s) { return s.h_nthread == 1 && s.oc_nthread == 1; }, false);
+    pick(
+        "largest", [](const Schedule& s) { return s.h_nthread == 1 && s.oc_nthread == 1; }, true);
+    pick(
+        "largest_h2", [](const Schedule& s) { return s.h_nthread == 2; }, true);
+    pick(
+        "largest_oc2", [](const Schedule& s) { return s.oc_nthread == 2; }, true);
+    pick(
+        "reduction", [](const Schedule& s) { return s.gemm_loop == GemmLoop::kReduction; }, true);
     for (const auto& [name, sched] : scheds) {
       SCOPED_TRACE(cfg + " " + name + " " + ToString(sched));
       const CompiledConv c = CompileConv(l, sched, sp, ops);

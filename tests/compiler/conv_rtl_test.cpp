@@ -48,7 +48,8 @@ TEST_P(RtlLayers, ReducedLayersBitExactOnVerilator) {
   RecordProperty("runs", runs);
 }
 
-INSTANTIATE_TEST_SUITE_P(Presets, RtlLayers, ::testing::Values("default", "1x8x8", "2x16x32", "4x32x8", "1x32x32", "min"),
+INSTANTIATE_TEST_SUITE_P(Presets, RtlLayers,
+                         ::testing::Values("default", "1x8x8", "2x16x32", "4x32x8", "1x32x32", "min"),
                          [](const auto& p) { return std::string(p.param); });
 
 }  // namespace

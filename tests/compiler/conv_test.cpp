@@ -15,7 +15,8 @@ using testing::RunsBitExact;
 ConvLayer Small(int n, int c, int h, int w, int k, int r, int stride, int pad) {
   ConvLayer l;
   l.name = "small";
-  l.n = n, l.c = c, l.h = h, l.w = w, l.k = k, l.r = r, l.s = r, l.stride_h = l.stride_w = stride, l.pad_h = l.pad_w = pad;
+  l.n = n, l.c = c, l.h = h, l.w = w, l.k = k, l.r = r, l.s = r, l.stride_h = l.stride_w = stride,
+  l.pad_h = l.pad_w = pad;
   l.epilogue = DefaultEpilogue(l, 8);
   return l;
 }

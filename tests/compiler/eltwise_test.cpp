@@ -1,11 +1,12 @@
 // Element-wise add, ReLU / clip / shift requantization, max-pool and average pool on fsim against the
 // reference, on every preset.
+#include "host/compiler/eltwise.h"
+
 #include <gtest/gtest.h>
 
 #include <random>
 
 #include "host/common/error.h"
-#include "host/compiler/eltwise.h"
 #include "sim/fsim/fsim.h"
 
 namespace dcoc::compiler {
@@ -42,7 +43,8 @@ TEST_P(Eltwise, ReluClipAndShiftRequant) {
   reference::Epilogue relu;
   relu.clip_lo = 0;
   const Tensor small = Random(1, 70, 13, 13, -128, 127, 4);
-  EXPECT_EQ(Run(CompileEltwise(EltwiseKind::kUnary, small, nullptr, relu, sp), 1, 70, 13, 13), reference::Relu(small, fmt));
+  EXPECT_EQ(Run(CompileEltwise(EltwiseKind::kUnary, small, nullptr, relu, sp), 1, 70, 13, 13),
+            reference::Relu(small, fmt));
   reference::Epilogue clip;
   clip.clip_lo = -20;
   clip.clip_hi = 30;

@@ -16,7 +16,8 @@ inline const std::vector<std::string>& SweepConfigs() {
 }
 
 inline int64_t TileVolume(const Schedule& s) {
-  return int64_t(s.tile_b) * s.tile_h * s.tile_w * s.tile_ci * s.tile_co * std::max(1, s.tile_kh) * std::max(1, s.tile_kw);
+  return int64_t(s.tile_b) * s.tile_h * s.tile_w * s.tile_ci * s.tile_co * std::max(1, s.tile_kh) *
+         std::max(1, s.tile_kw);
 }
 
 // Named schedules of a layer: the default heuristic, the smallest tiles, the largest tiles, the largest
@@ -32,12 +33,20 @@ inline std::vector<std::pair<std::string, Schedule>> SweepSchedules(const ConvLa
         best = &s;
     if (best) out.emplace_back(std::move(name), *best);
   };
-  pick("smallest", [](const Schedule& s) { return s.h_nthread == 1 && s.oc_nthread == 1; }, false);
-  pick("largest", [](const Schedule& s) { return s.h_nthread == 1 && s.oc_nthread == 1; }, true);
-  pick("largest_h2", [](const Schedule& s) { return s.h_nthread == 2 && s.oc_nthread == 1; }, true);
-  pick("largest_oc2", [](const Schedule& s) { return s.oc_nthread == 2; }, true);
-  pick("smallest_h2_oc2", [](const Schedule& s) { return s.h_nthread == 2 && s.oc_nthread == 2; }, false);
-  pick("reduction_loop", [](const Schedule& s) { return s.gemm_loop == GemmLoop::kReduction && s.loop_order == LoopOrder::kSpatialOuter; }, true);
+  pick(
+      "smallest", [](const Schedule& s) { return s.h_nthread == 1 && s.oc_nthread == 1; }, false);
+  pick(
+      "largest", [](const Schedule& s) { return s.h_nthread == 1 && s.oc_nthread == 1; }, true);
+  pick(
+      "largest_h2", [](const Schedule& s) { return s.h_nthread == 2 && s.oc_nthread == 1; }, true);
+  pick(
+      "largest_oc2", [](const Schedule& s) { return s.oc_nthread == 2; }, true);
+  pick(
+      "smallest_h2_oc2", [](const Schedule& s) { return s.h_nthread == 2 && s.oc_nthread == 2; }, false);
+  pick(
+      "reduction_loop",
+      [](const Schedule& s) { return s.gemm_loop == GemmLoop::kReduction && s.loop_order == LoopOrder::kSpatialOuter; },
+      true);
   return out;
 }
 

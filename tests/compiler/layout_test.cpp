@@ -1,9 +1,9 @@
 // Layout transforms: round trips and element positions for every preset's blocking.
+#include "host/compiler/layout.h"
+
 #include <gtest/gtest.h>
 
 #include <random>
-
-#include "host/compiler/layout.h"
 
 namespace dcoc::compiler {
 namespace {
@@ -39,7 +39,8 @@ TEST_P(Layout, ElementPositions) {
   Tensor w(sp.block_out + 1, sp.block_in, 1, 1);
   w.At(sp.block_out, 1, 0, 0) = -7;
   const auto wr = PackWeights(w, sp);
-  EXPECT_EQ(GetElem(wr, size_t(1) * sp.wgt_row_bytes + 1 * sp.wgt_bits / 8, sp.wgt_bits), -7);  // row (ko=1,ci=0), [o=0][i=1]
+  EXPECT_EQ(GetElem(wr, size_t(1) * sp.wgt_row_bytes + 1 * sp.wgt_bits / 8, sp.wgt_bits),
+            -7);  // row (ko=1,ci=0), [o=0][i=1]
 }
 
 TEST_P(Layout, AccRoundTripAndBias) {
@@ -63,7 +64,8 @@ TEST_P(Layout, DepthwiseWeightsAreBlockDiagonal) {
       const size_t row = (size_t(co) * nov + j) * 2 + 1;
       for (int o = 0; o < sp.block_out; ++o)
         for (int i = 0; i < sp.block_in; ++i) {
-          const int64_t v = GetElem(rows, row * sp.wgt_row_bytes + size_t(o * sp.block_in + i) * sp.wgt_bits / 8, sp.wgt_bits);
+          const int64_t v =
+              GetElem(rows, row * sp.wgt_row_bytes + size_t(o * sp.block_in + i) * sp.wgt_bits / 8, sp.wgt_bits);
           if (v == 0) continue;
           const int c = co * sp.block_out + o;
           EXPECT_EQ(c, (DepthwiseFirstInBlock(sp, co) + j) * sp.block_in + i);

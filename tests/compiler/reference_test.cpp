@@ -1,8 +1,9 @@
 // The reference operators against hand-computed values.
+#include "host/reference/reference.h"
+
 #include <gtest/gtest.h>
 
 #include "host/common/error.h"
-#include "host/reference/reference.h"
 
 namespace dcoc::reference {
 namespace {
@@ -21,7 +22,7 @@ TEST(Reference, WrapAndShift) {
   Epilogue e;
   e.shift = 2;
   EXPECT_EQ(ApplyEpilogue(-7, 0, e, f), -2);  // arithmetic shift rounds toward -inf
-  e.shift = -1;                                // the ALU's SHR shifts left for negative amounts
+  e.shift = -1;                               // the ALU's SHR shifts left for negative amounts
   EXPECT_EQ(ApplyEpilogue(3, 0, e, f), 6);
   EXPECT_EQ(ApplyEpilogue(300, 0, Epilogue::Requant(0, false, 8, false), f), 127);
   EXPECT_EQ(ApplyEpilogue(-300, 0, Epilogue::Requant(0, true, 8, false), f), 0);
@@ -38,7 +39,8 @@ TEST(Reference, Conv2dByHand) {
   e.bias = true;
   const Tensor y = Conv2d(x, w, bias, Conv2dAttrs{}, e, IntFormat{32, 32});
   ASSERT_EQ(y.h, 2);
-  EXPECT_EQ(y.data, (std::vector<int32_t>{0 + 1 + 3 + 4 + 10, 1 + 2 + 4 + 5 + 10, 3 + 4 + 6 + 7 + 10, 4 + 5 + 7 + 8 + 10}));
+  EXPECT_EQ(y.data,
+            (std::vector<int32_t>{0 + 1 + 3 + 4 + 10, 1 + 2 + 4 + 5 + 10, 3 + 4 + 6 + 7 + 10, 4 + 5 + 7 + 8 + 10}));
   // Padding 1, stride 2: corners see a single pixel each... of the 2x2 window.
   const Tensor z = Conv2d(x, w, bias, Conv2dAttrs{2, 2, 1, 1}, Epilogue{}, IntFormat{32, 32});
   EXPECT_EQ(z.data, (std::vector<int32_t>{0, 1 + 2, 3 + 6, 4 + 5 + 7 + 8}));

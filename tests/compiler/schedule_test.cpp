@@ -20,13 +20,14 @@ bool Has(const std::vector<Violation>& v, std::string_view name, std::string_vie
 }
 
 TEST(Checker, NamesEveryViolationWithNumbers) {
-  const spec::Spec sp = PresetSpec("default");  // 2048 input rows, 1024 weight rows, 2048 acc rows, 8192 uops
-  const ConvLayer l = FindLayer("resnet18.C2");   // 64->64, 56x56, 3x3
+  const spec::Spec sp = PresetSpec("default");   // 2048 input rows, 1024 weight rows, 2048 acc rows, 8192 uops
+  const ConvLayer l = FindLayer("resnet18.C2");  // 64->64, 56x56, 3x3
   Schedule s;
   s.tile_h = 56, s.tile_w = 56, s.tile_ci = 4, s.tile_co = 4, s.h_nthread = 2;
   const auto v = Check(l, s, sp);
   EXPECT_TRUE(Has(v, "h_nthread_divides", "h_nthread = 2 does not divide the 1 row tiles")) << v.size();
-  EXPECT_TRUE(Has(v, "inp_capacity", "input tile needs 13456 rows (215296 B) per thread, buffer holds 1024 rows (16384 B) per thread"));
+  EXPECT_TRUE(Has(v, "inp_capacity",
+                  "input tile needs 13456 rows (215296 B) per thread, buffer holds 1024 rows (16384 B) per thread"));
   EXPECT_TRUE(Has(v, "acc_capacity", "accumulator tile needs 12548 rows"));
   EXPECT_FALSE(Has(v, "wgt_capacity", ""));
   s = Schedule{};
@@ -39,16 +40,19 @@ TEST(Checker, NamesEveryViolationWithNumbers) {
 
 TEST(Checker, UopAndFieldLimits) {
   const spec::Spec sp = PresetSpec("min");  // 32 micro-ops
-  ConvLayer l = FindLayer("alexnet.C1");      // 11x11, pad 2
+  ConvLayer l = FindLayer("alexnet.C1");    // 11x11, pad 2
   Schedule s;
   s.gemm_loop = GemmLoop::kReduction;
   s.tile_w = 5;  // 5 x 11 micro-ops
-  EXPECT_TRUE(Has(Check(l, s, sp), "uop_capacity", "GEMM micro-op kernel has 55 micro-ops (220 B), micro-op buffer holds 32 (128 B)"));
+  EXPECT_TRUE(Has(Check(l, s, sp), "uop_capacity",
+                  "GEMM micro-op kernel has 55 micro-ops (220 B), micro-op buffer holds 32 (128 B)"));
   l.pad_h = 16;
-  EXPECT_TRUE(Has(Check(l, Schedule{}, sp), "field_y_pad_0", "row padding = 16 does not fit field y_pad_0 (4 bits, at most 15)"));
+  EXPECT_TRUE(Has(Check(l, Schedule{}, sp), "field_y_pad_0",
+                  "row padding = 16 does not fit field y_pad_0 (4 bits, at most 15)"));
   l = FindLayer("resnet18.C2");
   l.epilogue.clip_hi = 40000;
-  EXPECT_TRUE(Has(Check(l, Schedule{}, sp), "field_imm", "clip maximum = 40000 does not fit the 16-bit signed immediate"));
+  EXPECT_TRUE(
+      Has(Check(l, Schedule{}, sp), "field_imm", "clip maximum = 40000 does not fit the 16-bit signed immediate"));
 }
 
 TEST(Space, EveryEnumeratedScheduleIsValidAndCompiles) {
@@ -81,11 +85,13 @@ TEST(Space, DefaultScheduleIsValidForEveryBuiltinLayerAndPreset) {
 
 TEST(ScheduleJson, RoundTripAndErrors) {
   Schedule s;
-  s.tile_h = 7, s.tile_co = 2, s.h_nthread = 2, s.gemm_loop = GemmLoop::kReduction, s.loop_order = LoopOrder::kSpatialOuter;
+  s.tile_h = 7, s.tile_co = 2, s.h_nthread = 2, s.gemm_loop = GemmLoop::kReduction,
+  s.loop_order = LoopOrder::kSpatialOuter;
   EXPECT_EQ(ScheduleFromJson(ToJson(s)), s);
-  EXPECT_EQ(ToString(s),
-            R"({"tile_b":1,"tile_h":7,"tile_w":1,"tile_ci":1,"tile_co":2,"tile_kh":0,"tile_kw":0,"h_nthread":2,"oc_nthread":1,)"
-            R"("gemm_loop":"reduction","loop_order":"spatial_outer","gather":false})");
+  EXPECT_EQ(
+      ToString(s),
+      R"({"tile_b":1,"tile_h":7,"tile_w":1,"tile_ci":1,"tile_co":2,"tile_kh":0,"tile_kw":0,"h_nthread":2,"oc_nthread":1,)"
+      R"("gemm_loop":"reduction","loop_order":"spatial_outer","gather":false})");
   try {
     (void)ScheduleFromJson(nlohmann::json{{"tile_x", 1}});
     FAIL();

@@ -1,7 +1,8 @@
 // The instruction-stream builder and the hazard analysis.
+#include "host/compiler/stream.h"
+
 #include <gtest/gtest.h>
 
-#include "host/compiler/stream.h"
 #include "sim/fsim/fsim.h"
 
 namespace dcoc::compiler {
@@ -75,7 +76,7 @@ TEST(InsnStream, PushBeforePendingPopKeepsItsOrder) {
   InsnStream s;
   s.Emit(Gemm());
   s.Push(Module::kCompute, Module::kStore);
-  s.Pop(Module::kCompute, Module::kStore);  // pending on the next compute instruction
+  s.Pop(Module::kCompute, Module::kStore);   // pending on the next compute instruction
   s.Push(Module::kCompute, Module::kStore);  // must not be carried by an instruction that pops first
   s.Pop(Module::kStore, Module::kCompute);
   s.Emit(Store());

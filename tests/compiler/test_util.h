@@ -1,9 +1,9 @@
 // Shared helpers of the compiler tests: run a compiled layer on fsim and compare with the reference.
 #pragma once
 
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include <string>
 
 #include "host/compiler/conv.h"
 #include "host/compiler/workloads.h"
@@ -32,9 +32,9 @@ inline ::testing::AssertionResult RunsBitExact(const ConvLayer& layer, const Sch
       if (bad == 0) first = i;
       ++bad;
     }
-  return ::testing::AssertionFailure() << layer.Describe() << " schedule " << ToString(sched) << " on " << sp.tag << ": "
-                                       << bad << " of " << got.data.size() << " outputs differ, first at " << first
-                                       << " (got " << got.data[first] << ", want " << want.data[first] << ")";
+  return ::testing::AssertionFailure() << layer.Describe() << " schedule " << ToString(sched) << " on " << sp.tag
+                                       << ": " << bad << " of " << got.data.size() << " outputs differ, first at "
+                                       << first << " (got " << got.data[first] << ", want " << want.data[first] << ")";
 }
 
 }  // namespace dcoc::compiler::testing
