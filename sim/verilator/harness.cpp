@@ -39,6 +39,9 @@ struct Harness::Impl {
   std::string error;           // first DRAM-model error, reported by Run()
   bool axil_w_hs = false, axil_ar_hs = false;  // control-port handshakes at the last edge
   bool run_failed = false;     // the last Run() threw
+  bool ar_pending = false, aw_pending = false;  // a valid address not yet accepted (must stay stable)
+  uint64_t ar_addr = 0, aw_addr = 0;
+  uint8_t ar_len = 0, aw_len = 0, ar_id = 0;
   bool axi_log = std::getenv("DCOC_AXI_LOG") != nullptr;  // print every memory-side handshake to stderr
 };
 
@@ -62,10 +65,50 @@ void Harness::Reset() {
   m.reads.clear();
   m.writes.clear();
   m.bresp.clear();
+  m.ar_pending = m.aw_pending = false;
   m.pins.rst_n = 0;
   for (int i = 0; i < 4; ++i) Tick();
   m.pins.rst_n = 1;
   Tick();
+}
+
+// AXI4 rules the master must keep: a valid address stays valid and stable until accepted; bursts are
+// INCR, full-width, at most 256 beats, and never cross a 4 KiB boundary.
+void Harness::CheckAxi(const VtaPins& p, bool ar_hs, bool aw_hs) {
+  Impl& m = *impl_;
+  if (!m.error.empty()) return;
+  const uint64_t bus_bytes = uint64_t(spec_.bus_bytes);
+  auto burst_error = [&](const char* ch, uint64_t addr, int len, int size, int burst) -> std::string {
+    const uint64_t first = addr & ~(bus_bytes - 1);
+    if ((1u << size) != bus_bytes) return fmt::format("{}SIZE {} is not the bus width", ch, size);
+    if (burst != 1) return fmt::format("{}BURST {} is not INCR", ch, burst);
+    if ((first % 4096) + uint64_t(len + 1) * bus_bytes > 4096)
+      return fmt::format("{} burst at {:#x} of {} beats crosses a 4 KiB boundary", ch, addr, len + 1);
+    return "";
+  };
+  if (p.m_axi_arvalid) {
+    if (m.ar_pending && (p.m_axi_araddr != m.ar_addr || p.m_axi_arlen != m.ar_len || p.m_axi_arid != m.ar_id))
+      m.error = "AXI protocol: AR changed while ARVALID waited for ARREADY";
+    else if (std::string e = burst_error("AR", p.m_axi_araddr, p.m_axi_arlen, p.m_axi_arsize, p.m_axi_arburst); !e.empty())
+      m.error = "AXI protocol: " + e;
+  } else if (m.ar_pending) {
+    m.error = "AXI protocol: ARVALID dropped before ARREADY";
+  }
+  if (p.m_axi_awvalid) {
+    if (m.aw_pending && (p.m_axi_awaddr != m.aw_addr || p.m_axi_awlen != m.aw_len))
+      m.error = "AXI protocol: AW changed while AWVALID waited for AWREADY";
+    else if (std::string e = burst_error("AW", p.m_axi_awaddr, p.m_axi_awlen, p.m_axi_awsize, p.m_axi_awburst); !e.empty())
+      m.error = "AXI protocol: " + e;
+  } else if (m.aw_pending) {
+    m.error = "AXI protocol: AWVALID dropped before AWREADY";
+  }
+  m.ar_pending = p.m_axi_arvalid && !ar_hs;
+  m.ar_addr = p.m_axi_araddr;
+  m.ar_len = p.m_axi_arlen;
+  m.ar_id = p.m_axi_arid;
+  m.aw_pending = p.m_axi_awvalid && !aw_hs;
+  m.aw_addr = p.m_axi_awaddr;
+  m.aw_len = p.m_axi_awlen;
 }
 
 // One clock cycle. With the clock low the harness drives its side (from its state) and the model
@@ -115,6 +158,7 @@ void Harness::Tick() {
   const ReadBurst ar{p.m_axi_araddr & ~(bus_bytes - 1), int(p.m_axi_arlen) + 1, p.m_axi_arid,
                      m.cycle + uint64_t(m.timing.read_latency)};
   const WriteBurst aw{p.m_axi_awaddr & ~(bus_bytes - 1), int(p.m_axi_awlen) + 1};
+  CheckAxi(p, ar_hs, aw_hs);
   if (m.axi_log) {
     if (ar_hs) fmt::print(stderr, "[{}] AR id {} addr {:#x} len {}\n", m.cycle, p.m_axi_arid, p.m_axi_araddr, p.m_axi_arlen);
     if (aw_hs) fmt::print(stderr, "[{}] AW addr {:#x} len {}\n", m.cycle, p.m_axi_awaddr, p.m_axi_awlen);

@@ -64,6 +64,7 @@ class Harness {
   struct Impl;
   void Tick();
   std::string Diagnose(std::span<const spec::Instruction> insns);
+  void CheckAxi(const VtaPins& p, bool ar_hs, bool aw_hs);
 
   spec::Spec spec_;
   std::unique_ptr<VtaModel> model_;
