@@ -23,7 +23,8 @@ const std::vector<Register>& Registers() {
       {"INSN_ADDR_HI", 0x00C, Access::kRW, "instruction stream byte address, bits 63:32"},
       {"INSN_COUNT", 0x010, Access::kRW, "number of 128-bit instructions to fetch"},
       {"ERROR", 0x014, Access::kRO, "bit 0 BAD_INSN (an opcode/memory type no module executes; dropped), bit 1 FINISH_RACE "
-                                    "(FINISH executed while load or store still had instructions)"},
+                                    "(FINISH executed while load or store still had instructions), bit 2 SRAM_BOUNDS "
+                                    "(a scratchpad row or micro-op range out of bounds; see ERROR_ADDR/ERROR_INFO)"},
       {"CONFIG_HASH_LO", 0x018, Access::kRO, "configuration hash (FNV-1a of the configuration tag), bits 31:0"},
       {"CONFIG_HASH_HI", 0x01C, Access::kRO, "configuration hash, bits 63:32"},
       {"TOKENS_0", 0x020, Access::kRO, "tokens in queue load->compute [15:0] and compute->load [31:16]"},
@@ -31,6 +32,11 @@ const std::vector<Register>& Registers() {
       {"STATE", 0x028, Access::kRO, "module states: fetch [3:0], load [7:4], compute [11:8], store [15:12]; instruction "
                                     "queue not empty: load bit 16, compute bit 17, store bit 18"},
       {"INSN_DONE", 0x02C, Access::kRO, "instructions fetched [31:0] (low 32 bits of counter fetch_insns)"},
+      {"ERROR_ADDR", 0x030, Access::kRO, "first SRAM_BOUNDS error: the row index past the buffer (or uop_end of a bad "
+                                         "micro-op range)"},
+      {"ERROR_INFO", 0x034, Access::kRO, "first SRAM_BOUNDS error: module [1:0] (0 load, 1 compute, 2 store), buffer "
+                                         "[4:2] (memory type: 0 UOP, 1 WGT, 2 INP, 3 ACC, 4 OUT), instruction [31:8] "
+                                         "(its position in that module's stream, from 0)"},
   };
   return kRegs;
 }

@@ -39,6 +39,7 @@ constexpr uint32_t kStatusRunning = 1u << 1;
 constexpr uint32_t kStatusError = 1u << 2;
 constexpr uint32_t kErrorBadInsn = 1u << 0;      // fetch: opcode or memory type that no module executes
 constexpr uint32_t kErrorFinishRace = 1u << 1;   // FINISH executed while load or store had work left
+constexpr uint32_t kErrorSramBounds = 1u << 2;   // a scratchpad row or micro-op range out of bounds
 
 uint32_t RegisterOffset(std::string_view name);  // throws UsageError on an unknown name
 int CounterIndex(std::string_view name);         // throws UsageError on an unknown name

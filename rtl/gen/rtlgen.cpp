@@ -113,6 +113,7 @@ std::filesystem::path RtlSourceDir() { return std::filesystem::path(DCOC_RTL_SV_
 const std::vector<std::string>& RtlSourceFiles() {
   static const std::vector<std::string> kFiles = {
       "vta_ram_1r1w.sv", "vta_fifo.sv",     "vta_token_queue.sv", "vta_dma_rd.sv",   "vta_axi_rd_arb.sv",
+      "vta_mem_bounds.sv",
       "vta_gemm_dp.sv",  "vta_alu_dp.sv",   "vta_fetch.sv",       "vta_load.sv",     "vta_compute.sv",
       "vta_store.sv",    "vta_axil_regs.sv", "vta_core.sv",
   };
@@ -223,8 +224,9 @@ std::string PackageSv(const spec::Spec& s) {
   o += fmt::format(
       "  localparam int unsigned STATUS_DONE_BIT = {};\n  localparam int unsigned STATUS_RUNNING_BIT = {};\n"
       "  localparam int unsigned STATUS_ERROR_BIT = {};\n  localparam int unsigned ERROR_BAD_INSN_BIT = {};\n"
-      "  localparam int unsigned ERROR_FINISH_RACE_BIT = {};\n",
-      Log2(kStatusDone), Log2(kStatusRunning), Log2(kStatusError), Log2(kErrorBadInsn), Log2(kErrorFinishRace));
+      "  localparam int unsigned ERROR_FINISH_RACE_BIT = {};\n  localparam int unsigned ERROR_SRAM_BOUNDS_BIT = {};\n",
+      Log2(kStatusDone), Log2(kStatusRunning), Log2(kStatusError), Log2(kErrorBadInsn), Log2(kErrorFinishRace),
+      Log2(kErrorSramBounds));
   o += "\nendpackage\n";
   return o;
 }

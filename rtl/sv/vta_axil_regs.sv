@@ -26,6 +26,10 @@ module vta_axil_regs (
   input  logic                                  finish_i,
   input  logic                                  bad_insn_i,
   input  logic                                  finish_race_i,
+  input  logic                                  oob_i,        // a module reports a bounds error
+  input  logic [1:0]                            oob_module_i,
+  input  logic [2:0]                            oob_buf_i,
+  input  logic [31:0]                           oob_addr_i,
   output logic                                  irq_o,
   // Observability
   input  logic [4*vta_pkg::TOKEN_CNT_W-1:0]     tokens_i,  // l2c, c2l, c2s, s2c (queue q at [q*TOKEN_CNT_W +: TOKEN_CNT_W])
@@ -39,7 +43,9 @@ module vta_axil_regs (
   localparam int unsigned AW = vta_pkg::AXIL_ADDR_W;
 
   logic done_q, done_d, running_q, running_d, bvalid_q, bvalid_d, rvalid_q, rvalid_d;
-  logic [1:0] error_q, error_d;
+  logic [2:0] error_q, error_d;
+  logic [31:0] err_addr_q, err_addr_d, err_info_q, err_info_d;
+  logic [23:0] oob_ordinal;  // ERROR_INFO keeps 24 bits of it
   logic [63:0] insn_addr_q, insn_addr_d;
   logic [DW-1:0] insn_count_q, insn_count_d, rdata_q, rdata_d, hi_shadow_q, hi_shadow_d, rword;
   logic [NC*64-1:0] cnt_q, cnt_d;  // counter i at [i*64 +: 64]
@@ -81,6 +87,13 @@ module vta_axil_regs (
     end
     if (bad_insn_i) error_d[vta_pkg::ERROR_BAD_INSN_BIT] = 1'b1;
     if (finish_race_i) error_d[vta_pkg::ERROR_FINISH_RACE_BIT] = 1'b1;
+    err_addr_d = err_addr_q;
+    err_info_d = err_info_q;
+    if (oob_i && !error_q[vta_pkg::ERROR_SRAM_BOUNDS_BIT]) begin  // the first one is kept
+      error_d[vta_pkg::ERROR_SRAM_BOUNDS_BIT] = 1'b1;
+      err_addr_d = oob_addr_i;
+      err_info_d = {oob_ordinal, 3'b0, oob_buf_i, oob_module_i};
+    end
     if (finish_i && running_q) begin
       done_d = 1'b1;
       running_d = 1'b0;
@@ -89,6 +102,8 @@ module vta_axil_regs (
       done_d = 1'b0;
       running_d = 1'b1;
       error_d = '0;
+      err_addr_d = '0;
+      err_info_d = '0;
     end
   end
 
@@ -99,6 +114,15 @@ module vta_axil_regs (
       if (i == vta_pkg::CNT_CYCLES) cnt_d[i*64 +: 64] = cnt_q[i*64 +: 64] + {63'b0, running_q};
       if (start) cnt_d[i*64 +: 64] = '0;
     end
+  end
+
+  // The reporting module's executed-instruction count is the position of the instruction in error.
+  always_comb begin
+    unique case (oob_module_i)
+      2'd0: oob_ordinal = cnt_q[vta_pkg::CNT_LOAD_INSNS * 64 +: 24];
+      2'd1: oob_ordinal = cnt_q[vta_pkg::CNT_COMPUTE_INSNS * 64 +: 24];
+      default: oob_ordinal = cnt_q[vta_pkg::CNT_STORE_INSNS * 64 +: 24];
+    endcase
   end
 
   // Reads
@@ -135,6 +159,8 @@ module vta_axil_regs (
         vta_pkg::REG_TOKENS_1: rword = {16'(tokens_i[3*vta_pkg::TOKEN_CNT_W +: vta_pkg::TOKEN_CNT_W]), 16'(tokens_i[2*vta_pkg::TOKEN_CNT_W +: vta_pkg::TOKEN_CNT_W])};
         vta_pkg::REG_STATE: rword = {13'b0, queues_i, state_i};
         vta_pkg::REG_INSN_DONE: rword = cnt_q[vta_pkg::CNT_FETCH_INSNS * 64 +: 32];
+        vta_pkg::REG_ERROR_ADDR: rword = err_addr_q;
+        vta_pkg::REG_ERROR_INFO: rword = err_info_q;
         default: rword = '0;
       endcase
     end
@@ -157,6 +183,8 @@ module vta_axil_regs (
       done_q <= 1'b0;
       running_q <= 1'b0;
       error_q <= '0;
+      err_addr_q <= '0;
+      err_info_q <= '0;
       insn_addr_q <= '0;
       insn_count_q <= '0;
       bvalid_q <= 1'b0;
@@ -168,6 +196,8 @@ module vta_axil_regs (
       done_q <= done_d;
       running_q <= running_d;
       error_q <= error_d;
+      err_addr_q <= err_addr_d;
+      err_info_q <= err_info_d;
       insn_addr_q <= insn_addr_d;
       insn_count_q <= insn_count_d;
       bvalid_q <= bvalid_d;

@@ -52,6 +52,9 @@ module vta_compute (
   output logic                              gemm_uop_o,
   output logic                              alu_uop_o,
   output logic [3:0]                        state_o,
+  output logic                              oob_o,       // a scratchpad row or micro-op range out of bounds
+  output logic [2:0]                        oob_buf_o,   // memory type of that buffer
+  output logic [31:0]                       oob_addr_o,  // the offending row (or uop_end)
   // AXI read clients (0: UOP, 1: ACC)
   output logic [1:0]                        ar_valid_o,
   input  logic [1:0]                        ar_ready_i,
@@ -71,6 +74,11 @@ module vta_compute (
   localparam int unsigned SW = vta_pkg::UOP_SRC_W;
   localparam int unsigned WW = vta_pkg::WGT_ADDR_W;
   localparam int unsigned LW = vta_pkg::LOOP_W;
+  // Loop offsets are kept wide enough never to wrap (micro-op field + 2 x 2^14 x factor), so every row
+  // address can be checked against its buffer's depth.
+  localparam int unsigned DWW = DW + 16;
+  localparam int unsigned SWW = SW + 16;
+  localparam int unsigned WWW = WW + 16;
   localparam int unsigned AccRow = vta_pkg::ACC_ROW_BITS;
   localparam int unsigned NElem = vta_pkg::BATCH * vta_pkg::BLOCK_OUT;
 
@@ -125,8 +133,35 @@ module vta_compute (
   assign c2s_push_o = (state_q == StPush) && mem_q.push_next;
   assign finish_o = (state_q == StExec) && is_finish;
   assign loop_start = (state_q == StExec) && (is_gemm || is_alu);
-  assign uop_cmd = (state_q == StExec) && !is_gemm && !is_alu && !is_finish && is_uop_load;
-  assign acc_cmd = (state_q == StExec) && !is_gemm && !is_alu && !is_finish && !is_uop_load;
+  // Bounds: an out-of-bounds LOAD or micro-op range executes nothing; an out-of-bounds micro-op does
+  // not write. Each is reported (the run goes on to FINISH).
+  logic mem_oob_any, mem_oob, range_oob, uop_oob;
+  logic [31:0] mem_oob_addr, uop_oob_addr;
+  logic [2:0] uop_oob_buf;
+  vta_mem_bounds u_bounds (
+    .insn_i (mem_q),
+    .store_i(1'b0),
+    .depth_i(is_uop_load ? 32'(vta_pkg::UOP_DEPTH) : 32'(vta_pkg::ACC_DEPTH)),
+    .oob_o  (mem_oob_any),
+    .addr_o (mem_oob_addr)
+  );
+  assign mem_oob = (state_q == StExec) && !is_gemm && !is_alu && !is_finish && mem_oob_any;
+  assign range_oob = (state_q == StExec) && (is_gemm || is_alu) &&
+                     ((32'(gemm_q.uop_end) > 32'(vta_pkg::UOP_DEPTH)) || (32'(gemm_q.uop_bgn) > 32'(gemm_q.uop_end)));
+  assign uop_cmd = (state_q == StExec) && !is_gemm && !is_alu && !is_finish && is_uop_load && !mem_oob_any;
+  assign acc_cmd = (state_q == StExec) && !is_gemm && !is_alu && !is_finish && !is_uop_load && !mem_oob_any;
+  always_comb begin
+    oob_o = mem_oob || range_oob || uop_oob;
+    oob_buf_o = 3'(vta_pkg::MEM_UOP);
+    oob_addr_o = 32'(gemm_q.uop_end);
+    if (mem_oob) begin
+      oob_buf_o = is_uop_load ? 3'(vta_pkg::MEM_UOP) : 3'(vta_pkg::MEM_ACC);
+      oob_addr_o = mem_oob_addr;
+    end else if (uop_oob) begin
+      oob_buf_o = uop_oob_buf;
+      oob_addr_o = uop_oob_addr;
+    end
+  end
 
   // ---------------------------------------------------------------------------------------------
   // Micro-op cache and its DMA
@@ -245,19 +280,19 @@ module vta_compute (
   logic g_active_q, g_active_d, g_phase_q, g_phase_d, g_issue, g_two_pass, g_empty;
   logic [UW:0] g_u_q, g_u_d;
   logic [LW-1:0] g_i0_q, g_i0_d, g_i1_q, g_i1_d;
-  logic [DW-1:0] g_dout_q, g_dout_d, g_d_q, g_d_d;
-  logic [SW-1:0] g_sout_q, g_sout_d, g_s_q, g_s_d;
-  logic [WW-1:0] g_wout_q, g_wout_d, g_w_q, g_w_d;
-  logic [DW-1:0] f_dout, f_din;
-  logic [SW-1:0] f_sout, f_sin;
-  logic [WW-1:0] f_wout, f_win;
+  logic [DWW-1:0] g_dout_q, g_dout_d, g_d_q, g_d_d;
+  logic [SWW-1:0] g_sout_q, g_sout_d, g_s_q, g_s_d;
+  logic [WWW-1:0] g_wout_q, g_wout_d, g_w_q, g_w_d;
+  logic [DWW-1:0] f_dout, f_din;
+  logic [SWW-1:0] f_sout, f_sin;
+  logic [WWW-1:0] f_wout, f_win;
 
-  assign f_dout = gemm_q.dst_factor_out;
-  assign f_din = gemm_q.dst_factor_in;
-  assign f_sout = is_gemm ? SW'(gemm_q.src_factor_out) : SW'(alu_q.src_factor_out);
-  assign f_sin = is_gemm ? SW'(gemm_q.src_factor_in) : SW'(alu_q.src_factor_in);
-  assign f_wout = gemm_q.wgt_factor_out;
-  assign f_win = gemm_q.wgt_factor_in;
+  assign f_dout = DWW'(gemm_q.dst_factor_out);
+  assign f_din = DWW'(gemm_q.dst_factor_in);
+  assign f_sout = is_gemm ? SWW'(gemm_q.src_factor_out) : SWW'(alu_q.src_factor_out);
+  assign f_sin = is_gemm ? SWW'(gemm_q.src_factor_in) : SWW'(alu_q.src_factor_in);
+  assign f_wout = WWW'(gemm_q.wgt_factor_out);
+  assign f_win = WWW'(gemm_q.wgt_factor_in);
   assign g_two_pass = is_alu && !alu_q.reset && !alu_q.use_imm;
   assign g_empty = (gemm_q.iter_out == '0) || (gemm_q.iter_in == '0) ||
                    ((UW + 1)'(gemm_q.uop_bgn) >= gemm_q.uop_end);
@@ -278,7 +313,7 @@ module vta_compute (
     g_wout_d = g_wout_q;
     g_w_d = g_w_q;
     if (loop_start) begin
-      g_active_d = !g_empty;
+      g_active_d = !g_empty && !range_oob;
       g_phase_d = 1'b0;
       g_u_d = (UW + 1)'(gemm_q.uop_bgn);
       g_i0_d = '0;
@@ -322,16 +357,37 @@ module vta_compute (
   // ---------------------------------------------------------------------------------------------
   // P1: addresses and scratchpad reads
   logic p1_valid_q, p1_srcf_q;
-  logic [DW-1:0] p1_d_q;
-  logic [SW-1:0] p1_s_q;
-  logic [WW-1:0] p1_w_q;
+  logic [DWW-1:0] p1_d_q, p1_dst_w;
+  logic [SWW-1:0] p1_s_q, p1_src_w;
+  logic [WWW-1:0] p1_w_q, p1_wgt_w;
   logic [DW-1:0] p1_dst;
   logic [SW-1:0] p1_src;
   logic [WW-1:0] p1_wgt;
+  logic dst_oob, src_oob, wgt_oob, reads_src;
 
-  assign p1_dst = uop_rdata.dst + p1_d_q;
-  assign p1_src = uop_rdata.src + p1_s_q;
-  assign p1_wgt = uop_rdata.wgt + p1_w_q;
+  assign p1_dst_w = DWW'(uop_rdata.dst) + p1_d_q;
+  assign p1_src_w = SWW'(uop_rdata.src) + p1_s_q;
+  assign p1_wgt_w = WWW'(uop_rdata.wgt) + p1_w_q;
+  assign p1_dst = p1_dst_w[DW-1:0];
+  assign p1_src = p1_src_w[SW-1:0];
+  assign p1_wgt = p1_wgt_w[WW-1:0];
+  // Rows each micro-op touches: dst always; src and wgt unless it resets (or uses the immediate).
+  assign reads_src = !gemm_q.reset && (is_gemm || !alu_q.use_imm);
+  assign dst_oob = p1_dst_w >= DWW'(vta_pkg::ACC_DEPTH);
+  assign src_oob = reads_src && (is_gemm ? (p1_src_w >= SWW'(vta_pkg::INP_DEPTH)) : (p1_src_w >= SWW'(vta_pkg::ACC_DEPTH)));
+  assign wgt_oob = is_gemm && !gemm_q.reset && (p1_wgt_w >= WWW'(vta_pkg::WGT_DEPTH));
+  assign uop_oob = p1_valid_q && (dst_oob || src_oob || wgt_oob);
+  always_comb begin
+    uop_oob_buf = 3'(vta_pkg::MEM_ACC);
+    uop_oob_addr = 32'(p1_dst_w);
+    if (!dst_oob && src_oob) begin
+      uop_oob_buf = is_gemm ? 3'(vta_pkg::MEM_INP) : 3'(vta_pkg::MEM_ACC);
+      uop_oob_addr = 32'(p1_src_w);
+    end else if (!dst_oob && wgt_oob) begin
+      uop_oob_buf = 3'(vta_pkg::MEM_WGT);
+      uop_oob_addr = 32'(p1_wgt_w);
+    end
+  end
   assign acc_re = p1_valid_q;
   assign acc_raddr = p1_srcf_q ? DW'(p1_src) : p1_dst;
   assign inp_re_o = p1_valid_q && is_gemm;
@@ -455,7 +511,7 @@ module vta_compute (
       p1_d_q <= g_d_q;
       p1_s_q <= g_s_q;
       p1_w_q <= g_w_q;
-      p2_valid_q <= p1_valid_q;
+      p2_valid_q <= p1_valid_q && !uop_oob;
       p2_srcf_q <= p1_srcf_q;
       p2_d_q <= p1_dst;
       p2_raddr_q <= acc_raddr;

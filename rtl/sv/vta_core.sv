@@ -88,6 +88,12 @@ module vta_core (
   logic s_busy, s_done, s_stall_c2s, s_stall_s2c, s_stall_mem;
   logic [vta_pkg::CNT_INC_W-1:0] l_bytes, c_bytes, s_bytes;
 
+  // Bounds errors (first of load, compute, store in a cycle)
+  logic l_oob, c_oob, s_oob, oob;
+  logic [2:0] l_oob_buf, c_oob_buf, oob_buf;
+  logic [31:0] l_oob_addr, c_oob_addr, s_oob_addr, oob_addr;
+  logic [1:0] oob_module;
+
   vta_axil_regs u_regs (
     .clk_i,
     .rst_ni,
@@ -112,6 +118,10 @@ module vta_core (
     .finish_i     (finish),
     .bad_insn_i   (bad_insn),
     .finish_race_i(finish_race),
+    .oob_i        (oob),
+    .oob_module_i (oob_module),
+    .oob_buf_i    (oob_buf),
+    .oob_addr_i   (oob_addr),
     .irq_o,
     .tokens_i     (tokens),
     .state_i      ({st_store, st_compute, st_load, st_fetch}),
@@ -200,6 +210,9 @@ module vta_core (
     .stall_mem_o    (l_stall_mem),
     .bytes_o        (l_bytes),
     .state_o        (st_load),
+    .oob_o          (l_oob),
+    .oob_buf_o      (l_oob_buf),
+    .oob_addr_o     (l_oob_addr),
     .ar_valid_o     (c_ar_valid[2:1]),
     .ar_ready_i     (c_ar_ready[2:1]),
     .ar_addr_o      (c_ar_addr[vta_pkg::AXI_ADDR_W +: 2*vta_pkg::AXI_ADDR_W]),
@@ -258,6 +271,9 @@ module vta_core (
     .gemm_uop_o     (c_gemm),
     .alu_uop_o      (c_alu),
     .state_o        (st_compute),
+    .oob_o          (c_oob),
+    .oob_buf_o      (c_oob_buf),
+    .oob_addr_o     (c_oob_addr),
     .ar_valid_o     (c_ar_valid[4:3]),
     .ar_ready_i     (c_ar_ready[4:3]),
     .ar_addr_o      (c_ar_addr[3*vta_pkg::AXI_ADDR_W +: 2*vta_pkg::AXI_ADDR_W]),
@@ -288,6 +304,8 @@ module vta_core (
     .stall_mem_o    (s_stall_mem),
     .bytes_o        (s_bytes),
     .state_o        (st_store),
+    .oob_o          (s_oob),
+    .oob_addr_o     (s_oob_addr),
     .aw_valid_o     (m_axi_awvalid_o),
     .aw_ready_i     (m_axi_awready_i),
     .aw_addr_o      (m_axi_awaddr_o),
@@ -324,6 +342,22 @@ module vta_core (
   assign m_axi_arburst_o = 2'b01;  // INCR
   assign m_axi_awsize_o = 3'(vta_pkg::LOG_BUS_BYTES);
   assign m_axi_awburst_o = 2'b01;
+
+  always_comb begin
+    oob = l_oob || c_oob || s_oob;
+    oob_module = 2'd2;
+    oob_buf = 3'(vta_pkg::MEM_OUT);
+    oob_addr = s_oob_addr;
+    if (l_oob) begin
+      oob_module = 2'd0;
+      oob_buf = l_oob_buf;
+      oob_addr = l_oob_addr;
+    end else if (c_oob) begin
+      oob_module = 2'd1;
+      oob_buf = c_oob_buf;
+      oob_addr = c_oob_addr;
+    end
+  end
 
   // FINISH must not race with load or store work (docs/semantics.md).
   assign finish_race = finish && (l_busy || lq_valid || s_busy || sq_valid);

@@ -28,6 +28,9 @@ module vta_load (
   output logic                              stall_mem_o,
   output logic [vta_pkg::CNT_INC_W-1:0]     bytes_o,
   output logic [3:0]                        state_o,
+  output logic                              oob_o,       // the instruction lies outside its scratchpad
+  output logic [2:0]                        oob_buf_o,   // memory type of that scratchpad
+  output logic [31:0]                       oob_addr_o,  // first row past the end it touches
   // AXI read clients (0: INP, 1: WGT)
   output logic [1:0]                        ar_valid_o,
   input  logic [1:0]                        ar_ready_i,
@@ -73,8 +76,19 @@ module vta_load (
   end
 
   assign l2c_push_o = (state_q == StPush) && insn_q.push_next;
-  assign inp_cmd = (state_q == StCmd) && !is_wgt;
-  assign wgt_cmd = (state_q == StCmd) && is_wgt;
+  // An out-of-bounds instruction moves nothing (it is reported and the run goes on to FINISH).
+  logic oob;
+  vta_mem_bounds u_bounds (
+    .insn_i (insn_q),
+    .store_i(1'b0),
+    .depth_i(is_wgt ? 32'(vta_pkg::WGT_DEPTH) : 32'(vta_pkg::INP_DEPTH)),
+    .oob_o  (oob),
+    .addr_o (oob_addr_o)
+  );
+  assign oob_o = (state_q == StCmd) && oob;
+  assign oob_buf_o = is_wgt ? 3'(vta_pkg::MEM_WGT) : 3'(vta_pkg::MEM_INP);
+  assign inp_cmd = (state_q == StCmd) && !is_wgt && !oob;
+  assign wgt_cmd = (state_q == StCmd) && is_wgt && !oob;
   assign inp_base = A'(insn_q.dram_base) << vta_pkg::LOG_INP_ROW_BYTES;
   assign wgt_base = A'(insn_q.dram_base) << vta_pkg::LOG_WGT_ROW_BYTES;
   assign inp_stride = A'(insn_q.x_stride) << vta_pkg::LOG_INP_ROW_BYTES;

@@ -27,6 +27,8 @@ module vta_store (
   output logic                              stall_mem_o,
   output logic [vta_pkg::CNT_INC_W-1:0]     bytes_o,
   output logic [3:0]                        state_o,
+  output logic                              oob_o,       // the instruction reads past the out buffer
+  output logic [31:0]                       oob_addr_o,  // first row past the end it touches
   // AXI4 write channels
   output logic                              aw_valid_o,
   input  logic                              aw_ready_i,
@@ -63,7 +65,17 @@ module vta_store (
   assign accept = (state_q == StIdle) && insn_valid_i && tokens_ok;
   assign insn_ready_o = accept;
   assign c2s_pop_o = accept && head.pop_prev;
-  assign empty_insn = (head.y_size == '0) || (head.x_size == '0);
+  // An out-of-bounds STORE writes nothing (it is reported and the run goes on to FINISH).
+  logic oob;
+  vta_mem_bounds u_bounds (
+    .insn_i (head),
+    .store_i(1'b1),
+    .depth_i(32'(vta_pkg::ACC_DEPTH)),
+    .oob_o  (oob),
+    .addr_o (oob_addr_o)
+  );
+  assign oob_o = accept && oob;
+  assign empty_insn = (head.y_size == '0) || (head.x_size == '0) || oob;
   assign stride = A'(insn_q.x_stride) << LogRow;
 
   // ---------------------------------------------------------------------------------------------

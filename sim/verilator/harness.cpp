@@ -254,6 +254,23 @@ uint64_t Harness::ReadCounter(int index) {
   return uint64_t(lo) | (uint64_t(hi) << 32);
 }
 
+namespace {
+// Which module executes an instruction (fetch's routing), 0 load, 1 compute, 2 store.
+int ModuleOf(const spec::Instruction& in) {
+  if (in.opcode == spec::Opcode::kStore) return 2;
+  if (in.opcode == spec::Opcode::kLoad && (in.memory_type == spec::MemType::kInp || in.memory_type == spec::MemType::kWgt))
+    return 0;
+  return 1;
+}
+// The stream index of module m's instruction number `ordinal` (from 0), or -1.
+int64_t StreamIndex(std::span<const spec::Instruction> insns, int m, uint64_t ordinal) {
+  uint64_t seen = 0;
+  for (size_t i = 0; i < insns.size(); ++i)
+    if (ModuleOf(insns[i]) == m && seen++ == ordinal) return int64_t(i);
+  return -1;
+}
+}  // namespace
+
 std::string Harness::Diagnose(std::span<const spec::Instruction> insns) {
   const uint32_t t0 = ReadReg(rtl::RegisterOffset("TOKENS_0"));
   const uint32_t t1 = ReadReg(rtl::RegisterOffset("TOKENS_1"));
@@ -278,9 +295,7 @@ std::string Harness::Diagnose(std::span<const spec::Instruction> insns) {
   bool pending[3] = {false, false, false};
   for (size_t i = 0; i < insns.size(); ++i) {
     const spec::Instruction& in = insns[i];
-    int m = 1;
-    if (in.opcode == spec::Opcode::kStore) m = 2;
-    else if (in.opcode == spec::Opcode::kLoad && (in.memory_type == spec::MemType::kInp || in.memory_type == spec::MemType::kWgt)) m = 0;
+    const int m = ModuleOf(in);
     if (seen[m]++ != executed[m] || pending[m]) continue;
     pending[m] = true;
     std::string waits;
@@ -369,6 +384,25 @@ HarnessResult Harness::Run(uint64_t insn_addr, uint32_t count, const HarnessOpti
     std::string what;
     if (err & rtl::kErrorBadInsn) what += "an instruction no module executes (LOAD of OUT, STORE of a non-OUT type, or a bad opcode); ";
     if (err & rtl::kErrorFinishRace) what += "FINISH executed while load or store still had instructions; ";
+    if (err & rtl::kErrorSramBounds) {
+      static constexpr const char* kModule[3] = {"load", "compute", "store"};
+      const uint32_t addr = ReadReg(rtl::RegisterOffset("ERROR_ADDR"));
+      const uint32_t info = ReadReg(rtl::RegisterOffset("ERROR_INFO"));
+      const int mod = int(info & 3) < 3 ? int(info & 3) : 2;
+      const auto buf = spec::MemType((info >> 2) & 7);
+      const uint64_t ordinal = info >> 8;
+      int64_t depth = spec_.acc_depth;
+      if (buf == spec::MemType::kUop) depth = spec_.uop_depth;
+      if (buf == spec::MemType::kInp) depth = spec_.inp_depth;
+      if (buf == spec::MemType::kWgt) depth = spec_.wgt_depth;
+      const int64_t idx = StreamIndex(opts.insns, mod, ordinal);
+      what += fmt::format("the {} module's instruction {} of its stream{} touches {} index {}, outside the buffer's {} "
+                          "entries (it was skipped); ",
+                          kModule[mod], ordinal,
+                          idx < 0 ? std::string()
+                                  : fmt::format(" (instruction {}: {})", idx, spec::Disassemble(spec_.isa, opts.insns[size_t(idx)])),
+                          spec::Name(buf), addr, depth);
+    }
     const std::string d = Diagnose(opts.insns);
     model_->CloseTrace();
     throw ExecError(fmt::format("the RTL flagged ERROR = {:#x}: {}{}", err, what, d));

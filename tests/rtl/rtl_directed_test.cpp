@@ -331,6 +331,57 @@ TEST(RtlDirected, RacyFinishIsFlagged) {
   }
 }
 
+// Out-of-bounds scratchpad accesses: the instruction is skipped, ERROR.SRAM_BOUNDS latches the first
+// one, and the harness names the module, the instruction and the index.
+std::string BoundsError(Rtl& rtl, const Bench& b, const std::vector<Instruction>& insns) {
+  sim::HarnessOptions o;
+  o.insns = insns;
+  try {
+    rtl.RunRtl(b.dram, insns, o);
+  } catch (const ExecError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(RtlDirected, ScratchpadBoundsAreReported) {
+  Rtl rtl("1x8x8");
+  Bench b(rtl.s.config);
+  const uint64_t inp = uint64_t(rtl.s.inp_depth), acc = uint64_t(rtl.s.acc_depth), uop = uint64_t(rtl.s.uop_depth);
+  {
+    Instruction l = b.Load(MemType::kInp, inp - 2, 0, 1, 4);  // rows inp-2 .. inp+1
+    l.push_next = true;
+    Instruction fin = Bench::Finish();
+    fin.pop_prev = true;
+    const std::string m = BoundsError(rtl, b, {b.Load(MemType::kInp, 0, 0, 1, 1), l, fin});
+    EXPECT_NE(m.find(fmt::format("the load module's instruction 1 of its stream (instruction 1: LOAD")), std::string::npos) << m;
+    EXPECT_NE(m.find(fmt::format("INP index {}, outside the buffer's {} entries", inp, inp)), std::string::npos) << m;
+  }
+  {
+    b.PutUop(0, Uop{uint32_t(acc - 1), 0, 0});
+    Instruction g = Bench::Gemm(0, 1, true, 2, 1);
+    g.dst_factor_out = 1;  // second iteration writes row acc
+    const std::string m = BoundsError(rtl, b, {b.Load(MemType::kUop, 0, 0, 1, 1), g, Bench::Finish()});
+    EXPECT_NE(m.find("the compute module's instruction 1"), std::string::npos) << m;
+    EXPECT_NE(m.find(fmt::format("ACC index {}", acc)), std::string::npos) << m;
+  }
+  {
+    const std::string m = BoundsError(rtl, b, {Bench::Gemm(0, uop + 1), Bench::Finish()});
+    EXPECT_NE(m.find(fmt::format("UOP index {}", uop + 1)), std::string::npos) << m;
+  }
+  {
+    Instruction st = b.Store(acc - 1, 0, 1, 2);
+    st.push_prev = true;
+    Instruction fin = Bench::Finish();
+    fin.pop_next = true;
+    const std::string m = BoundsError(rtl, b, {st, fin});
+    EXPECT_NE(m.find("the store module's instruction 0"), std::string::npos) << m;
+    EXPECT_NE(m.find(fmt::format("OUT index {}", acc)), std::string::npos) << m;
+  }
+  // An in-bounds program runs clean on the same harness afterwards.
+  rtl.RunBoth(b, {Bench::Finish()});
+}
+
 // ---------------------------------------------------------------------------------------------
 // Register map and waveforms
 
