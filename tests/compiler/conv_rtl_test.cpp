@@ -84,6 +84,28 @@ TEST_P(RtlLayers, EltwiseAndPoolingBitExactOnVerilator) {
   EXPECT_EQ(run(CompilePool(p, x, sp), 1, 40, p.OutH(), p.OutW()), reference::AvgPool2d(x, 3, 3, p.attrs, 57, 9, f));
 }
 
+// Full-size ResNet-18 layers (C2-C11) with the default schedule on the default configuration: cycles from
+// the RTL, results bit-exact, and the 3x3 layers well above half of the ideal GEMM throughput.
+TEST(RtlFullLayers, ResNet18DefaultSchedulesOnVerilator) {
+  if (!HaveVerilator()) GTEST_SKIP() << "built without the Verilator backend";
+  const spec::Spec sp = testing::PresetSpec("default");
+  for (int i = 2; i <= 11; ++i) {
+    const ConvLayer l = FindLayer("resnet18.C" + std::to_string(i));
+    const ConvOperands ops = RandomOperands(l, sp, uint64_t(i));
+    const CompiledConv c = CompileConv(l, DefaultSchedule(l, sp), sp, ops);
+    if (c.program.insns.size() > kMaxInsns) continue;
+    SCOPED_TRACE(l.name);
+    const std::unique_ptr<runtime::Device> dev = runtime::CreateDevice("verilator", sp);
+    const runtime::ProgramRun run = runtime::RunProgram(*dev, c.program);
+    EXPECT_TRUE(ReadOutput(l, c.program, run.dram, sp) == ReferenceOutput(l, ops, sp));
+    const double util = double(l.Macs()) / double(sp.MacsPerCycle()) / double(run.stats.cycles);
+    EXPECT_LE(util, 1.0);
+    if (l.r == 3) {
+      EXPECT_GT(util, 0.8);
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Presets, RtlLayers,
                          ::testing::Values("default", "1x8x8", "2x16x32", "4x32x8", "1x32x32", "min"),
                          [](const auto& p) { return std::string(p.param); });
