@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   dcoc::cli::RegisterProgramCommands(app);
   dcoc::cli::RegisterRtlCommands(app);
   dcoc::cli::RegisterLayerCommands(app);
+  dcoc::cli::RegisterOpCommands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
