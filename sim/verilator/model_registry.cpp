@@ -64,7 +64,7 @@ void BuildModel(const spec::Spec& s, const ModelOptions& o, const fs::path& dest
   }
   const std::string obj = (tmp / "obj").string();
   RunOrThrow(fmt::format("OBJCACHE=$(command -v ccache) {} {} --threads {} --build -j {} --prefix Vvta_od --Mdir '{}' "
-                         "-MAKEFLAGS OPT_FAST=-O2 -MAKEFLAGS OPT_SLOW=-O1 -MAKEFLAGS OPT_GLOBAL=-O1 -CFLAGS -fPIC "
+                         "-MAKEFLAGS OPT_FAST=-O3 -MAKEFLAGS OPT_SLOW=-O1 -MAKEFLAGS OPT_GLOBAL=-O1 -CFLAGS -fPIC "
                          "'{}' -f '{}'",
                          DCOC_VERILATOR_EXE, DCOC_VERILATOR_FLAGS, o.threads, o.build_jobs, obj,
                          (rtl::RtlSourceDir() / "vta.vlt").string(), g.filelist.string()),
