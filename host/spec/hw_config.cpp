@@ -104,7 +104,7 @@ HwConfig ConfigFromJson(const nlohmann::json& j) {
   return c;
 }
 
-nlohmann::json ConfigToJson(const HwConfig& c) {
+nlohmann::ordered_json ConfigToJson(const HwConfig& c) {
   nlohmann::ordered_json j;
   j["TARGET"] = c.target;
   j["HW_VER"] = c.hw_ver;
@@ -114,7 +114,7 @@ nlohmann::json ConfigToJson(const HwConfig& c) {
     j[std::string(r.key)] = c.*r.member;
   }
   j["CLOCK_MHZ"] = c.clock_mhz;
-  return nlohmann::json::parse(j.dump());
+  return j;
 }
 
 std::string ConfigTag(const HwConfig& c) {

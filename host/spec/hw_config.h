@@ -46,7 +46,7 @@ const std::vector<KeyRange>& IntegerKeyRanges();
 // Parses VTA's vta_config.json format (LOG_BLOCK sets both block sizes) plus the VTA++ keys.
 // Unknown keys, wrong types and out-of-range values throw ConfigError naming the key.
 HwConfig ConfigFromJson(const nlohmann::json& j);
-nlohmann::json ConfigToJson(const HwConfig& c);
+nlohmann::ordered_json ConfigToJson(const HwConfig& c);  // keys in VTA's order
 
 // VTA's tag form "1x16_i8w8a32_15_15_18_17"; VTA++ adds BLOCK_OUT ("1x16x32_..."), and the optional
 // suffixes "_bus128" and "_dq64" when the bus or queue depth differ from the defaults.
