@@ -12,6 +12,7 @@
 #include "host/compiler/conv.h"
 #include "host/runtime/device.h"
 #include "sim/progen/progen.h"
+#include "tests/rtl/rtl_test_util.h"
 
 namespace dcoc::test {
 namespace {
@@ -84,6 +85,40 @@ TEST_P(FetchBackpressure, SmallTileConvolutionMatchesFsim) {
   SCOPED_TRACE(GetParam() + ", " + std::to_string(c.program.insns.size()) + " instructions");
   const runtime::RunStats st = RunBoth(s, c.program);
   EXPECT_GT(st.counters.at("fetch_stall_queue"), 0u);
+}
+
+// The same long streams under other memory timings: no latency, long latency with slow beats, and a
+// single outstanding read (fetch's chunks then queue with every other reader's bursts), also on
+// 1x32x32 (two instructions per beat).
+TEST(FetchBackpressureTiming, LongProgramsIndependentOfDramTiming) {
+  if (!HaveVerilator()) GTEST_SKIP() << "built without the Verilator backend";
+  for (const char* preset : {"default", "1x32x32"}) {
+    const spec::Spec s = spec::Spec::Create(spec::LoadConfig(preset));
+    sim::Harness h(s, sim::CreateVtaModel(s));
+    sim::GenOptions g;
+    g.blocks = 160;
+    g.max_insns = 4000;
+    const spec::Program p = sim::GenerateRandomProgram(s.config, 3, g);
+    ASSERT_GT(p.insns.size(), 2000u) << preset;
+    const sim::FsimResult ref = sim::RunProgram(p);
+    const sim::DramTiming timings[] = {{0, 0, 1, 8}, {60, 30, 3, 8}, {40, 10, 2, 1}};
+    for (const sim::DramTiming& t : timings) {
+      sim::HarnessOptions o;
+      o.dram = t;
+      o.insns = p.insns;
+      SCOPED_TRACE(fmt::format("{}: {} instructions, read latency {}, beat interval {}, {} outstanding", preset,
+                               p.insns.size(), t.read_latency, t.beat_interval, t.max_outstanding_reads));
+      RtlRun got;
+      try {
+        got = RunOnRtl(h, p, o);
+      } catch (const Error& e) {
+        FAIL() << e.what();
+      }
+      EXPECT_EQ(CompareOutputs(p, ref.dram, got.dram), "");
+      EXPECT_EQ(got.result.counters.at("fetch_insns"), p.insns.size());
+      EXPECT_GT(got.result.counters.at("fetch_stall_queue"), 0u);
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Presets, FetchBackpressure, ::testing::Values("default", "1x8x8", "4x32x8"),
