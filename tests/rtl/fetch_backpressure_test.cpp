@@ -89,7 +89,7 @@ TEST_P(FetchBackpressure, SmallTileConvolutionMatchesFsim) {
 
 // The same long streams under other memory timings: no latency, long latency with slow beats, and a
 // single outstanding read (fetch's chunks then queue with every other reader's bursts), also on
-// 1x32x32 (two instructions per beat).
+// 1x32x32 (two instructions per beat), and a stream that does not start on a beat.
 TEST(FetchBackpressureTiming, LongProgramsIndependentOfDramTiming) {
   if (!HaveVerilator()) GTEST_SKIP() << "built without the Verilator backend";
   for (const char* preset : {"default", "1x32x32"}) {
@@ -118,6 +118,23 @@ TEST(FetchBackpressureTiming, LongProgramsIndependentOfDramTiming) {
       EXPECT_EQ(got.result.counters.at("fetch_insns"), p.insns.size());
       EXPECT_GT(got.result.counters.at("fetch_stall_queue"), 0u);
     }
+    // A stream that starts mid-beat and 16 bytes before a 4 KiB boundary: every chunk then starts
+    // mid-beat and is split into two bursts.
+    const std::vector<uint8_t> stream = spec::EncodeStream(s.isa, p.insns);
+    const uint64_t insn_addr = (p.dram.size() + 4095) / 4096 * 4096 + 4096 - 16;
+    h.dram() = p.dram;
+    h.dram().resize(size_t(insn_addr), 0);
+    h.dram().insert(h.dram().end(), stream.begin(), stream.end());
+    sim::HarnessOptions o;
+    o.insns = p.insns;
+    SCOPED_TRACE(fmt::format("{}: stream at {:#x}", preset, insn_addr));
+    try {
+      const sim::HarnessResult r = h.Run(insn_addr, uint32_t(p.insns.size()), o);
+      EXPECT_EQ(r.counters.at("fetch_insns"), p.insns.size());
+    } catch (const Error& e) {
+      FAIL() << e.what();
+    }
+    EXPECT_EQ(CompareOutputs(p, ref.dram, h.dram()), "");
   }
 }
 
