@@ -570,18 +570,6 @@ class SlotPool {
   std::vector<int64_t> last_;
 };
 
-Instruction MemInsn(Opcode op, MemType m, uint64_t sram, uint64_t dram, uint64_t y, uint64_t x, uint64_t stride) {
-  Instruction in;
-  in.opcode = op;
-  in.memory_type = m;
-  in.sram_base = sram;
-  in.dram_base = dram;
-  in.y_size = y;
-  in.x_size = x;
-  in.x_stride = stride;
-  return in;
-}
-
 Instruction AluInsn(spec::AluOp op, uint32_t uop, uint64_t io, uint64_t ii, uint64_t dfo, uint64_t dfi, uint64_t sfo,
                     uint64_t sfi, std::optional<int64_t> imm) {
   Instruction in;

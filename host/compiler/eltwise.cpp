@@ -19,18 +19,6 @@ namespace {
 
 constexpr uint64_t kMaxIter = (uint64_t(1) << spec::IsaLayout::kLoopIterBits) - 1;
 
-Instruction Mem(Opcode op, MemType m, uint64_t sram, uint64_t dram, uint64_t y, uint64_t x, uint64_t stride) {
-  Instruction in;
-  in.opcode = op;
-  in.memory_type = m;
-  in.sram_base = sram;
-  in.dram_base = dram;
-  in.y_size = y;
-  in.x_size = x;
-  in.x_stride = stride;
-  return in;
-}
-
 Instruction Alu(AluOp op, uint32_t u0, uint32_t u1, uint64_t io, uint64_t ii, uint64_t dfo, uint64_t dfi, uint64_t sfo,
                 uint64_t sfi, std::optional<int64_t> imm) {
   Instruction in;
@@ -160,16 +148,16 @@ spec::Program CompileEltwise(EltwiseKind kind, const reference::Tensor& a, const
     const uint64_t n = std::min(chunk, rows - r0);
     const uint32_t base = uint32_t(uint64_t(slot) * slot_rows);
     std::vector<Instruction> c;
-    c.push_back(Mem(Opcode::kLoad, MemType::kAcc, base, a_base + r0, 1, n, n));
+    c.push_back(MemInsn(Opcode::kLoad, MemType::kAcc, base, a_base + r0, 1, n, n));
     if (kind == EltwiseKind::kAdd) {
-      c.push_back(Mem(Opcode::kLoad, MemType::kAcc, base + n, b_base + r0, 1, n, n));
+      c.push_back(MemInsn(Opcode::kLoad, MemType::kAcc, base + n, b_base + r0, 1, n, n));
       const uint32_t u = uops.Use({spec::Uop{base, base + uint32_t(n), 0}}, uop_base, c);
       c.push_back(Alu(AluOp::kAdd, u, u + 1, 1, n, 0, 1, 0, 1, std::nullopt));
     }
     Epilogue(e, base, n, uops, uop_base, c);
     const int res = OpGraph::Resource(OpGraph::kAcc, slot);
     g.AddOp(Module::kCompute, std::move(c), {}, {res});
-    g.AddOp(Module::kStore, {Mem(Opcode::kStore, MemType::kOut, base, out_base + r0, 1, n, n)}, {res}, {});
+    g.AddOp(Module::kStore, {MemInsn(Opcode::kStore, MemType::kOut, base, out_base + r0, 1, n, n)}, {res}, {});
   }
   return Finish(
       s, g, uops, img, uop_off,
@@ -237,7 +225,7 @@ spec::Program CompilePool(const PoolLayer& pl, const reference::Tensor& x, const
           const int y0 = h0 * at.stride_h - at.pad_h, x0 = w0 * at.stride_w - at.pad_w;
           const int ys = std::max(y0, 0), ye = std::min(y0 + in_h, pl.h), xs = std::max(x0, 0),
                     xe = std::min(x0 + in_w, pl.w);
-          Instruction ld = Mem(Opcode::kLoad, MemType::kAcc, base,
+          Instruction ld = MemInsn(Opcode::kLoad, MemType::kAcc, base,
                                x_base + ((uint64_t(b) * cb + uint64_t(c)) * pl.h + uint64_t(ys)) * pl.w + uint64_t(xs),
                                uint64_t(ye - ys), uint64_t(xe - xs), uint64_t(pl.w));
           ld.y_pad_0 = uint64_t(ys - y0);
@@ -279,7 +267,7 @@ spec::Program CompilePool(const PoolLayer& pl, const reference::Tensor& x, const
           const int res = OpGraph::Resource(OpGraph::kAcc, slot);
           g.AddOp(Module::kCompute, std::move(ins), {}, {res});
           g.AddOp(Module::kStore,
-                  {Mem(Opcode::kStore, MemType::kOut, out,
+                  {MemInsn(Opcode::kStore, MemType::kOut, out,
                        out_base + ((uint64_t(b) * cb + uint64_t(c)) * oh + uint64_t(h0)) * ow + uint64_t(w0),
                        uint64_t(th), uint64_t(tw), uint64_t(ow))},
                   {res}, {});

@@ -13,6 +13,19 @@ using spec::Instruction;
 using spec::MemType;
 using spec::Opcode;
 
+spec::Instruction MemInsn(spec::Opcode op, spec::MemType m, uint64_t sram, uint64_t dram, uint64_t y, uint64_t x,
+                          uint64_t stride) {
+  spec::Instruction in;
+  in.opcode = op;
+  in.memory_type = m;
+  in.sram_base = sram;
+  in.dram_base = dram;
+  in.y_size = y;
+  in.x_size = x;
+  in.x_stride = stride;
+  return in;
+}
+
 Module ModuleOf(const Instruction& in) {
   if (in.opcode == Opcode::kStore) return Module::kStore;
   if (in.opcode == Opcode::kLoad && (in.memory_type == MemType::kInp || in.memory_type == MemType::kWgt))

@@ -25,6 +25,10 @@ namespace dcoc::compiler {
 enum class Module : uint8_t { kLoad = 0, kCompute = 1, kStore = 2 };
 Module ModuleOf(const spec::Instruction& insn);
 
+// A LOAD or STORE without padding or dependency flags (sizes, stride and bases in rows of `m`).
+spec::Instruction MemInsn(spec::Opcode op, spec::MemType m, uint64_t sram, uint64_t dram, uint64_t y, uint64_t x,
+                          uint64_t stride);
+
 class InsnStream {
  public:
   void Emit(spec::Instruction insn);
