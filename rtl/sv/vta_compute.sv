@@ -11,7 +11,8 @@
 //       the old row (read-first RAM), so P2 forwards the previous cycle's write: back-to-back
 //       micro-ops on one accumulator row run at full rate.
 // A tensor-tensor ALU micro-op takes two passes through the pipeline (first reads the source row
-// into a register, then the destination row), so it issues every two cycles on one acc read port.
+// into a register, then the destination row), so it issues every two cycles on one acc read port;
+// MOV with a tensor source does not read its destination, so its one pass reads the source row.
 module vta_compute (
   input  logic                              clk_i,
   input  logic                              rst_ni,
@@ -277,7 +278,7 @@ module vta_compute (
 
   // ---------------------------------------------------------------------------------------------
   // P0: loop nest
-  logic g_active_q, g_active_d, g_phase_q, g_phase_d, g_issue, g_two_pass, g_empty;
+  logic g_active_q, g_active_d, g_phase_q, g_phase_d, g_issue, g_two_pass, g_mov_src, g_empty;
   logic [UW:0] g_u_q, g_u_d;
   logic [LW-1:0] g_i0_q, g_i0_d, g_i1_q, g_i1_d;
   logic [DWW-1:0] g_dout_q, g_dout_d, g_d_q, g_d_d;
@@ -293,7 +294,9 @@ module vta_compute (
   assign f_sin = is_gemm ? SWW'(gemm_q.src_factor_in) : SWW'(alu_q.src_factor_in);
   assign f_wout = WWW'(gemm_q.wgt_factor_out);
   assign f_win = WWW'(gemm_q.wgt_factor_in);
-  assign g_two_pass = is_alu && !alu_q.reset && !alu_q.use_imm;
+  // A tensor MOV (acc[d] = acc[s]) reads only its source row: one pass, reading s instead of d.
+  assign g_mov_src = is_alu && !alu_q.reset && !alu_q.use_imm && (alu_q.alu_opcode == vta_pkg::ALU_MOV);
+  assign g_two_pass = is_alu && !alu_q.reset && !alu_q.use_imm && !g_mov_src;
   assign g_empty = (gemm_q.iter_out == '0) || (gemm_q.iter_in == '0) ||
                    ((UW + 1)'(gemm_q.uop_bgn) >= gemm_q.uop_end);
   assign g_issue = g_active_q;
@@ -389,7 +392,7 @@ module vta_compute (
     end
   end
   assign acc_re = p1_valid_q;
-  assign acc_raddr = p1_srcf_q ? DW'(p1_src) : p1_dst;
+  assign acc_raddr = (p1_srcf_q || g_mov_src) ? DW'(p1_src) : p1_dst;
   assign inp_re_o = p1_valid_q && is_gemm;
   assign inp_raddr_o = vta_pkg::INP_ADDR_W'(p1_src);
   assign wgt_re_o = p1_valid_q && is_gemm;
@@ -408,7 +411,11 @@ module vta_compute (
   assign acc_val = (fwd_valid_q && (fwd_addr_q == p2_raddr_q)) ? fwd_data_q : acc_rdata;
   assign imm_ext = vta_pkg::ACC_WIDTH'($signed(alu_q.imm));
   assign imm_row = {NElem{imm_ext}};
-  assign alu_v = alu_q.use_imm ? imm_row : src_q;
+  always_comb begin
+    alu_v = src_q;
+    if (alu_q.use_imm) alu_v = imm_row;
+    else if (g_mov_src) alu_v = acc_val;  // the source row read in this pass (forwarded if just written)
+  end
 
   vta_gemm_dp u_gemm (
     .acc_i(acc_val),
