@@ -458,10 +458,10 @@ Estimate EstimateCost(const ConvLayer& layer, const Schedule& sched, const spec:
   const uint64_t tiles = uint64_t(p.n_b) * p.n_co * p.n_h * p.n_w;
   const reference::Epilogue& ep = layer.epilogue;
   const bool clip1 = ep.clip_hi && ep.clip_lo && *ep.clip_lo == ~*ep.clip_hi;
-  // The tile's initialization (a MOV of the bias rows reads a second accumulator row: two cycles per row
-  // on a single-read-port ALU; a reset one), then shift and clamp at one row per cycle.
+  // The tile's initialization (a MOV of the bias rows, or a reset), then shift and clamp: one row per
+  // cycle each (a tensor MOV reads only its source, so it is single-pass on the RTL).
   const int alu_ops =
-      (ep.bias ? 2 : 1) + (ep.shift ? 1 : 0) + (clip1 ? 1 : (ep.clip_hi ? 1 : 0) + (ep.clip_lo ? 1 : 0));
+      1 + (ep.shift ? 1 : 0) + (clip1 ? 1 : (ep.clip_hi ? 1 : 0) + (ep.clip_lo ? 1 : 0));
   e.alu_cycles = tiles * uint64_t(alu_ops) * uint64_t(p.out_rows);
   const bool single = p.n_ci * p.n_kh * p.n_kw == 1;
   const uint64_t inp_bytes = uint64_t(p.inp_rows) * sp.inp_row_bytes,
