@@ -8,7 +8,8 @@ namespace dcoc::cli {
 void RegisterConfigCommands(CLI::App& app);   // config show, isa doc, disasm
 void RegisterProgramCommands(CLI::App& app);  // program random, fsim run
 void RegisterRtlCommands(CLI::App& app);      // rtl gen|regdoc|lint|resources|boards, sim run
-void RegisterLayerCommands(CLI::App& app);    // layer list|run|space|search
+void RegisterLayerCommands(CLI::App& app);    // layer list|run|knobs|space|search
 void RegisterOpCommands(CLI::App& app);       // op run
+void RegisterDbCommands(CLI::App& app);       // db stats|best|export|import, worker (internal)
 
 }  // namespace dcoc::cli

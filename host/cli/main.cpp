@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   dcoc::cli::RegisterRtlCommands(app);
   dcoc::cli::RegisterLayerCommands(app);
   dcoc::cli::RegisterOpCommands(app);
+  dcoc::cli::RegisterDbCommands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

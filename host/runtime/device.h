@@ -42,6 +42,10 @@ class Device {
   virtual void Read(uint64_t addr, std::span<uint8_t> bytes) = 0;
   // Runs an instruction stream to FINISH against the device memory.
   virtual RunStats Run(std::span<const spec::Instruction> insns, const RunOptions& opts) = 0;
+  // Returns the device to its state after creation, keeping what is expensive to make (a verilated
+  // model, a board handle): every allocation is freed (the next Alloc returns address 0) and the
+  // accelerator is reset. Measurements reuse one device this way instead of creating one per run.
+  virtual void Reset() = 0;
 };
 
 // "fsim" or "verilator" (when built). Throws UsageError naming the known backends.
@@ -50,7 +54,7 @@ std::vector<std::string> Backends();
 // Optional backends (verilator, ...) register their factory at startup.
 void RegisterBackend(std::string_view name, std::unique_ptr<Device> (*make)(const spec::Spec&));
 
-// Loads a program's DRAM image at address 0 of a fresh device, runs it, and returns the final image.
+// Loads a program's DRAM image at address 0 of a fresh (or Reset) device, runs it, and returns the final image.
 struct ProgramRun {
   RunStats stats;
   std::vector<uint8_t> dram;

@@ -25,6 +25,11 @@ RunStats FsimDevice::Run(std::span<const spec::Instruction> insns, const RunOpti
   return st;
 }
 
+void FsimDevice::Reset() {
+  sim_ = std::make_unique<sim::Fsim>(spec_);
+  dram_ = SimDram{};
+}
+
 std::map<std::string, uint64_t> CountersToMap(const sim::Counters& c) {
   std::map<std::string, uint64_t> m;
   for (int k = 0; k < sim::kNumModules; ++k) m[fmt::format("insns.{}", sim::Name(sim::Module(k)))] = c.insns[size_t(k)];

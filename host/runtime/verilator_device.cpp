@@ -23,6 +23,11 @@ class VerilatorDevice final : public Device {
   void Write(uint64_t addr, std::span<const uint8_t> bytes) override { dram_.Write(addr, bytes); }
   void Read(uint64_t addr, std::span<uint8_t> bytes) override { dram_.Read(addr, bytes); }
 
+  void Reset() override {
+    dram_ = SimDram{};
+    harness_.Reset();
+  }
+
   RunStats Run(std::span<const spec::Instruction> insns, const RunOptions& opts) override {
     const std::vector<uint8_t> stream = spec::EncodeStream(spec_.isa, insns);
     std::vector<uint8_t>& mem = harness_.dram();

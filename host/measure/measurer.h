@@ -1,0 +1,55 @@
+// The Measurer evaluates one candidate in stages, cheapest first, and records the stage that rejected
+// it: validity (the checker) -> compile -> run on a device -> bit-exact check against the reference.
+// It keeps what repeats across measurements: one device per (backend, configuration), reset between
+// runs, and the operands and reference output of each task, computed once. One Measurer serves one
+// thread; the worker pool runs one per worker process.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <string>
+
+#include "host/compiler/conv.h"
+#include "host/measure/measurement.h"
+#include "host/runtime/device.h"
+
+namespace dcoc::measure {
+
+struct MeasurerOptions {
+  size_t max_devices = 2;  // devices kept (least recently used goes first)
+  size_t max_tasks = 8;    // tasks whose operands and reference output are kept
+};
+
+// What a measurement made along the way, for callers that show it (dcoc layer run).
+struct Artifacts {
+  compiler::CompiledConv compiled;  // the program (empty when the schedule was invalid)
+  uint64_t outputs = 0, mismatches = 0;
+};
+
+class Measurer {
+ public:
+  explicit Measurer(MeasurerOptions opts = {});
+  ~Measurer();
+
+  // Never throws for a bad candidate: every failure is a status with a message. Throws only for a
+  // malformed request (unknown backend, invalid configuration or layer): UsageError / ConfigError.
+  Measurement Measure(const Request& r, Artifacts* artifacts = nullptr);
+
+ private:
+  struct DeviceSlot;
+  struct TaskSlot;
+  runtime::Device& DeviceFor(const std::string& backend, const spec::Spec& s);
+  const TaskSlot& TaskFor(const Request& r, const spec::Spec& s);
+
+  MeasurerOptions opts_;
+  std::list<std::unique_ptr<DeviceSlot>> devices_;  // most recently used first
+  std::list<std::unique_ptr<TaskSlot>> tasks_;
+};
+
+// The record a Measurer fills before any stage runs: task, configuration, backend, schedule,
+// estimate, worker, timestamp, version (shared with the pool, which reports crashes and timeouts).
+Measurement Prefill(const Request& r, const spec::Spec& s);
+
+}  // namespace dcoc::measure
