@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 #include <sqlite3.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <tuple>
@@ -63,6 +67,14 @@ constexpr const char* kColumns =
     "task, layer, config_tag, config_hash, rtl_hash, backend, schedule, max_cycles, status, cycles, seconds, "
     "estimate_cycles, error, violations, counters, compile_s, simulate_s, check_s, build_s, total_s, worker, "
     "timestamp, version";
+
+// The schema and the meta rows of a new database.
+std::string CreationSql() {
+  return std::string(kSchema) +
+         fmt::format("INSERT INTO meta VALUES ('application', 'dcoc tuning database'), ('schema_version', '{}'), "
+                     "('created', '{}'), ('created_by', 'dcoc {}');\n",
+                     kDatabaseSchemaVersion, UtcTimestamp(), Version());
+}
 
 // Deterministic outcomes other than a cycle bound are stored once per key.
 bool Memo(Status s) { return Deterministic(s) && s != Status::kCycleBound; }
@@ -202,11 +214,43 @@ struct Database::Impl {
   }
 };
 
+namespace {
+
+// Creates a new database file with its schema atomically: built under a temporary name, then linked
+// into place, so a process killed while creating it never leaves an empty or half-made file behind.
+void CreateDatabaseFile(const std::filesystem::path& path) {
+  const std::filesystem::path tmp = path.string() + fmt::format(".creating-{}", ::getpid());
+  std::filesystem::remove(tmp);
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(tmp.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  char* err = nullptr;
+  if (rc == SQLITE_OK) {
+    const std::string sql = "BEGIN;\n" + CreationSql() + "COMMIT;\n";
+    rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+  }
+  const std::string msg = err ? err : db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  sqlite3_free(err);
+  sqlite3_close(db);
+  if (rc != SQLITE_OK) {
+    std::filesystem::remove(tmp);
+    throw Error(fmt::format("cannot create tuning database {}: {}", path.string(), msg));
+  }
+  if (::link(tmp.c_str(), path.c_str()) != 0 && errno != EEXIST) {
+    const int code = errno;
+    std::filesystem::remove(tmp);
+    throw Error(fmt::format("cannot create tuning database {}: {}", path.string(), std::strerror(code)));
+  }
+  std::filesystem::remove(tmp);  // EEXIST: another process created it first; use theirs
+}
+
+}  // namespace
+
 Database::Database(const std::filesystem::path& path, Mode mode) : path_(path), impl_(std::make_unique<Impl>()) {
   Impl& I = *impl_;
   I.path = path;
   if (mode == Mode::kReadOnly && !std::filesystem::exists(path))
     throw UsageError(fmt::format("tuning database {} does not exist", path.string()));
+  if (mode == Mode::kReadWrite && !std::filesystem::exists(path)) CreateDatabaseFile(path);
   const int flags = mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
   int rc = sqlite3_open_v2(path.c_str(), &I.db, flags | SQLITE_OPEN_FULLMUTEX, nullptr);
   if (rc != SQLITE_OK) {
@@ -218,28 +262,29 @@ Database::Database(const std::filesystem::path& path, Mode mode) : path_(path), 
   try {
     sqlite3_busy_timeout(I.db, 30000);
     // Reading the schema catches a file that is not SQLite at all.
-    Impl::Stmt tables(I, "SELECT name FROM sqlite_master WHERE type = 'table'");
     std::vector<std::string> names;
-    while (tables.Step()) names.push_back(tables.Text(0));
+    {
+      Impl::Stmt tables(I, "SELECT name FROM sqlite_master WHERE type = 'table'");
+      while (tables.Step()) names.push_back(tables.Text(0));
+    }
     const bool has_meta = std::find(names.begin(), names.end(), "meta") != names.end();
     if (names.empty()) {
       if (mode == Mode::kReadOnly) throw FormatError(fmt::format("{} is an empty database, not a dcoc tuning database", path.string()));
+      // An empty SQLite file (made by someone else): give it the schema.
       I.Exec("PRAGMA journal_mode = WAL");
       I.Begin();
-      I.Exec(kSchema);
-      const std::string meta = fmt::format(
-          "INSERT INTO meta VALUES ('application', 'dcoc tuning database'), ('schema_version', '{}'), "
-          "('created', '{}'), ('created_by', 'dcoc {}')",
-          kDatabaseSchemaVersion, UtcTimestamp(), Version());
-      I.Exec(meta.c_str());
+      I.Exec(CreationSql().c_str());
       I.Commit();
     } else if (!has_meta) {
       throw FormatError(fmt::format("{} is a SQLite database but not a dcoc tuning database (it has no meta table)",
                                     path.string()));
     } else {
-      Impl::Stmt v(I, "SELECT value FROM meta WHERE key = 'schema_version'");
-      if (!v.Step()) throw FormatError(fmt::format("tuning database {} has no schema version", path.string()));
-      const std::string text = v.Text(0);
+      std::string text;
+      {
+        Impl::Stmt v(I, "SELECT value FROM meta WHERE key = 'schema_version'");
+        if (!v.Step()) throw FormatError(fmt::format("tuning database {} has no schema version", path.string()));
+        text = v.Text(0);
+      }
       int version = 0;
       try {
         version = std::stoi(text);
