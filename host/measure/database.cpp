@@ -186,6 +186,18 @@ struct Database::Impl {
     return m;
   }
 
+  // Finalizes the prepared statements, then closes the connection.
+  void Close() {
+    insert.reset();
+    lookup.reset();
+    has_ok.reset();
+    has_bound.reset();
+    add_task.reset();
+    add_config.reset();
+    if (db) sqlite3_close(db);
+    db = nullptr;
+  }
+
   void Begin() const { Exec("BEGIN IMMEDIATE"); }
   void Commit() const { Exec("COMMIT"); }
   void Rollback() const { sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr); }
@@ -326,27 +338,13 @@ Database::Database(const std::filesystem::path& path, Mode mode) : path_(path), 
                        kColumns, key)
                .c_str());
   } catch (...) {
-    impl_->insert.reset();
-    impl_->lookup.reset();
-    impl_->has_ok.reset();
-    impl_->has_bound.reset();
-    impl_->add_task.reset();
-    impl_->add_config.reset();
-    sqlite3_close(I.db);
-    I.db = nullptr;
+    I.Close();
     throw;
   }
 }
 
 Database::~Database() {
-  if (!impl_ || !impl_->db) return;
-  impl_->insert.reset();
-  impl_->lookup.reset();
-  impl_->has_ok.reset();
-  impl_->has_bound.reset();
-  impl_->add_task.reset();
-  impl_->add_config.reset();
-  sqlite3_close(impl_->db);
+  if (impl_) impl_->Close();
 }
 
 bool Database::Add(const Measurement& m, const compiler::ConvLayer& layer, const spec::HwConfig& config) {
