@@ -215,6 +215,6 @@ std::string RtlHashFor(std::string_view backend) {
   return hash;
 }
 
-std::string ConfigHashHex(const spec::HwConfig& c) { return fmt::format("{:016x}", rtl::ConfigHash(c)); }
+std::string ConfigHashHex(const spec::HwConfig& c) { return fmt::format("{:016x}", spec::ConfigHash(c)); }
 
 }  // namespace dcoc::measure
