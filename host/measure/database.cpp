@@ -20,7 +20,7 @@ MemoKey KeyOf(const Measurement& m) {
 }
 
 MemoKey KeyOf(const Request& r) {
-  return {compiler::TaskKey(r.layer), ConfigHashHex(r.config), RtlHashFor(r.backend), r.backend,
+  return {compiler::TaskKey(r.layer), ConfigHashHex(r.config), RtlHashFor(r.backend, r.config), r.backend,
           compiler::ToString(compiler::Normalize(r.layer, r.schedule))};
 }
 

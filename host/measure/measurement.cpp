@@ -6,6 +6,7 @@
 
 #include <array>
 #include <chrono>
+#include <map>
 #include <mutex>
 
 #include "host/common/error.h"
@@ -207,12 +208,15 @@ std::string UtcTimestamp() {
   return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", tm);
 }
 
-std::string RtlHashFor(std::string_view backend) {
+std::string RtlHashFor(std::string_view backend, const spec::HwConfig& c) {
   if (backend != "verilator") return "";
-  static std::once_flag once;
-  static std::string hash;
-  std::call_once(once, [] { hash = rtl::RtlSourcesHash(); });
-  return hash;
+  static std::mutex mu;
+  static std::map<std::string, std::string> by_tag;  // DesignHash reads the sources: once per configuration
+  const std::string tag = spec::ConfigTag(c);
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = by_tag.find(tag);
+  if (it == by_tag.end()) it = by_tag.emplace(tag, rtl::DesignHash(spec::Spec::Create(c))).first;
+  return it->second;
 }
 
 std::string ConfigHashHex(const spec::HwConfig& c) { return fmt::format("{:016x}", spec::ConfigHash(c)); }

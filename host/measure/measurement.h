@@ -64,7 +64,7 @@ struct Measurement {
   std::string layer;        // the layer's name (informational)
   std::string config_tag;
   std::string config_hash;  // 16 hex digits: the hardware configuration's hash (CONFIG_HASH register)
-  std::string rtl_hash;     // RTL sources hash for the verilator backend, empty for the others
+  std::string rtl_hash;     // RTL design hash for the verilator backend, empty for the others
   std::string backend;
   compiler::Schedule schedule;  // normalized (compiler::Normalize)
   uint64_t max_cycles = 0;      // the cycle bound the run had (0: none)
@@ -98,8 +98,9 @@ std::string_view Version();
 std::string ProcessName();
 // Now, UTC, ISO 8601 with seconds ("2026-11-30T12:34:56Z").
 std::string UtcTimestamp();
-// The identity of the measuring code for a backend: the RTL sources hash for "verilator", else "".
-std::string RtlHashFor(std::string_view backend);
+// The identity of the simulated hardware for a backend: for "verilator" the design hash of the
+// configuration (generated package and top, and the hand-written sources: rtl::DesignHash), else "".
+std::string RtlHashFor(std::string_view backend, const spec::HwConfig& c);
 // 16 hex digits of the configuration hash.
 std::string ConfigHashHex(const spec::HwConfig& c);
 

@@ -40,7 +40,7 @@ Measurement Prefill(const Request& r, const spec::Spec& s) {
   m.layer = r.layer.name;
   m.config_tag = s.tag;
   m.config_hash = ConfigHashHex(r.config);
-  m.rtl_hash = RtlHashFor(r.backend);
+  m.rtl_hash = RtlHashFor(r.backend, r.config);
   m.backend = r.backend;
   m.schedule = compiler::Normalize(r.layer, r.schedule);
   m.max_cycles = r.max_cycles;

@@ -22,6 +22,7 @@
 #include "host/measure/measurer.h"
 #include "host/measure/protocol.h"
 #include "host/runtime/device.h"
+#include "rtl/gen/rtlgen.h"
 
 #ifdef DCOC_MEASURE_WITH_VERILATOR
 #include "sim/verilator/vta_model.h"
@@ -394,7 +395,7 @@ int RunWorker(int fd) {
                             {"pid", ::getpid()},
                             {"worker", ProcessName()},
                             {"backends", runtime::Backends()},
-                            {"rtl_hash", RtlHashFor("verilator")}};
+                            {"rtl_sources_hash", rtl::RtlSourcesHash()}};
     WriteFrame(fd, MessageType::kHello, hello);
     FrameDecoder dec;
     while (std::optional<Frame> f = ReadFrame(fd, dec)) {

@@ -129,7 +129,7 @@ int Main(int argc, char** argv) {
       m.layer = l.name;
       m.config_tag = sp.tag;
       m.config_hash = measure::ConfigHashHex(hw);
-      m.rtl_hash = measure::RtlHashFor(backend);
+      m.rtl_hash = measure::RtlHashFor(backend, hw);
       m.backend = backend;
       m.schedule = compiler::Normalize(l, r.schedule);
       m.cycles = 1000 + i;

@@ -27,7 +27,7 @@ TEST(MeasureRtl, ReusedDeviceGivesTheCyclesOfAFreshOne) {
   const Measurement a = reused.Measure(MakeRequest(Small(), "default", "verilator", good));
   ASSERT_EQ(a.status, Status::kOk) << a.error;
   EXPECT_GT(a.cycles, 0u);
-  EXPECT_EQ(a.rtl_hash, RtlHashFor("verilator"));
+  EXPECT_EQ(a.rtl_hash, RtlHashFor("verilator", spec::LoadConfig("default")));
   EXPECT_FALSE(a.rtl_hash.empty());
   const Measurement b = reused.Measure(MakeRequest(Small(), "default", "verilator", Slow()));
   const Measurement c = reused.Measure(MakeRequest(Small(), "default", "verilator", good));

@@ -79,14 +79,31 @@ TEST(Resume, KilledAtRandomMomentsLosesNothingAndDuplicatesNothing) {
 
   std::mt19937_64 rng(20261130);
   std::uniform_real_distribution<double> when(0.05, std::max(0.1, 0.3 * run_seconds));
+  std::uniform_real_distribution<double> after(0.0, 0.1);
+  auto count = [&] {
+    if (!std::filesystem::exists(dir / "t.db")) return int64_t(0);
+    const Database d(dir / "t.db", Database::Mode::kReadOnly);  // opens after a kill: never corrupt
+    return d.Count();
+  };
+  constexpr int kMidRunKills = 4;
   int64_t committed = 0;
   int kills = 0, runs = 0;
   for (;;) {
     ASSERT_LT(runs, 60) << "the search never finished";
     ++runs;
     const pid_t pid = Start(args((dir / "t.db").string()));
-    // Later runs get longer before the kill (a run must outlive its start-up to make progress).
-    const std::optional<int> done = WaitFor(pid, when(rng) * std::pow(1.15, runs));
+    std::optional<int> done;
+    if (kills < kMidRunKills) {
+      // The first kills land while the run is committing: just after a new record, at a random offset.
+      const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+      while (!(done = WaitFor(pid, 0.01)) && count() <= committed && std::chrono::steady_clock::now() < until) {
+      }
+      if (!done) done = WaitFor(pid, after(rng));
+    } else {
+      // Then at random moments (start-up included); later runs get longer (a run must outlive its
+      // start-up to make progress).
+      done = WaitFor(pid, when(rng) * std::pow(1.15, runs - kMidRunKills));
+    }
     if (done) {
       ASSERT_TRUE(WIFEXITED(*done) && WEXITSTATUS(*done) == 0);
       break;
@@ -94,13 +111,11 @@ TEST(Resume, KilledAtRandomMomentsLosesNothingAndDuplicatesNothing) {
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);
     ++kills;
-    if (std::filesystem::exists(dir / "t.db")) {
-      const Database d(dir / "t.db", Database::Mode::kReadOnly);  // opens after a kill: never corrupt
-      EXPECT_GE(d.Count(), committed) << "a committed record was lost after kill " << kills;
-      committed = d.Count();
-    }
+    const int64_t now = count();
+    EXPECT_GE(now, committed) << "a committed record was lost after kill " << kills;
+    committed = now;
   }
-  EXPECT_GE(kills, 3);
+  EXPECT_GE(kills, kMidRunKills);
   EXPECT_EQ(Contents(dir / "t.db"), want);
   RecordProperty("kills", kills);
 }

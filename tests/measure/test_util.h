@@ -59,7 +59,7 @@ inline Measurement Record(const compiler::ConvLayer& l, const std::string& confi
   const spec::HwConfig c = spec::LoadConfig(config);
   m.config_tag = spec::ConfigTag(c);
   m.config_hash = ConfigHashHex(c);
-  m.rtl_hash = RtlHashFor(backend);
+  m.rtl_hash = RtlHashFor(backend, c);
   m.backend = backend;
   m.schedule = compiler::Normalize(l, s);
   m.status = st;
