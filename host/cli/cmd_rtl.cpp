@@ -1,5 +1,5 @@
 // dcoc rtl gen|regdoc|lint|resources|boards and dcoc sim run: the VTA++ RTL generator, its checks and
-// resource estimate, and running a saved program on any backend (fsim, verilator).
+// resource estimate, and running a saved program on any backend.
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -30,7 +30,7 @@ std::string DefaultFamily(const std::string& board) {
 
 }  // namespace
 
-void RegisterRtlCommands(CLI::App& app) {
+void RegisterRtlCommands(CLI::App& app, const Context& ctx) {
   auto* rtl = app.add_subcommand("rtl", "The VTA++ SystemVerilog: generate, lint, estimate resources");
   rtl->require_subcommand(1);
 
@@ -113,20 +113,20 @@ void RegisterRtlCommands(CLI::App& app) {
     }
   });
 
-  auto* simc = app.add_subcommand("sim", "Run programs on a backend (fsim, verilator)");
+  auto* simc = app.add_subcommand("sim", "Run programs on a backend (see `dcoc backends`)");
   simc->require_subcommand(1);
   auto* run = simc->add_subcommand("run", "Run a saved program: cycles, counters and a digest of each output region");
   static std::string file, backend = "verilator", trace;
   static uint64_t max_cycles = 0;
   run->add_option("program", file, "Program container (.prog)")->required()->check(CLI::ExistingFile);
-  run->add_option("--backend", backend, "fsim or verilator")->capture_default_str();
+  run->add_option("--backend", backend, "A backend of `dcoc backends` (fsim, verilator, ...)")->capture_default_str();
   run->add_option("--trace", trace, "FST waveform file (verilator)");
   run->add_option("--max-cycles", max_cycles, "Bound on simulated cycles (0: none)");
   run->add_flag("--json", json, "Machine-readable output");
-  run->callback([] {
+  run->callback([&ctx] {
     const spec::Program p = spec::LoadProgram(file);
     const spec::Spec s = spec::Spec::Create(p.config);
-    auto dev = runtime::CreateDevice(backend, s);
+    auto dev = ctx.backends.Create(backend, s);
     runtime::RunOptions o;
     o.trace_path = trace;
     o.max_cycles = max_cycles;

@@ -25,6 +25,11 @@ RunStats FsimDevice::Run(std::span<const spec::Instruction> insns, const RunOpti
   return st;
 }
 
+void AddFsimBackend(Registry& r) {
+  r.Add({"fsim", "the functional simulator: exact, the reference every other backend is checked against", false},
+        [](const spec::Spec& s, const DeviceOptions&) -> std::unique_ptr<Device> { return std::make_unique<FsimDevice>(s); });
+}
+
 std::map<std::string, uint64_t> CountersToMap(const sim::Counters& c) {
   std::map<std::string, uint64_t> m;
   for (int k = 0; k < sim::kNumModules; ++k) m[fmt::format("insns.{}", sim::Name(sim::Module(k)))] = c.insns[size_t(k)];

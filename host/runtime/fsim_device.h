@@ -6,6 +6,7 @@
 
 #include "host/runtime/device.h"
 #include "host/runtime/dram.h"
+#include "host/runtime/registry.h"
 
 namespace dcoc::sim {
 class Fsim;
@@ -30,6 +31,9 @@ class FsimDevice final : public Device {
   std::unique_ptr<sim::Fsim> sim_;
   SimDram dram_;
 };
+
+// Adds "fsim" (untimed, exact: the reference every other backend is compared with).
+void AddFsimBackend(Registry& r);
 
 // fsim's counters under the names every backend reports ("gemm_uops", "load_bytes.inp", ...).
 std::map<std::string, uint64_t> CountersToMap(const sim::Counters& c);
