@@ -18,5 +18,6 @@ void RegisterRtlCommands(CLI::App& app, const Context& ctx);      // rtl gen|reg
 void RegisterLayerCommands(CLI::App& app, const Context& ctx);    // layer list|run|space|search
 void RegisterOpCommands(CLI::App& app, const Context& ctx);       // op run
 void RegisterBackendCommands(CLI::App& app, const Context& ctx);  // backends
+void RegisterHlsCommands(CLI::App& app);                          // hls gen
 
 }  // namespace dcoc::cli

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   dcoc::cli::RegisterLayerCommands(app, ctx);
   dcoc::cli::RegisterOpCommands(app, ctx);
   dcoc::cli::RegisterBackendCommands(app, ctx);
+  dcoc::cli::RegisterHlsCommands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
