@@ -64,7 +64,7 @@ TEST(Conv, GatherForStridedPointwise) {
   for (const char* cfg : {"default", "4x32x8", "min"}) {
     const spec::Spec sp = PresetSpec(cfg);
     const ConvLayer l = ReduceSpatially(FindLayer("resnet18.C4"), 6, 48);  // 1x1, stride 2
-    for (const Schedule& s : EnumerateSpace(l, sp).valid)
+    for (const Schedule& s : ScheduleSpace(l, sp).AllValid())
       if (s.gather && (s.tile_h * s.tile_w == 1 || s.h_nthread * s.oc_nthread == 2)) {
         EXPECT_TRUE(RunsBitExact(l, s, sp)) << cfg;
       }
