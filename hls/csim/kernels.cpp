@@ -1,11 +1,8 @@
 #include "hls/csim/kernels.h"
 
-#include <dlfcn.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <fstream>
-#include <mutex>
 
 #include <fmt/format.h>
 
@@ -14,7 +11,7 @@
 #include "host/common/embed.h"
 #include "host/common/error.h"
 #include "host/common/hash.h"
-#include "host/spec/program.h"
+#include "host/common/shell.h"
 
 namespace dcoc::hls {
 
@@ -26,17 +23,6 @@ namespace fs = std::filesystem;
 
 using EntryFn = const DcocHlsKernel* (*)();
 
-const DcocHlsKernel* LoadKernel(const fs::path& lib) {
-  static std::mutex mu;
-  std::lock_guard<std::mutex> lock(mu);
-  // The handle stays open for the life of the process: devices keep pointers into it.
-  void* h = dlopen(lib.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!h) throw Error(fmt::format("cannot load HLS kernel {}: {}", lib.string(), dlerror()));
-  auto fn = reinterpret_cast<EntryFn>(dlsym(h, "dcoc_hls_kernel_entry"));
-  if (!fn) throw Error(fmt::format("HLS kernel {} lacks dcoc_hls_kernel_entry", lib.string()));
-  return fn();
-}
-
 void BuildKernel(const spec::Spec& s, const fs::path& dest) {
   const fs::path tmp = dest.string() + fmt::format(".tmp{}", ::getpid());
   fs::remove_all(tmp);
@@ -46,18 +32,9 @@ void BuildKernel(const spec::Spec& s, const fs::path& dest) {
     std::ofstream out(tmp / "src" / "entry.cpp");
     out << "#define DCOC_HLS_NS vta_hls_od\n#define DCOC_HLS_ENTRY dcoc_hls_kernel_entry\n#include \"kernel_entry.inc\"\n";
   }
-  const fs::path log = tmp / "build.log";
-  const std::string cmd =
-      fmt::format("{} -std=c++20 -O2 -fPIC -shared -w -I'{}' '{}' -o '{}' > '{}' 2>&1", DCOC_CXX,
-                  (tmp / "src").string(), (tmp / "src" / "entry.cpp").string(), (tmp / "libvta_hls.so").string(),
-                  log.string());
-  if (std::system(cmd.c_str()) != 0) {
-    const std::vector<uint8_t> bytes = spec::ReadFile(log);
-    std::string text(bytes.begin(), bytes.end());
-    if (text.size() > 4000) text = "..." + text.substr(text.size() - 4000);
-    throw Error(fmt::format("compiling the HLS kernel of configuration {} failed (log {}):\n{}", s.tag, log.string(),
-                            text));
-  }
+  RunOrThrow(fmt::format("{} -std=c++20 -O2 -fPIC -shared -w -I'{}' '{}' -o '{}'", DCOC_CXX, (tmp / "src").string(),
+                         (tmp / "src" / "entry.cpp").string(), (tmp / "libvta_hls.so").string()),
+             tmp / "build.log", fmt::format("compiling the HLS kernel of configuration {}", s.tag));
   std::error_code ec;
   fs::rename(tmp, dest, ec);
   if (ec && !fs::exists(dest / "libvta_hls.so"))
@@ -92,7 +69,7 @@ const DcocHlsKernel* FindKernel(const spec::Spec& s, const KernelOptions& o) {
     fs::create_directories(dir.parent_path());
     BuildKernel(s, dir);
   }
-  const DcocHlsKernel* k = LoadKernel(lib);
+  const DcocHlsKernel* k = reinterpret_cast<EntryFn>(LoadSymbol(lib, "dcoc_hls_kernel_entry"))();
   if (s.tag != k->tag)
     throw ConfigError(fmt::format("the HLS kernel at {} implements configuration {}, not {}", lib.string(), k->tag, s.tag));
   return k;

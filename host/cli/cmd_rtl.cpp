@@ -7,6 +7,7 @@
 
 #include "host/cli/cli_util.h"
 #include "host/cli/commands.h"
+#include "host/common/cache.h"
 #include "host/common/error.h"
 #include "host/runtime/device.h"
 #include "rtl/gen/regmap.h"
@@ -16,13 +17,6 @@
 namespace dcoc::cli {
 
 namespace {
-
-std::filesystem::path CacheDir() {
-  if (const char* d = std::getenv("DCOC_CACHE_DIR"); d && *d) return d;
-  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::filesystem::path(x) / "dcoc";
-  if (const char* h = std::getenv("HOME"); h && *h) return std::filesystem::path(h) / ".cache" / "dcoc";
-  return std::filesystem::temp_directory_path() / "dcoc-cache";
-}
 
 std::string DefaultFamily(const std::string& board) {
   return board.empty() ? "xc7" : rtl::LoadBoard(board).family;
@@ -72,7 +66,7 @@ void RegisterRtlCommands(CLI::App& app, const Context& ctx) {
   res->callback([] {
     const spec::Spec s = SpecFor(config);
     const std::string fam = family.empty() ? DefaultFamily(board) : family;
-    const rtl::Resources r = rtl::EstimateResources(s, fam, CacheDir());
+    const rtl::Resources r = rtl::EstimateResources(s, fam, DefaultCacheDir());
     nlohmann::ordered_json j;
     j["config"] = s.tag;
     j["resources"] = rtl::ToJson(r);

@@ -181,7 +181,7 @@ TEST_P(HlsLayers, ReducedZooLayersAreBitExact) {
   for (const compiler::ConvLayer& full : compiler::BuiltinLayers()) {
     const compiler::ConvLayer l = compiler::ReduceSpatially(full, 4, 64);
     std::vector<compiler::Schedule> scheds = {compiler::DefaultSchedule(l, s)};
-    for (const compiler::Schedule& x : compiler::EnumerateSpace(l, s).valid)
+    for (const compiler::Schedule& x : compiler::ScheduleSpace(l, s).AllValid())
       if (x.h_nthread == 2 || x.oc_nthread == 2) {
         scheds.push_back(x);
         break;

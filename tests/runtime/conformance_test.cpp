@@ -122,10 +122,10 @@ void RunLayer(const runtime::Registry& reg, const std::string& backend, const sp
 
 // The valid schedule with `threads` virtual threads and the most tiles (the most blocks).
 compiler::Schedule MostBlocked(const compiler::ConvLayer& l, const spec::Spec& s, int h_threads, int oc_threads) {
-  const compiler::ScheduleSpace space = compiler::EnumerateSpace(l, s);
+  const std::vector<compiler::Schedule> valid = compiler::ScheduleSpace(l, s).AllValid();
   const compiler::Schedule* best = nullptr;
   auto volume = [](const compiler::Schedule& x) { return int64_t(x.tile_b) * x.tile_h * x.tile_w * x.tile_ci * x.tile_co; };
-  for (const compiler::Schedule& x : space.valid)
+  for (const compiler::Schedule& x : valid)
     if (x.h_nthread == h_threads && x.oc_nthread == oc_threads && (!best || volume(x) < volume(*best))) best = &x;
   if (!best) throw UsageError("no schedule with the requested threads");
   return *best;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "host/compiler/stream.h"
 #include "host/spec/hw_config.h"
 #include "host/spec/isa.h"
 #include "host/spec/program.h"
@@ -49,17 +50,18 @@ class ImageBuilder {
   spec::Program p_;
 };
 
-inline spec::Instruction Mem(spec::Opcode op, spec::MemType t, uint64_t sram, uint64_t dram, uint64_t y, uint64_t x,
-                             uint64_t stride) {
-  spec::Instruction in;
-  in.opcode = op;
-  in.memory_type = t;
-  in.sram_base = sram;
-  in.dram_base = dram;
-  in.y_size = y;
-  in.x_size = x;
-  in.x_stride = stride;
-  return in;
+using compiler::MemInsn;
+
+// The end every program here shares: compute's last instruction has pushed compute->store; the store
+// module writes `rows` OUT rows to `out` and hands back a token that FINISH waits for.
+inline void StoreAndFinish(const spec::Spec& s, std::vector<spec::Instruction>& v, uint64_t out, uint64_t rows) {
+  spec::Instruction st = MemInsn(spec::Opcode::kStore, spec::MemType::kOut, 0, out / uint64_t(s.out_row_bytes), 1, rows, rows);
+  st.pop_prev = st.push_prev = true;
+  v.push_back(st);
+  spec::Instruction fin;
+  fin.opcode = spec::Opcode::kFinish;
+  fin.pop_next = true;
+  v.push_back(fin);
 }
 
 // Loads 16 accumulator rows, applies `op` to rows 0..7 (immediate, or rows 8..15 as the tensor source)
@@ -72,8 +74,8 @@ inline spec::Program AluProgram(const spec::Spec& s, spec::AluOp op, bool use_im
   const uint64_t out = b.Add("output", spec::RegionKind::kOutput, kRows * uint64_t(s.out_row_bytes), seed);
   b.PutUops(uops, {{0, uint32_t(kRows), 0}, {1, uint32_t(kRows) + 1, 0}});
   std::vector<spec::Instruction>& v = b.program().insns;
-  v.push_back(Mem(spec::Opcode::kLoad, spec::MemType::kUop, 0, uops / uint64_t(s.uop_bytes), 1, 2, 2));
-  v.push_back(Mem(spec::Opcode::kLoad, spec::MemType::kAcc, 0, acc / uint64_t(s.acc_row_bytes), 1, 2 * kRows, 2 * kRows));
+  v.push_back(MemInsn(spec::Opcode::kLoad, spec::MemType::kUop, 0, uops / uint64_t(s.uop_bytes), 1, 2, 2));
+  v.push_back(MemInsn(spec::Opcode::kLoad, spec::MemType::kAcc, 0, acc / uint64_t(s.acc_row_bytes), 1, 2 * kRows, 2 * kRows));
   spec::Instruction a;
   a.opcode = spec::Opcode::kAlu;
   a.alu_opcode = op;
@@ -85,13 +87,7 @@ inline spec::Program AluProgram(const spec::Spec& s, spec::AluOp op, bool use_im
   a.dst_factor_out = 4, a.dst_factor_in = 2, a.src_factor_out = 4, a.src_factor_in = 2;
   a.push_next = true;
   v.push_back(a);
-  spec::Instruction st = Mem(spec::Opcode::kStore, spec::MemType::kOut, 0, out / uint64_t(s.out_row_bytes), 1, kRows, kRows);
-  st.pop_prev = st.push_prev = true;
-  v.push_back(st);
-  spec::Instruction fin;
-  fin.opcode = spec::Opcode::kFinish;
-  fin.pop_next = true;
-  v.push_back(fin);
+  StoreAndFinish(s, v, out, kRows);
   b.program().description = "conformance ALU " + std::string(spec::Name(op)) + (use_imm ? " imm" : " tensor");
   return b.program();
 }
@@ -108,13 +104,13 @@ inline spec::Program GemmProgram(const spec::Spec& s, uint64_t seed) {
   // uop 0: the loop body; uops 1, 2: two writes of accumulator row 3 in a row.
   b.PutUops(uops, {{0, 0, 0}, {3, 4, 1}, {3, 2, 0}});
   std::vector<spec::Instruction>& v = b.program().insns;
-  spec::Instruction li = Mem(spec::Opcode::kLoad, spec::MemType::kInp, 0, inp / uint64_t(s.inp_row_bytes), 1, 4, 4);
+  spec::Instruction li = MemInsn(spec::Opcode::kLoad, spec::MemType::kInp, 0, inp / uint64_t(s.inp_row_bytes), 1, 4, 4);
   li.x_pad_0 = 1;  // input row 0 is zero padding, rows 1..4 the data
   v.push_back(li);
-  spec::Instruction lw = Mem(spec::Opcode::kLoad, spec::MemType::kWgt, 0, wgt / uint64_t(s.wgt_row_bytes), 1, 2, 2);
+  spec::Instruction lw = MemInsn(spec::Opcode::kLoad, spec::MemType::kWgt, 0, wgt / uint64_t(s.wgt_row_bytes), 1, 2, 2);
   lw.push_next = true;
   v.push_back(lw);
-  v.push_back(Mem(spec::Opcode::kLoad, spec::MemType::kUop, 0, uops / uint64_t(s.uop_bytes), 1, 3, 3));
+  v.push_back(MemInsn(spec::Opcode::kLoad, spec::MemType::kUop, 0, uops / uint64_t(s.uop_bytes), 1, 3, 3));
   spec::Instruction g;
   g.opcode = spec::Opcode::kGemm;
   g.uop_bgn = 0, g.uop_end = 1, g.iter_out = 2, g.iter_in = 4;
@@ -130,13 +126,7 @@ inline spec::Program GemmProgram(const spec::Spec& s, uint64_t seed) {
   hazard.uop_bgn = 1, hazard.uop_end = 3, hazard.iter_out = 1, hazard.iter_in = 1;
   hazard.push_next = true;
   v.push_back(hazard);
-  spec::Instruction st = Mem(spec::Opcode::kStore, spec::MemType::kOut, 0, out / uint64_t(s.out_row_bytes), 1, 8, 8);
-  st.pop_prev = st.push_prev = true;
-  v.push_back(st);
-  spec::Instruction fin;
-  fin.opcode = spec::Opcode::kFinish;
-  fin.pop_next = true;
-  v.push_back(fin);
+  StoreAndFinish(s, v, out, 8);
   b.program().description = "conformance GEMM";
   return b.program();
 }
