@@ -54,7 +54,7 @@ class HlsCsimDevice final : public runtime::Device {
     c.gemm_uops = st.gemm_uops;
     c.alu_uops = st.alu_uops;
     for (int q = 0; q < 4; ++q) c.tokens[size_t(q)] = st.tokens[q];
-    out.counters = runtime::CountersToMap(c);
+    out.counters = runtime::CountersToMap(c, insns.size());
     return out;
   }
 
