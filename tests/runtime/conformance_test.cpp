@@ -10,6 +10,9 @@
 #include "host/common/error.h"
 #include "host/compiler/conv.h"
 #include "host/runtime/backends.h"
+#if DCOC_WITH_RTL
+#include "host/runtime/verilator_device.h"
+#endif
 #include "sim/progen/progen.h"
 #include "tests/runtime/programs.h"
 #include "tests/sim/golden_model.h"
@@ -22,9 +25,18 @@ struct Case {
 };
 void PrintTo(const Case& c, std::ostream* os) { *os << c.backend << " on " << c.config; }
 
+// The backends of this build, plus the register-level drivers the tests add.
+runtime::Registry TestBackends() {
+  runtime::Registry r = runtime::BuiltinBackends();
+#if DCOC_WITH_RTL
+  runtime::AddVerilatorDriverBackend(r);
+#endif
+  return r;
+}
+
 std::vector<Case> Cases() {
   std::vector<Case> out;
-  for (const std::string& b : runtime::BuiltinBackends().Names())
+  for (const std::string& b : TestBackends().Names())
     for (const char* c : {"default", "2x16x32"}) out.push_back({b, c});
   return out;
 }
@@ -77,7 +89,7 @@ class Conformance : public ::testing::TestWithParam<Case> {
     }
   }
 
-  const runtime::Registry registry_ = runtime::BuiltinBackends();
+  const runtime::Registry registry_ = TestBackends();
 };
 
 TEST_P(Conformance, DeviceKnowsItsBackendAndConfiguration) {
