@@ -28,7 +28,7 @@ RunStats DriverDevice::Run(std::span<const spec::Instruction> insns, const RunOp
   if (stream.size() > insn_capacity_) {
     uint64_t cap = 4096;
     while (cap < stream.size()) cap *= 2;
-    insn_addr_ = board_->Alloc(cap, 4096);
+    insn_addr_ = board_->Alloc(cap, 64);  // right after the image, where the verilator backend puts it
     insn_capacity_ = cap;
   }
   board_->Write(insn_addr_, stream);

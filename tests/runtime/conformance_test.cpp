@@ -326,3 +326,22 @@ TEST(Relocate, MovesEveryMemoryInstructionByItsRowSize) {
 
 }  // namespace
 }  // namespace dcoc::test
+
+#if DCOC_WITH_RTL
+namespace dcoc::test {
+namespace {
+// The register-level driver (polling STATUS and the counters over AXI4-Lite while the RTL runs) does
+// not disturb the accelerator: every RTL counter, cycles included, equals the harness loop's.
+TEST(DriverPath, SameCountersAsTheHarnessLoop) {
+  const runtime::Registry r = TestBackends();
+  const spec::Spec s = spec::Spec::Create(spec::LoadConfig("default"));
+  for (uint64_t seed : {7000u, 7001u, 7002u}) {
+    const spec::Program p = sim::GenerateRandomProgram(s.config, seed);
+    const runtime::ProgramRun a = runtime::RunProgram(*r.Create("verilator", s), p);
+    const runtime::ProgramRun b = runtime::RunProgram(*r.Create("verilator-driver", s), p);
+    for (const auto& [name, value] : a.stats.counters) EXPECT_EQ(b.stats.counters.at(name), value) << name << " seed " << seed;
+  }
+}
+}  // namespace
+}  // namespace dcoc::test
+#endif
