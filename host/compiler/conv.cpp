@@ -53,6 +53,8 @@ void ConvLayer::Validate() const {
   need(kind != ConvKind::kDense || (h == 1 && w == 1 && r == 1 && s == 1 && pad_h == 0 && pad_w == 0),
        "dense needs H = W = R = S = 1 and no padding");
   need(int64_t(n) * c * h * w <= (int64_t(1) << 31) && int64_t(k) * c * r * s <= (int64_t(1) << 31), "layer too large");
+  need(epilogue.channel_shift.empty() || int(epilogue.channel_shift.size()) == k,
+       fmt::format("{} channel shifts for {} output channels", epilogue.channel_shift.size(), k));
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -339,8 +341,9 @@ Estimate EstimateCost(const ConvLayer& layer, const Schedule& sched, const spec:
   const bool clip1 = ep.clip_hi && ep.clip_lo && *ep.clip_lo == ~*ep.clip_hi;
   // The tile's initialization (a MOV of the bias rows, or a reset), then shift and clamp: one row per
   // cycle each (a tensor MOV reads only its source, so it is single-pass on the RTL).
-  const int alu_ops =
-      1 + (ep.shift ? 1 : 0) + (clip1 ? 1 : (ep.clip_hi ? 1 : 0) + (ep.clip_lo ? 1 : 0));
+  // Per-channel shifts are a tensor SHR: two passes per row.
+  const int shift_ops = ep.channel_shift.empty() ? (ep.shift ? 1 : 0) : 2;
+  const int alu_ops = 1 + shift_ops + (clip1 ? 1 : (ep.clip_hi ? 1 : 0) + (ep.clip_lo ? 1 : 0));
   e.alu_cycles = tiles * uint64_t(alu_ops) * uint64_t(p.out_rows);
   const bool single = p.n_ci * p.n_kh * p.n_kw == 1;
   const uint64_t inp_bytes = uint64_t(p.inp_rows) * sp.inp_row_bytes,
@@ -350,7 +353,7 @@ Estimate EstimateCost(const ConvLayer& layer, const Schedule& sched, const spec:
                                  : steps / uint64_t(s.oc_nthread);
   const uint64_t wgt_loads =
       single && s.loop_order == LoopOrder::kOcOuter ? uint64_t(p.n_b) * p.n_co : steps / uint64_t(s.h_nthread);
-  e.load_bytes = inp_loads * inp_bytes + wgt_loads * wgt_bytes + tiles * uint64_t(p.bias_rows) * sp.acc_row_bytes;
+  e.load_bytes = inp_loads * inp_bytes + wgt_loads * wgt_bytes + tiles * uint64_t(p.bias_rows + p.shift_rows) * sp.acc_row_bytes;
   e.store_bytes = tiles * uint64_t(p.out_rows) * sp.out_row_bytes;
   e.insns = steps * uint64_t(1 + s.tile_b * p.tci_max * (p.subsample ? s.tile_h : 1) + s.tile_co) +
             tiles * uint64_t(4 + alu_ops + s.tile_b * s.tile_co);

@@ -104,6 +104,8 @@ class ConvLowering {
   int TileRows() const { return S_.tile_h * S_.tile_w; }
   uint64_t BlocksPerTile() const { return uint64_t(S_.tile_b) * S_.tile_co; }
   int AccResource(const Thread& t) const { return OpGraph::Resource(OpGraph::kAcc, int(t.index)); }
+  // The tile's per-channel shift rows: after its outputs and its bias rows.
+  uint32_t ShiftRows(const Thread& t) const { return t.acc_base + uint32_t(p_.out_rows + p_.bias_rows); }
 
   // DRAM image: input, weights, bias, output (the micro-ops follow, placed by the builder).
   void PlaceOperands() {
@@ -119,6 +121,9 @@ class ConvLowering {
     inp_base_ = b_.Place("input", spec::RegionKind::kInput, inp, sp_.inp_row_bytes);
     wgt_base_ = b_.Place("weights", spec::RegionKind::kWeight, wgt, sp_.wgt_row_bytes);
     bias_base_ = b_.Place("bias", spec::RegionKind::kAcc, bias, sp_.acc_row_bytes);
+    const std::vector<int32_t>& cs = L_.epilogue.channel_shift;
+    if (!cs.empty())
+      shift_base_ = b_.Place("shifts", spec::RegionKind::kAcc, PackBias(cs, L_.k, sp_), sp_.acc_row_bytes);
     out_base_ = b_.Reserve("output", spec::RegionKind::kOutput,
                            uint64_t(p_.nb) * p_.kb * p_.oh * p_.ow * sp_.out_row_bytes, sp_.out_row_bytes);
   }
@@ -173,11 +178,14 @@ class ConvLowering {
   }
 
   // With a bias: load the tile's bias rows after its outputs and MOV them over the tile (one ALU pass
-  // replaces a reset and an ADD); without: a GEMM reset.
+  // replaces a reset and an ADD); without: a GEMM reset. Per-channel shifts are loaded after the bias.
   void InitAccumulator(const Thread& t) {
     std::vector<Instruction> insns;
     const uint64_t bc = BlocksPerTile();
     const uint64_t rows = uint64_t(TileRows());
+    if (p_.shift_rows)
+      insns.push_back(MemInsn(Opcode::kLoad, MemType::kAcc, ShiftRows(t), shift_base_ + uint64_t(t.co0),
+                              uint64_t(S_.tile_b), uint64_t(S_.tile_co), 0));
     if (L_.epilogue.bias) {
       const uint32_t bias_rows = t.acc_base + uint32_t(p_.out_rows);
       insns.push_back(MemInsn(Opcode::kLoad, MemType::kAcc, bias_rows, bias_base_ + uint64_t(t.co0),
@@ -325,9 +333,10 @@ class ConvLowering {
   // Requantization of the finished tile on the ALU, then one store per (batch block, channel block).
   void EpilogueAndStore(const Thread& t) {
     std::vector<Instruction> alu;
+    const ChannelShifts shifts{ShiftRows(t), BlocksPerTile(), uint64_t(TileRows())};
     EmitRequant(L_.epilogue,
                 AccRows{t.acc_base, BlocksPerTile() * uint64_t(S_.tile_h), uint64_t(S_.tile_w), uint64_t(S_.tile_w), 1},
-                b_, alu);
+                b_, alu, p_.shift_rows ? &shifts : nullptr);
     b_.AddOp(Module::kCompute, std::move(alu), {}, {AccResource(t)});
     std::vector<Instruction> st;
     for (int b = 0; b < S_.tile_b; ++b)
@@ -349,7 +358,7 @@ class ConvLowering {
   ProgramBuilder b_;
   SlotPool inp_slots_, wgt_slots_;
   int64_t clock_ = 0;
-  uint64_t inp_base_ = 0, wgt_base_ = 0, bias_base_ = 0, out_base_ = 0;
+  uint64_t inp_base_ = 0, wgt_base_ = 0, bias_base_ = 0, shift_base_ = 0, out_base_ = 0;
 };
 
 }  // namespace

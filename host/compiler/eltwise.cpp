@@ -29,6 +29,7 @@ void CheckImm(int64_t v, std::string_view what) {
 
 void CheckEpilogue(const reference::Epilogue& e) {
   if (e.bias) throw UsageError("element-wise and pooling operators take no bias");
+  if (!e.channel_shift.empty()) throw UsageError("element-wise and pooling operators take no per-channel shifts");
   CheckImm(e.shift, "shift");
   if (e.clip_hi) CheckImm(*e.clip_hi, "clip maximum");
   if (e.clip_lo) CheckImm(*e.clip_lo, "clip minimum");

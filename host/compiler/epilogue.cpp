@@ -40,20 +40,24 @@ void EmitReset(const AccRows& rows, ProgramBuilder& b, std::vector<Instruction>&
 }
 
 void EmitBroadcast(uint32_t dst, uint32_t src, uint64_t groups, uint64_t count, ProgramBuilder& b,
-                   std::vector<Instruction>& out) {
-  // One MOV: the outer loop walks the groups (dst by count rows, src by one), the inner loop the rows
-  // of a group (dst by one, src fixed). A tensor MOV reads only its source: one row per cycle.
+                   std::vector<Instruction>& out, AluOp op) {
+  // One instruction: the outer loop walks the groups (dst by count rows, src by one), the inner loop the
+  // rows of a group (dst by one, src fixed). A tensor MOV reads only its source: one row per cycle.
   const uint32_t u = b.Uops({spec::Uop{dst, src, 0}}, out);
-  out.push_back(AluInsn(AluOp::kMov, u, u + 1, groups, count, count, 1, 1, 0, std::nullopt));
+  out.push_back(AluInsn(op, u, u + 1, groups, count, count, 1, 1, 0, std::nullopt));
 }
 
-void EmitRequant(const reference::Epilogue& e, const AccRows& rows, ProgramBuilder& b, std::vector<Instruction>& out) {
+void EmitRequant(const reference::Epilogue& e, const AccRows& rows, ProgramBuilder& b, std::vector<Instruction>& out,
+                 const ChannelShifts* shifts) {
   auto imm_op = [&](AluOp op, int64_t imm) {
     const uint32_t u = b.Uops({spec::Uop{rows.base, rows.base, 0}}, out);
     out.push_back(AluInsn(op, u, u + 1, rows.iter_out, rows.iter_in, rows.factor_out, rows.factor_in, rows.factor_out,
                           rows.factor_in, imm));
   };
-  if (e.shift != 0) imm_op(AluOp::kShr, e.shift);
+  if (shifts)
+    EmitBroadcast(rows.base, shifts->src, shifts->groups, shifts->count, b, out, AluOp::kShr);
+  else if (e.shift != 0)
+    imm_op(AluOp::kShr, e.shift);
   if (e.clip_hi && e.clip_lo && *e.clip_lo == ~*e.clip_hi) {
     imm_op(AluOp::kClip, *e.clip_hi);  // a symmetric clamp [~hi, hi] in one pass
   } else {

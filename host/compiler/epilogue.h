@@ -33,12 +33,22 @@ spec::Instruction AluInsn(spec::AluOp op, uint32_t uop_bgn, uint32_t uop_end, ui
 void EmitReset(const AccRows& rows, ProgramBuilder& b, std::vector<spec::Instruction>& out);
 
 // Copies accumulator row src + g over the `count` consecutive rows dst + g * count, for g < groups
-// (e.g. the bias row of each output-channel block over its tile).
+// (e.g. the bias row of each output-channel block over its tile); with another `op`, applies
+// dst = op(dst, src) with the same broadcast.
 void EmitBroadcast(uint32_t dst, uint32_t src, uint64_t groups, uint64_t count, ProgramBuilder& b,
-                   std::vector<spec::Instruction>& out);
+                   std::vector<spec::Instruction>& out, spec::AluOp op = spec::AluOp::kMov);
+
+// Per-channel shift amounts resident in the accumulator: row `src + g` holds the shifts of the output
+// channels of group g (a BLOCK_OUT block), for the `count` consecutive rows dst + g * count.
+struct ChannelShifts {
+  uint32_t src = 0;
+  uint64_t groups = 0, count = 0;
+};
 
 // The requantization epilogue in place on `rows` (the bias is not part of it: it is added before).
+// With `shifts`, the shift is a tensor SHR by each row's channel shifts (broadcast like the bias)
+// instead of the immediate e.shift.
 void EmitRequant(const reference::Epilogue& e, const AccRows& rows, ProgramBuilder& b,
-                 std::vector<spec::Instruction>& out);
+                 std::vector<spec::Instruction>& out, const ChannelShifts* shifts = nullptr);
 
 }  // namespace dcoc::compiler
