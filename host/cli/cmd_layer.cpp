@@ -180,30 +180,36 @@ void RunLayer(const LayerArgs& a) {
 void ShowSpace(const LayerArgs& a) {
   const spec::Spec s = SpecFor(a.config);
   const compiler::ConvLayer l = LayerFor(a, s);
-  const compiler::ScheduleSpace space = compiler::EnumerateSpace(l, s);
+  const compiler::ScheduleSpace space(l, s);
   const compiler::Schedule def = compiler::DefaultSchedule(l, s);
   if (a.json) {
     nlohmann::ordered_json j;
     j["layer"] = l.name;
     j["config"] = s.tag;
     j["knobs"] = nlohmann::ordered_json::object();
-    for (const compiler::Knob& k : space.knobs) j["knobs"][k.name] = k.values;
-    j["candidates"] = space.candidates;
-    j["valid"] = space.valid.size();
+    for (const compiler::SpaceKnob& k : space.knobs()) j["knobs"][k.name] = k.names;
+    j["candidates"] = space.size();
+    j["valid"] = space.CountValid();
     j["default"] = compiler::ToJson(def);
     if (a.list) {
       j["schedules"] = nlohmann::ordered_json::array();
-      for (const compiler::Schedule& x : space.valid) j["schedules"].push_back(compiler::ToJson(x));
+      space.ForEachValid([&](uint64_t, const compiler::KnobIndices& p) {
+        j["schedules"].push_back(compiler::ToJson(space.At(p)));
+        return true;
+      });
     }
     PrintJson(j);
     return;
   }
   fmt::print("layer {}  ({})  on {}\n", l.name, l.Describe(), s.tag);
-  for (const compiler::Knob& k : space.knobs) fmt::print("  {:<11} {}\n", k.name, fmt::join(k.values, " "));
-  fmt::print("candidates {}  valid {}\n", space.candidates, space.valid.size());
+  for (const compiler::SpaceKnob& k : space.knobs()) fmt::print("  {:<11} {}\n", k.name, fmt::join(k.names, " "));
+  fmt::print("candidates {}  valid {}\n", space.size(), space.CountValid());
   fmt::print("default {}\n", compiler::ToString(def));
   if (a.list)
-    for (const compiler::Schedule& x : space.valid) fmt::print("{}\n", compiler::ToString(x));
+    space.ForEachValid([&](uint64_t, const compiler::KnobIndices& p) {
+      fmt::print("{}\n", compiler::ToString(space.At(p)));
+      return true;
+    });
 }
 
 // Sampled search: the `top` candidates the cost model ranks best plus `random` others (seeded), each
@@ -211,17 +217,17 @@ void ShowSpace(const LayerArgs& a) {
 void Search(const LayerArgs& a) {
   const spec::Spec s = SpecFor(a.config);
   const compiler::ConvLayer l = LayerFor(a, s);
-  const compiler::ScheduleSpace space = compiler::EnumerateSpace(l, s);
-  if (space.valid.empty()) throw UsageError(fmt::format("no valid schedule for {} on {}", l.Describe(), s.tag));
+  const std::vector<compiler::Schedule> valid = compiler::ScheduleSpace(l, s).AllValid();
+  if (valid.empty()) throw UsageError(fmt::format("no valid schedule for {} on {}", l.Describe(), s.tag));
   std::vector<std::pair<double, size_t>> ranked;
-  for (size_t i = 0; i < space.valid.size(); ++i)
-    ranked.emplace_back(compiler::EstimateCost(l, space.valid[i], s).cycles, i);
+  for (size_t i = 0; i < valid.size(); ++i)
+    ranked.emplace_back(compiler::EstimateCost(l, valid[i], s).cycles, i);
   std::sort(ranked.begin(), ranked.end());
   std::vector<size_t> picks;
   for (size_t i = 0; i < ranked.size() && int(picks.size()) < a.top; ++i) picks.push_back(ranked[i].second);
   std::mt19937_64 rng(a.seed);
-  for (int i = 0; i < a.random && picks.size() < space.valid.size(); ++i) {
-    const size_t k = size_t(rng() % space.valid.size());
+  for (int i = 0; i < a.random && picks.size() < valid.size(); ++i) {
+    const size_t k = size_t(rng() % valid.size());
     if (std::find(picks.begin(), picks.end(), k) == picks.end()) picks.push_back(k);
   }
   const compiler::ConvOperands ops = compiler::RandomOperands(l, s, a.seed);
@@ -230,7 +236,7 @@ void Search(const LayerArgs& a) {
   double best_cycles = 0;
   nlohmann::ordered_json best;
   for (size_t k : picks) {
-    const compiler::Schedule& sched = space.valid[k];
+    const compiler::Schedule& sched = valid[k];
     const compiler::CompiledConv c = compiler::CompileConv(l, sched, s, ops);
     if (a.max_insns && c.program.insns.size() > a.max_insns) {
       if (!a.json)
@@ -272,14 +278,14 @@ void Search(const LayerArgs& a) {
     j["layer"] = l.name;
     j["config"] = s.tag;
     j["backend"] = a.backend;
-    j["valid"] = space.valid.size();
+    j["valid"] = valid.size();
     j["measured"] = results.size();
     j["best"] = best;
     j["results"] = results;
     PrintJson(j);
   } else {
     fmt::print("best of {} measured ({} valid): {} cycles, utilization {:.3f} of ideal, {:.3f} of roofline\n{}\n",
-               results.size(), space.valid.size(), best["cycles"].get<uint64_t>(),
+               results.size(), valid.size(), best["cycles"].get<uint64_t>(),
                best["utilization_ideal"].get<double>(), best["utilization_roofline"].get<double>(),
                best["schedule"].dump());
   }
@@ -319,6 +325,10 @@ void RegisterLayerCommands(CLI::App& app) {
   run->add_option("--save", args.save, "Also write the compiled program container (.prog) here");
   run->add_flag("--dump", args.dump, "Print the instructions (disassembled) and the micro-op region before running");
   run->callback([] { RunLayer(args); });
+
+  auto* knobs = layer->add_subcommand(
+      "knobs", "The schedule knobs of conv2d / depthwise / dense layers (Markdown, from the knob table)");
+  knobs->callback([] { fmt::print("{}", compiler::KnobsMarkdown()); });
 
   auto* space =
       layer->add_subcommand("space", "The schedule knobs of a layer, their values and the size of the valid space");

@@ -27,7 +27,7 @@ struct RunStats {
   uint64_t cycles = 0;                        // simulated or measured cycles; 0 for untimed backends
   double seconds = 0.0;                       // cycles at the configured clock, or measured time
   double wall_seconds = 0.0;                  // host time the run took
-  std::map<std::string, uint64_t> counters;   // named counters ("gemm_uops", "load_bytes.inp", ...)
+  std::map<std::string, uint64_t> counters;   // counters named as in host/spec/counters.h
 };
 
 class Device {

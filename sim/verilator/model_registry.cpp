@@ -91,7 +91,7 @@ void BuildModel(const spec::Spec& s, const ModelOptions& o, const fs::path& dest
 fs::path ModelCachePath(const spec::Spec& s, const ModelOptions& o) {
   const fs::path root = o.cache_dir.empty() ? DefaultCacheDir() : o.cache_dir;
   return root / "vmodels" /
-         fmt::format("{}-h{:016x}-rtl{}-t{}", s.tag, rtl::ConfigHash(s.config), rtl::RtlSourcesHash(), o.threads);
+         fmt::format("{}-h{:016x}-rtl{}-t{}", s.tag, s.config_hash, rtl::RtlSourcesHash(), o.threads);
 }
 
 std::unique_ptr<VtaModel> CreateVtaModel(const spec::Spec& s, const ModelOptions& o) {

@@ -54,10 +54,10 @@ TEST(Conv, PerChannelShifts) {
         l.epilogue = reference::Epilogue::Requant(0, variant == 1, sp.out_bits, variant == 0);
         l.epilogue.channel_shift.clear();
         for (int k = 0; k < l.k; ++k) l.epilogue.channel_shift.push_back((k * 7) % 13 - 1);  // -1 (left) to 11
-        const ScheduleSpace space = EnumerateSpace(l, sp);
-        ASSERT_FALSE(space.valid.empty()) << cfg;
-        for (size_t i = 0; i < space.valid.size(); i += std::max<size_t>(1, space.valid.size() / 5))
-          EXPECT_TRUE(RunsBitExact(l, space.valid[i], sp)) << cfg << " " << ToString(space.valid[i]);
+        const std::vector<Schedule> valid = ScheduleSpace(l, sp).AllValid();
+        ASSERT_FALSE(valid.empty()) << cfg;
+        for (size_t i = 0; i < valid.size(); i += std::max<size_t>(1, valid.size() / 5))
+          EXPECT_TRUE(RunsBitExact(l, valid[i], sp)) << cfg << " " << ToString(valid[i]);
         EXPECT_TRUE(RunsBitExact(l, DefaultSchedule(l, sp), sp)) << cfg;
       }
     }
@@ -90,7 +90,7 @@ TEST(Conv, GatherForStridedPointwise) {
   for (const char* cfg : {"default", "4x32x8", "min"}) {
     const spec::Spec sp = PresetSpec(cfg);
     const ConvLayer l = ReduceSpatially(FindLayer("resnet18.C4"), 6, 48);  // 1x1, stride 2
-    for (const Schedule& s : EnumerateSpace(l, sp).valid)
+    for (const Schedule& s : ScheduleSpace(l, sp).AllValid())
       if (s.gather && (s.tile_h * s.tile_w == 1 || s.h_nthread * s.oc_nthread == 2)) {
         EXPECT_TRUE(RunsBitExact(l, s, sp)) << cfg;
       }

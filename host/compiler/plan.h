@@ -1,13 +1,17 @@
-// The plan of a conv2d / depthwise / dense layer under a schedule: every number the checker, the cost
-// estimate and the lowering share (tile counts, slot capacities, input window, GEMM loop shape).
-// Internal to host/compiler.
+// Internal to the compiler: the numbers a schedule implies for a layer on a configuration (tile counts,
+// input windows, per-thread buffer rows and capacities, the GEMM loop shape). The checker (check.cpp),
+// the cost estimate (estimate.cpp) and the lowering (conv.cpp) share them, so they cannot disagree.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
+#include <vector>
 
-#include "host/compiler/conv.h"
+#include "host/compiler/layer.h"
 #include "host/compiler/layout.h"
+#include "host/compiler/schedule.h"
+#include "host/spec/hw_config.h"
+#include "host/spec/isa_layout.h"
 
 namespace dcoc::compiler {
 
@@ -129,5 +133,18 @@ struct Plan {
     return x0 + in_w > 0 && x0 < L.w;
   }
 };
+
+inline uint64_t FieldMax(const spec::Spec& sp, spec::Field f) {
+  const int w = sp.isa.FieldWidth(f);
+  return w >= 64 ? ~0ULL : (1ULL << w) - 1;
+}
+
+inline std::vector<int> Divisors(int n) {
+  std::vector<int> d;
+  for (int i = 1; i <= n; ++i)
+    if (n % i == 0) d.push_back(i);
+  return d;
+}
+
 
 }  // namespace dcoc::compiler
