@@ -63,7 +63,7 @@ Executor::Executor(const QModel& m, const spec::Spec& s, ExecOptions opts) : m_(
 
 compiler::Schedule Executor::ScheduleFor(const compiler::ConvLayer& l) {
   if (opts_.schedule) return opts_.schedule(l);
-  const std::string key = TaskKey(l);
+  const std::string key = compiler::TaskKey(l);
   auto it = schedules_.find(key);
   if (it == schedules_.end()) {
     std::optional<compiler::Schedule> s;
@@ -155,7 +155,7 @@ QData Executor::RunOp(const QOp& op, std::span<const QData* const> in, OpRecord&
   rec.kind = op.kind;
   rec.macs = op.Macs();
   if (op.kind == QKind::kConv) {
-    rec.task = TaskKey(op.conv);
+    rec.task = ShapeKey(op.conv);
     rec.ideal_cycles = double(op.Macs()) / double(int64_t(spec_.batch) * spec_.block_in * spec_.block_out);
   }
   switch (op.kind) {

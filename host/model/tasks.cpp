@@ -6,7 +6,7 @@
 
 namespace dcoc::model {
 
-std::string TaskKey(const compiler::ConvLayer& l) {
+std::string ShapeKey(const compiler::ConvLayer& l) {
   return fmt::format("{} {},{},{},{},{},{},{} s{}x{} p{}x{}", compiler::Name(l.kind), l.n, l.c, l.h, l.w, l.k, l.r,
                      l.s, l.stride_h, l.stride_w, l.pad_h, l.pad_w);
 }
@@ -16,7 +16,7 @@ std::vector<Task> ExtractTasks(const QModel& m, const std::string& model_name) {
   std::map<std::string, size_t> index;
   for (const QOp& op : m.ops) {
     if (op.kind != QKind::kConv) continue;
-    const std::string key = TaskKey(op.conv);
+    const std::string key = ShapeKey(op.conv);
     auto [it, fresh] = index.try_emplace(key, tasks.size());
     if (fresh) {
       Task t;
@@ -38,12 +38,11 @@ nlohmann::ordered_json ToJson(const Task& t) {
   nlohmann::ordered_json j;
   j["name"] = t.name;
   j["key"] = t.key;
+  j["task_key"] = compiler::TaskKey(l);
   j["kind"] = compiler::Name(l.kind);
-  if (l.stride_h == l.stride_w && l.pad_h == l.pad_w)
+  if (l.stride_h == l.stride_w && l.pad_h == l.pad_w && l.r == l.s)
     j["conv"] = fmt::format("{},{},{},{},{},{},{},{},{}", l.n, l.c, l.h, l.w, l.k, l.r, l.s, l.stride_h, l.pad_h);
-  j["layer"] = {{"n", l.n},         {"c", l.c},         {"h", l.h},         {"w", l.w},
-                {"k", l.k},         {"r", l.r},         {"s", l.s},         {"stride_h", l.stride_h},
-                {"stride_w", l.stride_w}, {"pad_h", l.pad_h}, {"pad_w", l.pad_w}};
+  j["layer"] = compiler::ToJson(l);
   j["macs"] = l.Macs();
   j["count"] = t.count;
   j["nodes"] = t.nodes;

@@ -15,19 +15,22 @@ namespace dcoc::model {
 
 struct Task {
   std::string name;  // "<model>.<first node>"
-  std::string key;   // TaskKey of the layer
+  std::string key;   // ShapeKey of the layer
   compiler::ConvLayer layer;
   int count = 0;
   std::vector<std::string> nodes;  // every op of the model with this shape
 };
 
-// "conv2d 1,64,56,56,64,3,3 s1x1 p1x1": the shape identity of a layer (its name and epilogue excluded).
-std::string TaskKey(const compiler::ConvLayer& l);
+// "conv2d 1,64,56,56,64,3,3 s1x1 p1x1": the shape identity of a layer (its name and epilogue excluded):
+// what a schedule depends on. The task's layer (its first occurrence) carries an epilogue, and
+// compiler::TaskKey of that layer is the key its tuning records have.
+std::string ShapeKey(const compiler::ConvLayer& l);
 
 // Tasks in order of first occurrence; `model_name` prefixes the task names.
 std::vector<Task> ExtractTasks(const QModel& m, const std::string& model_name);
 
-// {"name", "key", "kind", "conv": "N,C,H,W,K,R,S,stride,pad" (when square), "layer": {...}, "count", "nodes"}.
+// {"name", "key", "task_key" (compiler::TaskKey), "kind", "conv": "N,C,H,W,K,R,S,stride,pad" (when
+// square), "layer": compiler::ToJson(layer), "macs", "count", "nodes"}.
 nlohmann::ordered_json ToJson(const Task& t);
 
 }  // namespace dcoc::model
