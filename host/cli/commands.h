@@ -10,5 +10,6 @@ void RegisterProgramCommands(CLI::App& app);  // program random, fsim run
 void RegisterRtlCommands(CLI::App& app);      // rtl gen|regdoc|lint|resources|boards, sim run
 void RegisterLayerCommands(CLI::App& app);    // layer list|run|space|search
 void RegisterOpCommands(CLI::App& app);       // op run
+void RegisterModelCommands(CLI::App& app);    // model info|tasks|run (when ONNX is available)
 
 }  // namespace dcoc::cli

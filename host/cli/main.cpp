@@ -22,6 +22,9 @@ int main(int argc, char** argv) {
   dcoc::cli::RegisterRtlCommands(app);
   dcoc::cli::RegisterLayerCommands(app);
   dcoc::cli::RegisterOpCommands(app);
+#ifdef DCOC_HAVE_MODEL
+  dcoc::cli::RegisterModelCommands(app);
+#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

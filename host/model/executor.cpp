@@ -239,8 +239,8 @@ std::vector<Tensor> Executor::Run(std::span<const Tensor> inputs, std::vector<Op
   for (size_t i = 0; i < inputs.size(); ++i) {
     const QValue& v = m_.values[size_t(m_.inputs[i])];
     if (inputs[i].shape != v.shape)
-      throw UsageError(fmt::format("input {} must have shape {}, given {}", v.name, ToString(v.shape),
-                                   ToString(inputs[i].shape)));
+      throw UsageError(
+          fmt::format("input {} must have shape {}, given {}", v.name, ToString(v.shape), ToString(inputs[i].shape)));
     live[size_t(m_.inputs[i])] = QuantizeTensor(inputs[i], v.frac, m_.bits);
   }
   if (records) records->clear();

@@ -32,16 +32,16 @@ struct QData {
 struct OpRecord {
   std::string name;
   QKind kind = QKind::kFloat;
-  bool on_device = false;      // ran on the backend (otherwise: on the CPU)
-  std::string cpu_reason;      // why it ran on the CPU
-  std::string task;            // conv ops: the task key (tasks.h)
+  bool on_device = false;  // ran on the backend (otherwise: on the CPU)
+  std::string cpu_reason;  // why it ran on the CPU
+  std::string task;        // conv ops: the task key (tasks.h)
   int64_t macs = 0;
-  uint64_t cycles = 0;         // device cycles (0 on untimed backends)
-  double ideal_cycles = 0;     // MACs / (BATCH x BLOCK_IN x BLOCK_OUT)
+  uint64_t cycles = 0;      // device cycles (0 on untimed backends)
+  double ideal_cycles = 0;  // MACs / (BATCH x BLOCK_IN x BLOCK_OUT)
   uint64_t instructions = 0;
   int64_t outputs = 0;
-  int64_t mismatches = 0;      // device result against the CPU int8 reference
-  double wall_seconds = 0;     // host time of compile + run
+  int64_t mismatches = 0;   // device result against the CPU int8 reference
+  double wall_seconds = 0;  // host time of compile + run
 };
 
 // Picks the schedule of a conv layer (default: the compiler's DefaultSchedule, computed once per task).
@@ -72,7 +72,7 @@ class Executor {
   const spec::Spec& spec_;
   ExecOptions opts_;
   std::map<std::string, std::optional<compiler::Schedule>> schedules_;  // by task key; nullopt: none valid
-  std::map<std::string, std::string> no_schedule_;                       // task key -> why
+  std::map<std::string, std::string> no_schedule_;                      // task key -> why
   std::vector<QData> outputs_;
 };
 

@@ -77,8 +77,8 @@ Tensor Pool(const Node& node, const Tensor& x, const Shape& out_shape) {
           for (int64_t s = 0; s < a.kernel_w; ++s) {
             const int64_t iy = y0 + r, ix = x0 + s;
             // Count the window positions inside the padded input (AveragePool's count_include_pad).
-            const bool in_padded = iy >= -a.pad_top && iy < in.h + a.pad_bottom && ix >= -a.pad_left &&
-                                   ix < in.w + a.pad_right;
+            const bool in_padded =
+                iy >= -a.pad_top && iy < in.h + a.pad_bottom && ix >= -a.pad_left && ix < in.w + a.pad_right;
             if (iy < 0 || iy >= in.h || ix < 0 || ix >= in.w) {
               if (a.count_include_pad && in_padded) ++count;
               continue;
@@ -240,7 +240,8 @@ Tensor EvalNode(const Node& n, std::span<const Tensor* const> in) {
   auto opt = [&](size_t i) -> const Tensor* { return i < in.size() ? in[i] : nullptr; };
   // The output shape was inferred at import; recompute it from the actual inputs for safety.
   Graph g;
-  for (size_t i = 0; i < in.size(); ++i) g.values.push_back(Value{"", in[i] ? in[i]->shape : Shape{}, std::nullopt, -1});
+  for (size_t i = 0; i < in.size(); ++i)
+    g.values.push_back(Value{"", in[i] ? in[i]->shape : Shape{}, std::nullopt, -1});
   g.values.push_back(Value{"", {}, std::nullopt, -1});
   Node copy = n;
   copy.inputs.clear();
@@ -313,8 +314,8 @@ std::vector<Tensor> RunFloat(const Graph& g, std::span<const Tensor> inputs, con
   for (size_t i = 0; i < inputs.size(); ++i) {
     const Value& v = g.values[size_t(g.inputs[i])];
     if (inputs[i].shape != v.shape)
-      throw UsageError(fmt::format("input {} must have shape {}, given {}", v.name, ToString(v.shape),
-                                   ToString(inputs[i].shape)));
+      throw UsageError(
+          fmt::format("input {} must have shape {}, given {}", v.name, ToString(v.shape), ToString(inputs[i].shape)));
     live[size_t(g.inputs[i])] = inputs[i];
   }
   for (const Node& n : g.nodes) {

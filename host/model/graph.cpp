@@ -193,8 +193,7 @@ void InferShapes(Graph& g) {
         const int64_t kh = x.size() == 4 ? w[2] : 1, kw = w.back();
         if (kh != a.kernel_h || kw != a.kernel_w)
           Fail(n, fmt::format("kernel_shape {}x{} differs from the weights {}", a.kernel_h, a.kernel_w, ToString(w)));
-        if (has(2) && in(2) != Shape{w[0]})
-          Fail(n, fmt::format("bias {} must have shape [{}]", ToString(in(2)), w[0]));
+        if (has(2) && in(2) != Shape{w[0]}) Fail(n, fmt::format("bias {} must have shape [{}]", ToString(in(2)), w[0]));
         out = SpatialOut(n, x, w[0]);
         break;
       }
@@ -282,7 +281,9 @@ void InferShapes(Graph& g) {
         int64_t known = 1;
         for (size_t i = 0; i < out.size(); ++i) {
           if (out[i] == 0 && !a.allowzero) {
-            if (i >= x.size()) Fail(n, fmt::format("shape {} copies dimension {} the input {} lacks", ToString(a.reshape), i, ToString(x)));
+            if (i >= x.size())
+              Fail(n,
+                   fmt::format("shape {} copies dimension {} the input {} lacks", ToString(a.reshape), i, ToString(x)));
             out[i] = x[i];
           }
           if (out[i] == -1) {
@@ -297,8 +298,8 @@ void InferShapes(Graph& g) {
         }
         if (infer >= 0) {
           if (known == 0 || total % known != 0)
-            Fail(n, fmt::format("cannot infer the -1 of shape {} for the {} elements of {}", ToString(a.reshape),
-                                total, ToString(x)));
+            Fail(n, fmt::format("cannot infer the -1 of shape {} for the {} elements of {}", ToString(a.reshape), total,
+                                ToString(x)));
           out[size_t(infer)] = total / known;
         } else if (known != total) {
           Fail(n, fmt::format("shape {} holds {} elements, the input {} has {}", ToString(a.reshape), known,
@@ -314,8 +315,8 @@ void InferShapes(Graph& g) {
           bool ok = y.size() == out.size();
           for (size_t d = 0; ok && d < y.size(); ++d) ok = int(d) == a.axis || y[d] == out[d];
           if (!ok)
-            Fail(n, fmt::format("input {} {} does not match {} outside axis {}", i, ToString(y), ToString(in(0)),
-                                a.axis));
+            Fail(n,
+                 fmt::format("input {} {} does not match {} outside axis {}", i, ToString(y), ToString(in(0)), a.axis));
           out[size_t(a.axis)] += y[size_t(a.axis)];
         }
         break;

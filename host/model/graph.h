@@ -51,13 +51,13 @@ struct Attrs {
   int kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1;
   int pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
   AutoPad auto_pad = AutoPad::kExplicit;  // SAME_*: pads computed from the input shape (InferShapes)
-  int group = 1;                   // Conv
-  bool count_include_pad = false;  // AveragePool
-  int broadcast_axis = -1;         // Add (opset 6): B is aligned with A from this axis on
-  float alpha = 1, beta = 1;       // Gemm
+  int group = 1;                          // Conv
+  bool count_include_pad = false;         // AveragePool
+  int broadcast_axis = -1;                // Add (opset 6): B is aligned with A from this axis on
+  float alpha = 1, beta = 1;              // Gemm
   bool trans_a = false, trans_b = false;
-  float epsilon = 1e-5f;  // BatchNormalization
-  int axis = 1;           // Flatten, Concat, Softmax (normalized to [0, rank))
+  float epsilon = 1e-5f;    // BatchNormalization
+  int axis = 1;             // Flatten, Concat, Softmax (normalized to [0, rank))
   bool softmax_2d = false;  // Softmax before opset 13: over the flattened dimensions from `axis` on
   // Clip (and Relu: min 0). Bounds given as non-constant inputs stay inputs 1 and 2 of the node.
   float clip_min = -std::numeric_limits<float>::infinity();

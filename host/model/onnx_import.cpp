@@ -17,15 +17,16 @@ namespace {
 
 // Data types of TensorProto (onnx.proto's TensorProto.DataType).
 std::string_view TypeName(int t) {
-  static constexpr std::string_view kNames[] = {"UNDEFINED", "FLOAT", "UINT8",  "INT8",      "UINT16",    "INT16",
-                                                "INT32",     "INT64", "STRING", "BOOL",      "FLOAT16",   "DOUBLE",
+  static constexpr std::string_view kNames[] = {"UNDEFINED", "FLOAT",  "UINT8",     "INT8",       "UINT16",  "INT16",
+                                                "INT32",     "INT64",  "STRING",    "BOOL",       "FLOAT16", "DOUBLE",
                                                 "UINT32",    "UINT64", "COMPLEX64", "COMPLEX128", "BFLOAT16"};
   return t >= 0 && t < int(std::size(kNames)) ? kNames[t] : "unknown";
 }
 
 Tensor ToTensor(const onnx::TensorProto& t, std::string_view what) {
   if (t.data_location() == onnx::TensorProto_DataLocation_EXTERNAL)
-    throw ModelError(fmt::format("{}: external tensor data is not supported (store the weights in the model file)", what));
+    throw ModelError(
+        fmt::format("{}: external tensor data is not supported (store the weights in the model file)", what));
   if (t.has_segment()) throw ModelError(fmt::format("{}: segmented tensors are not supported", what));
   Shape shape;
   for (int64_t d : t.dims()) shape.push_back(d);
@@ -149,8 +150,7 @@ class AttrReader {
   }
   bool Has(const std::string& name) const { return attrs_.count(name) > 0; }
   void Finish() {
-    if (!attrs_.empty())
-      throw ModelError(fmt::format("{}: unsupported attribute {}", where_, attrs_.begin()->first));
+    if (!attrs_.empty()) throw ModelError(fmt::format("{}: unsupported attribute {}", where_, attrs_.begin()->first));
   }
   [[noreturn]] void Bad(const std::string& name, std::string_view value, std::string_view why) const {
     throw ModelError(fmt::format("{}: unsupported attribute {}={}: {}", where_, name, value, why));
@@ -189,8 +189,7 @@ bool SpatialAttrs(AttrReader& r, Attrs& a, const std::string& where, bool need_k
   const auto kernel = r.Ints("kernel_shape");
   if (need_kernel && !kernel) throw ModelError(fmt::format("{}: attribute kernel_shape is required", where));
   const size_t rank = kernel ? kernel->size() : 0;
-  if (kernel && (rank < 1 || rank > 2))
-    r.Bad("kernel_shape", ToString(*kernel), "dcoc supports 1-D and 2-D kernels");
+  if (kernel && (rank < 1 || rank > 2)) r.Bad("kernel_shape", ToString(*kernel), "dcoc supports 1-D and 2-D kernels");
   auto list = [&](const std::string& name, size_t n) -> std::optional<std::vector<int64_t>> {
     auto v = r.Ints(name);
     if (v && rank && v->size() != n)
@@ -267,9 +266,10 @@ class Importer {
       for (const std::string& o : np.output()) {
         if (o.empty()) continue;
         if (ids_.count(o))
-          throw ModelError(fmt::format("{}: node {} ({}): output {} is already defined (a graph input, an "
-                                       "initializer or another node's output)",
-                                       source_, name, np.op_type(), o));
+          throw ModelError(
+              fmt::format("{}: node {} ({}): output {} is already defined (a graph input, an "
+                          "initializer or another node's output)",
+                          source_, name, np.op_type(), o));
         NewValue(o);
       }
     }
@@ -297,9 +297,10 @@ class Importer {
       }
     }
     if (!found)
-      throw ModelError(fmt::format("{}: no opset of the default ONNX domain is imported (truncated or not an ONNX "
-                                   "model?)",
-                                   source_));
+      throw ModelError(
+          fmt::format("{}: no opset of the default ONNX domain is imported (truncated or not an ONNX "
+                      "model?)",
+                      source_));
     if (opset_ < kMinOpset || opset_ > kMaxOpset)
       throw ModelError(fmt::format("{}: opset {} is not supported (dcoc imports opsets {} to {})", source_, opset_,
                                    kMinOpset, kMaxOpset));
@@ -330,9 +331,10 @@ class Importer {
       } else if (i == 0 && !d.has_dim_value()) {
         s.push_back(opts_.batch);  // symbolic batch
       } else {
-        throw ModelError(fmt::format("{}: dimension {} is {} (dcoc needs static shapes; only the batch may be "
-                                     "symbolic)",
-                                     what, i, d.has_dim_value() ? std::to_string(d.dim_value()) : d.dim_param()));
+        throw ModelError(
+            fmt::format("{}: dimension {} is {} (dcoc needs static shapes; only the batch may be "
+                        "symbolic)",
+                        what, i, d.has_dim_value() ? std::to_string(d.dim_value()) : d.dim_param()));
       }
     }
     (void)NumElements(s, what);
@@ -343,8 +345,8 @@ class Importer {
   const Tensor& ConstInput(const onnx::NodeProto& np, const std::string& where, int i, std::string_view what) {
     const int id = ids_.count(np.input(i)) ? ids_[np.input(i)] : -1;
     if (!g_.IsConstant(id))
-      throw ModelError(fmt::format("{}: input {} ({}) must be a constant (an initializer or a Constant node)", where,
-                                   i, what));
+      throw ModelError(
+          fmt::format("{}: input {} ({}) must be a constant (an initializer or a Constant node)", where, i, what));
     return *g_.values[size_t(id)].constant;
   }
 
@@ -354,7 +356,8 @@ class Importer {
     n.op_type = np.op_type();
     const std::string where = fmt::format("{}: {}", source_, n.Describe());
     if (!np.domain().empty() && np.domain() != "ai.onnx")
-      throw ModelError(fmt::format("{}: domain {} is not supported (only the default ONNX domain)", where, np.domain()));
+      throw ModelError(
+          fmt::format("{}: domain {} is not supported (only the default ONNX domain)", where, np.domain()));
     AttrReader r(np, where);
     Attrs& a = n.attrs;
     const std::string& t = np.op_type();
@@ -469,8 +472,10 @@ class Importer {
       expect_inputs(2, 2);
       a.allowzero = r.Int("allowzero", 0) != 0;
       const Tensor& s = ConstInput(np, where, 1, "shape");
-      if (s.Rank() != 1) throw ModelError(fmt::format("{}: the shape input must be 1-D, is {}", where, ToString(s.shape)));
-      if (s.Size() > 8) throw ModelError(fmt::format("{}: a target of rank {} is not supported (at most 8)", where, s.Size()));
+      if (s.Rank() != 1)
+        throw ModelError(fmt::format("{}: the shape input must be 1-D, is {}", where, ToString(s.shape)));
+      if (s.Size() > 8)
+        throw ModelError(fmt::format("{}: a target of rank {} is not supported (at most 8)", where, s.Size()));
       for (float v : s.data) {
         if (v != std::floor(v)) throw ModelError(fmt::format("{}: shape value {} is not an integer", where, v));
         a.reshape.push_back(int64_t(v));
@@ -504,10 +509,11 @@ class Importer {
       for (int i = 1; i < np.output_size(); ++i)
         if (!np.output(i).empty()) throw ModelError(fmt::format("{}: the mask output is not supported", where));
     } else {
-      throw ModelError(fmt::format("{}: op {} is not supported (dcoc imports Conv, Gemm, MatMul, "
-                                   "BatchNormalization, Relu, Clip, Add, MaxPool, AveragePool, GlobalAveragePool, "
-                                   "Flatten, Reshape, Concat, Softmax, Identity, Dropout, Constant)",
-                                   where, t));
+      throw ModelError(
+          fmt::format("{}: op {} is not supported (dcoc imports Conv, Gemm, MatMul, "
+                      "BatchNormalization, Relu, Clip, Add, MaxPool, AveragePool, GlobalAveragePool, "
+                      "Flatten, Reshape, Concat, Softmax, Identity, Dropout, Constant)",
+                      where, t));
     }
     r.Finish();
     for (int i = 0; i < kept_inputs; ++i) {
@@ -518,13 +524,13 @@ class Importer {
       }
       auto it = ids_.find(in);
       if (it == ids_.end())
-        throw ModelError(fmt::format("{}: input {} is neither a graph input, an initializer nor a node's output "
-                                     "(missing initializer?)",
-                                     where, in));
+        throw ModelError(
+            fmt::format("{}: input {} is neither a graph input, an initializer nor a node's output "
+                        "(missing initializer?)",
+                        where, in));
       n.inputs.push_back(it->second);
     }
-    if (np.output_size() < outputs || np.output(0).empty())
-      throw ModelError(fmt::format("{}: has no output", where));
+    if (np.output_size() < outputs || np.output(0).empty()) throw ModelError(fmt::format("{}: has no output", where));
     n.outputs.push_back(ids_[np.output(0)]);
     g_.nodes.push_back(std::move(n));
   }
@@ -587,15 +593,15 @@ Graph ImportOnnx(std::span<const uint8_t> bytes, std::string_view source, const 
   onnx::ModelProto m;
   if (bytes.empty()) throw ModelError(fmt::format("{}: empty file (not an ONNX model)", source));
   if (bytes.size() > size_t(INT32_MAX) || !m.ParseFromArray(bytes.data(), int(bytes.size())))
-    throw ModelError(fmt::format("{}: not a valid ONNX model: the protobuf does not parse ({} bytes; truncated or "
-                                 "corrupt?)",
-                                 source, bytes.size()));
+    throw ModelError(
+        fmt::format("{}: not a valid ONNX model: the protobuf does not parse ({} bytes; truncated or "
+                    "corrupt?)",
+                    source, bytes.size()));
   return Importer(m, source, opts).Run();
 }
 
 Graph LoadOnnx(const std::filesystem::path& path, const ImportOptions& opts) {
-  if (!std::filesystem::is_regular_file(path))
-    throw UsageError(fmt::format("{}: no such model file", path.string()));
+  if (!std::filesystem::is_regular_file(path)) throw UsageError(fmt::format("{}: no such model file", path.string()));
   const std::vector<uint8_t> bytes = spec::ReadFile(path);
   return ImportOnnx(bytes, path.filename().string(), opts);
 }

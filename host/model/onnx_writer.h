@@ -33,9 +33,8 @@ class OnnxWriter {
   void Initializer(const std::string& name, const Tensor& t);
   // An INT64 initializer (Reshape shapes, ...).
   void IntInitializer(const std::string& name, const std::vector<int64_t>& values);
-  void Node(const std::string& op_type, const std::vector<std::string>& inputs,
-            const std::vector<std::string>& outputs, const std::string& name = "",
-            const std::vector<OnnxAttr>& attrs = {});
+  void Node(const std::string& op_type, const std::vector<std::string>& inputs, const std::vector<std::string>& outputs,
+            const std::string& name = "", const std::vector<OnnxAttr>& attrs = {});
 
   std::string Serialize() const;
   void Save(const std::filesystem::path& path) const;

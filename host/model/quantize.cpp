@@ -115,7 +115,12 @@ reference::Tensor View4(const Shape& s, std::string_view what) {
 class Quantizer {
  public:
   Quantizer(const Graph& g, const Calibration& c, const spec::Spec& s, const QuantOptions& o)
-      : g_(g), cal_(c), sp_(s), opts_(o), groups_(g.values.size()), consumers_(g.Consumers()),
+      : g_(g),
+        cal_(c),
+        sp_(s),
+        opts_(o),
+        groups_(g.values.size()),
+        consumers_(g.Consumers()),
         is_output_(g.values.size(), false) {
     for (int v : g_.outputs) is_output_[size_t(v)] = true;
     qmax_ = (1 << (sp_.inp_bits - 1)) - 1;
@@ -126,9 +131,10 @@ class Quantizer {
     if (cal_.max_abs.size() != g_.values.size())
       throw UsageError("the calibration does not belong to this graph (value counts differ)");
     if (sp_.inp_bits != sp_.wgt_bits || sp_.inp_bits != sp_.out_bits)
-      throw UsageError(fmt::format("quantization needs equal input, weight and output widths (configuration {} has "
-                                   "{}, {}, {})",
-                                   sp_.tag, sp_.inp_bits, sp_.wgt_bits, sp_.out_bits));
+      throw UsageError(
+          fmt::format("quantization needs equal input, weight and output widths (configuration {} has "
+                      "{}, {}, {})",
+                      sp_.tag, sp_.inp_bits, sp_.wgt_bits, sp_.out_bits));
     Plan();
     for (const Pending& p : pending_) {
       switch (p.kind) {
@@ -165,8 +171,8 @@ class Quantizer {
     for (const Pending& p : pending_) Emit(p);
     for (int v : g_.outputs) {
       if (qid_[size_t(v)] < 0)
-        throw ModelError(fmt::format("graph output {} is a constant or a graph input (nothing to run)",
-                                     g_.values[size_t(v)].name));
+        throw ModelError(
+            fmt::format("graph output {} is a constant or a graph input (nothing to run)", g_.values[size_t(v)].name));
       m_.outputs.push_back(qid_[size_t(v)]);
     }
     return std::move(m_);
@@ -175,10 +181,10 @@ class Quantizer {
  private:
   struct Pending {
     QKind kind;
-    int node;           // the main node
-    int act = -1;       // a fused Relu / Clip node
-    int bias_add = -1;  // a fused Add of a constant bias (after MatMul)
-    int out;            // the graph value the op produces
+    int node;            // the main node
+    int act = -1;        // a fused Relu / Clip node
+    int bias_add = -1;   // a fused Add of a constant bias (after MatMul)
+    int out;             // the graph value the op produces
     std::string reason;  // kFloat: why
   };
 
@@ -315,8 +321,10 @@ class Quantizer {
         case Op::kConcat: {
           bool ok = true;
           for (int v : n.inputs) ok = ok && !g_.IsConstant(v) && ShapeOf(v).size() <= 4;
-          if (ok) p.kind = QKind::kConcat;
-          else p.reason = "a constant operand";
+          if (ok)
+            p.kind = QKind::kConcat;
+          else
+            p.reason = "a constant operand";
           break;
         }
         case Op::kSoftmax:

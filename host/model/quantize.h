@@ -66,13 +66,13 @@ std::string_view Name(QKind k);
 
 struct QOp {
   QKind kind = QKind::kFloat;
-  std::string name;          // the graph node(s) it implements, e.g. "conv1+bn1+relu1"
-  std::vector<int> inputs;   // QValue ids
-  int output = -1;           // QValue id
+  std::string name;         // the graph node(s) it implements, e.g. "conv1+bn1+relu1"
+  std::vector<int> inputs;  // QValue ids
+  int output = -1;          // QValue id
   // kConv: the layer (shape, epilogue) and its operands.
   compiler::ConvLayer conv;
-  reference::Tensor weights;           // int8, OIHW ([C,1,R,S] depthwise, [K,F,1,1] dense)
-  std::vector<int32_t> bias;           // int32, one per output channel (conv.epilogue has the shifts)
+  reference::Tensor weights;  // int8, OIHW ([C,1,R,S] depthwise, [K,F,1,1] dense)
+  std::vector<int32_t> bias;  // int32, one per output channel (conv.epilogue has the shifts)
   // kAdd, kClamp: the epilogue after the add (no bias).
   reference::Epilogue epilogue;
   // kMaxPool, kAvgPool.

@@ -7,8 +7,8 @@
 namespace dcoc::model {
 
 std::string ShapeKey(const compiler::ConvLayer& l) {
-  return fmt::format("{} {},{},{},{},{},{},{} s{}x{} p{}x{}", compiler::Name(l.kind), l.n, l.c, l.h, l.w, l.k, l.r,
-                     l.s, l.stride_h, l.stride_w, l.pad_h, l.pad_w);
+  return fmt::format("{} {},{},{},{},{},{},{} s{}x{} p{}x{}", compiler::Name(l.kind), l.n, l.c, l.h, l.w, l.k, l.r, l.s,
+                     l.stride_h, l.stride_w, l.pad_h, l.pad_w);
 }
 
 std::vector<Task> ExtractTasks(const QModel& m, const std::string& model_name) {

@@ -31,11 +31,11 @@ std::vector<std::vector<uint8_t>> Corpus() {
   c.push_back(testing::Bytes(testing::SmallCnn(2, 9, true)));
   const fs::path root = testing::OnnxTestData();
   if (!root.empty()) {
-    for (const char* t : {"pytorch-converted/test_Conv2d_depthwise_padded", "pytorch-converted/test_BatchNorm2d_eval",
-                          "pytorch-converted/test_Linear", "pytorch-operator/test_operator_concat2",
-                          "pytorch-operator/test_operator_view", "node/test_gemm_all_attributes",
-                          "node/test_maxpool_2d_same_lower", "node/test_softmax_axis_1", "node/test_reshape_zero_dim",
-                          "node/test_clip_splitbounds"})
+    for (const char* t :
+         {"pytorch-converted/test_Conv2d_depthwise_padded", "pytorch-converted/test_BatchNorm2d_eval",
+          "pytorch-converted/test_Linear", "pytorch-operator/test_operator_concat2",
+          "pytorch-operator/test_operator_view", "node/test_gemm_all_attributes", "node/test_maxpool_2d_same_lower",
+          "node/test_softmax_axis_1", "node/test_reshape_zero_dim", "node/test_clip_splitbounds"})
       if (fs::is_regular_file(root / t / "model.onnx")) c.push_back(spec::ReadFile(root / t / "model.onnx"));
   }
   return c;

@@ -13,8 +13,8 @@ namespace dcoc::model {
 namespace {
 
 using ::testing::AllOf;
-using ::testing::HasSubstr;
 using testing::Bytes;
+using ::testing::HasSubstr;
 using testing::RandomTensor;
 
 // The message of the ModelError that importing `w` throws ("" when it imports).
@@ -88,9 +88,9 @@ TEST(Import, BatchNormFoldsIntoConvAndKeepsTheFunction) {
 }
 
 TEST(Import, AutoPadSameComputesPads) {
-  const Graph g = ImportOnnx(Bytes(ConvModel({{"auto_pad", std::string("SAME_UPPER")},
-                                              {"strides", std::vector<int64_t>{2, 2}}})),
-                             "same.onnx");
+  const Graph g =
+      ImportOnnx(Bytes(ConvModel({{"auto_pad", std::string("SAME_UPPER")}, {"strides", std::vector<int64_t>{2, 2}}})),
+                 "same.onnx");
   const Attrs& a = g.nodes[0].attrs;
   EXPECT_EQ(g.values[size_t(g.outputs[0])].shape, (Shape{1, 4, 4, 4}));
   EXPECT_EQ(a.pad_top + a.pad_bottom, 1);
@@ -130,8 +130,8 @@ TEST(ImportErrors, MissingInitializerNamesTheNodeAndInput) {
   w.Input("x", {1, 3, 8, 8});
   w.Node("Conv", {"x", "conv0.weight"}, {"y"}, "conv0");
   w.Output("y");
-  EXPECT_THAT(ImportError(w), AllOf(HasSubstr("node conv0 (Conv)"), HasSubstr("conv0.weight"),
-                                    HasSubstr("missing initializer")));
+  EXPECT_THAT(ImportError(w),
+              AllOf(HasSubstr("node conv0 (Conv)"), HasSubstr("conv0.weight"), HasSubstr("missing initializer")));
 }
 
 TEST(ImportErrors, ShapeMismatches) {

@@ -1,5 +1,7 @@
 // Quantization (exponents, fusion, shared exponents, rounding bias) and the int8 executor: CPU
 // reference against the float model, and every accelerator op on fsim bit-exact against the reference.
+#include "host/model/quantize.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -9,7 +11,6 @@
 #include "host/model/float_exec.h"
 #include "host/model/onnx_import.h"
 #include "host/model/passes.h"
-#include "host/model/quantize.h"
 #include "host/model/tasks.h"
 #include "tests/model/test_models.h"
 
@@ -37,8 +38,8 @@ Prepared Prepare(const OnnxWriter& w, int samples, uint64_t seed, int64_t batch 
 }
 
 TEST(Quantize, ExponentAndRounding) {
-  EXPECT_EQ(Exponent(1.0, 127), 6);     // 1.0 * 64 = 64 <= 127 < 128
-  EXPECT_EQ(Exponent(1.99, 127), 5);    // 1.99 * 64 > 127
+  EXPECT_EQ(Exponent(1.0, 127), 6);   // 1.0 * 64 = 64 <= 127 < 128
+  EXPECT_EQ(Exponent(1.99, 127), 5);  // 1.99 * 64 > 127
   EXPECT_EQ(Exponent(127.0, 127), 0);
   EXPECT_EQ(Exponent(1000.0, 127), -3);
   EXPECT_EQ(Exponent(0.0, 127), 0);
