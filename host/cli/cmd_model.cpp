@@ -131,7 +131,7 @@ void Tasks(const ModelArgs& a) {
     fmt::print("  x{:<3} {:<44} {:>12} MACs  {}\n", t.count, t.key, t.layer.Macs(), t.name);
 }
 
-void Run(const ModelArgs& a) {
+void Run(const ModelArgs& a, const runtime::Registry& backends) {
   const spec::Spec s = SpecFor(a.config);
   const double t0 = Now();
   // The input first (its shape comes from the model): calibrate on it too.
@@ -158,6 +158,7 @@ void Run(const ModelArgs& a) {
   const std::vector<model::Tensor> fout = model::RunFloat(l.prep.graph, input);
   model::ExecOptions o;
   o.backend = a.backend;
+  o.backends = &backends;
   o.schedule = model::MakeScheduleFn(table, l.tasks, s);
   model::Executor dev(l.q, s, o);
   std::vector<model::OpRecord> recs;
@@ -286,7 +287,7 @@ void AddCommon(CLI::App* c, ModelArgs& a) {
 
 }  // namespace
 
-void RegisterModelCommands(CLI::App& app) {
+void RegisterModelCommands(CLI::App& app, const Context& ctx) {
   static ModelArgs a;
   auto* model = app.add_subcommand(
       "model", "ONNX models: import, int8 quantization, whole-network runs on a backend, tasks for the tuners");
@@ -310,7 +311,7 @@ void RegisterModelCommands(CLI::App& app) {
                   "JSON {\"<task name or key>\": {schedule}, ...} (see `dcoc model tasks`); others use the default");
   run->add_option("--top", a.top, "Classes to show for a classifier")->capture_default_str();
   run->add_flag("--quiet", a.quiet, "No progress lines");
-  run->callback([] { Run(a); });
+  run->callback([&ctx] { Run(a, ctx.backends); });
 }
 
 }  // namespace dcoc::cli

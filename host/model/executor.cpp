@@ -58,7 +58,9 @@ QData QuantizeTensor(const Tensor& t, int frac, int bits) {
 }
 
 Executor::Executor(const QModel& m, const spec::Spec& s, ExecOptions opts) : m_(m), spec_(s), opts_(std::move(opts)) {
-  if (!opts_.backend.empty()) (void)runtime::CreateDevice(opts_.backend, spec_);  // an unknown backend fails now
+  if (opts_.backend.empty()) return;
+  if (!opts_.backends) throw UsageError(fmt::format("backend {} given without a backend registry", opts_.backend));
+  if (!opts_.backends->Has(opts_.backend)) (void)opts_.backends->Create(opts_.backend, spec_);  // names the known ones
 }
 
 compiler::Schedule Executor::ScheduleFor(const compiler::ConvLayer& l) {
@@ -132,7 +134,8 @@ std::optional<reference::Tensor> Executor::OnDevice(const QOp& op, std::span<con
     rec.cpu_reason = fmt::format("not offloadable on {}: {}", spec_.tag, e.what());
     return std::nullopt;
   }
-  const std::unique_ptr<runtime::Device> dev = runtime::CreateDevice(opts_.backend, spec_);
+  // A fresh device per program: the image sits at address 0, as `dcoc layer run` places it.
+  const std::unique_ptr<runtime::Device> dev = opts_.backends->Create(opts_.backend, spec_);
   runtime::ProgramRun run;
   try {
     run = runtime::RunProgram(*dev, p, opts_.run);

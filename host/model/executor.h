@@ -17,6 +17,7 @@
 #include "host/model/quantize.h"
 #include "host/reference/reference.h"
 #include "host/runtime/device.h"
+#include "host/runtime/registry.h"
 
 namespace dcoc::model {
 
@@ -48,7 +49,8 @@ struct OpRecord {
 using ScheduleFn = std::function<compiler::Schedule(const compiler::ConvLayer&)>;
 
 struct ExecOptions {
-  std::string backend;  // "" runs everything on the CPU reference
+  std::string backend;                          // "" runs everything on the CPU reference
+  const runtime::Registry* backends = nullptr;  // where `backend` comes from (needed when it is set)
   ScheduleFn schedule;
   runtime::RunOptions run;
 };

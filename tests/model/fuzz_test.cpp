@@ -13,6 +13,7 @@
 
 #include "host/common/error.h"
 #include "host/model/executor.h"
+#include "host/runtime/backends.h"
 #include "host/model/float_exec.h"
 #include "host/model/onnx_import.h"
 #include "host/model/passes.h"
@@ -22,6 +23,11 @@
 
 namespace dcoc::model {
 namespace {
+
+const runtime::Registry& Backends() {
+  static const runtime::Registry r = runtime::BuiltinBackends();
+  return r;
+}
 
 namespace fs = std::filesystem;
 
@@ -113,6 +119,7 @@ void Exercise(Graph g, std::mt19937_64& rng, FuzzStats& st) {
   (void)cpu.Run(in);
   ExecOptions o;
   o.backend = "fsim";
+  o.backends = &Backends();
   Executor dev(q, sp, o);
   std::vector<OpRecord> recs;
   (void)dev.Run(in, &recs);

@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "host/model/executor.h"
+#include "host/runtime/backends.h"
 #include "host/model/float_exec.h"
 #include "host/model/onnx_import.h"
 #include "host/model/passes.h"
@@ -16,6 +17,11 @@
 
 namespace dcoc::model {
 namespace {
+
+const runtime::Registry& Backends() {
+  static const runtime::Registry r = runtime::BuiltinBackends();
+  return r;
+}
 
 using testing::Bytes;
 using testing::RandomTensor;
@@ -109,6 +115,7 @@ TEST(Executor, EveryAcceleratorOpBitExactOnFsim) {
     Executor cpu(q, sp);
     ExecOptions o;
     o.backend = "fsim";
+    o.backends = &Backends();
     Executor dev(q, sp, o);
     const Tensor x = RandomTensor({3, 3, 16, 16}, 31);
     const Tensor want = cpu.Run(std::vector<Tensor>{x})[0];
@@ -139,6 +146,7 @@ TEST(Executor, OpsTheConfigurationCannotHoldFallBackToTheCpuAndSaySo) {
   const QModel q = Quantize(p.g, p.cal, sp);
   ExecOptions o;
   o.backend = "fsim";
+  o.backends = &Backends();
   Executor dev(q, sp, o);
   std::vector<OpRecord> recs;
   (void)dev.Run(std::vector<Tensor>{RandomTensor({1, 16, 16, 16}, 41)}, &recs);
