@@ -26,6 +26,7 @@ namespace {
 
 struct LayerArgs {
   std::string layer, conv, kind = "conv2d", config = "default", schedule = "auto", backend = "fsim", save, db;
+  std::string board;  // DeviceOptions::board: the memory timing a board-level backend (systemc) models
   uint64_t seed = 1;
   int top = 8, random = 4, jobs = -1;
   double cycle_bound = 0, timeout = 600;
@@ -108,7 +109,7 @@ compiler::Schedule ScheduleFor(const std::string& text, const std::string& db_pa
   return compiler::ScheduleFromJson(j);
 }
 
-void RunLayer(const LayerArgs& a) {
+void RunLayer(const LayerArgs& a, const Context& ctx) {
   const spec::Spec s = SpecFor(a.config);
   const compiler::ConvLayer l = LayerFor(a, s);
   const compiler::Schedule sched = ScheduleFor(a.schedule, a.db, l, s);
@@ -120,7 +121,8 @@ void RunLayer(const LayerArgs& a) {
   req.timeout_seconds = a.timeout;
   req.seed = a.seed;
   measure::Artifacts art;
-  const measure::Measurement m = measure::Measurer().Measure(req, &art);
+  req.board = a.board;
+  const measure::Measurement m = measure::Measurer(ctx.backends).Measure(req, &art);
   if (m.status == measure::Status::kInvalidSchedule) {
     std::string why;
     for (size_t at = 0, next; at < m.error.size(); at = next + 1) {
@@ -250,9 +252,12 @@ void ShowSpace(const LayerArgs& a) {
 // through a session (worker processes, the tuning database's memoized records), each checked bit-exactly.
 // Deterministic for a seed: re-running it with the same --db answers what was measured from the database
 // and measures only the rest.
-void Search(const LayerArgs& a) {
+void Search(const LayerArgs& a, const Context& ctx) {
   const spec::Spec s = SpecFor(a.config);
   const compiler::ConvLayer l = LayerFor(a, s);
+  if (!ctx.backends.Has(a.backend))
+    throw UsageError(fmt::format("unknown backend \"{}\" (this build has: {})", a.backend,
+                                 fmt::join(ctx.backends.Names(), ", ")));
   const compiler::ScheduleSpace space(l, s);
   std::vector<std::pair<double, uint64_t>> ranked;
   space.ForEachValid([&](uint64_t index, const compiler::KnobIndices& p) {
@@ -278,6 +283,7 @@ void Search(const LayerArgs& a) {
     r.layer = l;
     r.config = s.config;
     r.backend = a.backend;
+    r.board = a.board;
     r.schedule = space.At(k);
     r.timeout_seconds = a.timeout;
     r.seed = a.seed;
@@ -352,7 +358,7 @@ void AddLayerOptions(CLI::App* c, LayerArgs& a) {
 
 }  // namespace
 
-void RegisterLayerCommands(CLI::App& app) {
+void RegisterLayerCommands(CLI::App& app, const Context& ctx) {
   static LayerArgs args;
   auto* layer =
       app.add_subcommand("layer", "Compile DNN layers to VTA++ programs, run and check them, show schedule spaces");
@@ -370,13 +376,14 @@ void RegisterLayerCommands(CLI::App& app) {
   run->add_option("--schedule", args.schedule,
                   "auto (the default heuristic), best (the best record in --db), a JSON object, or a JSON file")
       ->capture_default_str();
-  run->add_option("--backend", args.backend, "fsim or verilator")->capture_default_str();
+  run->add_option("--backend", args.backend, "A backend of `dcoc backends` (fsim, verilator, ...)")->capture_default_str();
+  run->add_option("--board", args.board, "Board whose memory timing the systemc backend models (boards/*.json)");
   run->add_option("--seed", args.seed, "Seed of the random operands")->capture_default_str();
   run->add_option("--db", args.db, "Tuning database for --schedule best");
   run->add_option("--timeout", args.timeout, "Wall-clock limit of the run in seconds")->capture_default_str();
   run->add_option("--save", args.save, "Also write the compiled program container (.prog) here");
   run->add_flag("--dump", args.dump, "Print the instructions (disassembled) and the micro-op region before running");
-  run->callback([] { RunLayer(args); });
+  run->callback([&ctx] { RunLayer(args, ctx); });
 
   auto* knobs = layer->add_subcommand(
       "knobs", "The schedule knobs of conv2d / depthwise / dense layers (Markdown, from the knob table)");
@@ -393,6 +400,7 @@ void RegisterLayerCommands(CLI::App& app) {
   AddLayerOptions(search, args);
   search->add_option("--backend", args.backend, "fsim (ranks by the cost model) or verilator (measures cycles)")
       ->capture_default_str();
+  search->add_option("--board", args.board, "Board whose memory timing the systemc backend models (boards/*.json)");
   search->add_option("--top", args.top, "Candidates the cost model ranks best")->capture_default_str();
   search->add_option("--random", args.random, "Additional random valid candidates")->capture_default_str();
   search->add_option("--seed", args.seed, "Seed of the sampling and the operands")->capture_default_str();
@@ -405,7 +413,7 @@ void RegisterLayerCommands(CLI::App& app) {
                      "Stop runs at this factor times the best cycles known and record a lower bound (0: off)")
       ->capture_default_str();
   search->add_option("--timeout", args.timeout, "Wall-clock limit of each run in seconds")->capture_default_str();
-  search->callback([] { Search(args); });
+  search->callback([&ctx] { Search(args, ctx); });
 }
 
 }  // namespace dcoc::cli

@@ -1,5 +1,5 @@
 // dcoc rtl gen|regdoc|lint|resources|boards and dcoc sim run: the VTA++ RTL generator, its checks and
-// resource estimate, and running a saved program on any backend (fsim, verilator).
+// resource estimate, and running a saved program on any backend.
 #include <filesystem>
 #include <optional>
 
@@ -10,6 +10,7 @@
 #include "boards/fit.h"
 #include "host/cli/cli_util.h"
 #include "host/cli/commands.h"
+#include "host/common/cache.h"
 #include "host/common/error.h"
 #include "host/runtime/device.h"
 #include "host/spec/regmap.h"
@@ -19,13 +20,6 @@
 namespace dcoc::cli {
 
 namespace {
-
-std::filesystem::path CacheDir() {
-  if (const char* d = std::getenv("DCOC_CACHE_DIR"); d && *d) return d;
-  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::filesystem::path(x) / "dcoc";
-  if (const char* h = std::getenv("HOME"); h && *h) return std::filesystem::path(h) / ".cache" / "dcoc";
-  return std::filesystem::temp_directory_path() / "dcoc-cache";
-}
 
 std::string DefaultFamily(const std::string& board) {
   return board.empty() ? "xc7" : boards::LoadBoard(board).family;
@@ -43,7 +37,7 @@ void PrintFit(const boards::Board& b, const boards::Fit& f) {
 
 }  // namespace
 
-void RegisterRtlCommands(CLI::App& app) {
+void RegisterRtlCommands(CLI::App& app, const Context& ctx) {
   auto* rtl = app.add_subcommand("rtl", "The VTA++ SystemVerilog: generate, lint, estimate resources");
   rtl->require_subcommand(1);
 
@@ -84,7 +78,7 @@ void RegisterRtlCommands(CLI::App& app) {
     const spec::Spec s = SpecFor(config);
     const std::string fam = family.empty() ? DefaultFamily(board) : family;
     if (!json) fmt::print(stderr, "yosys synth_xilinx -family {} of {} (cached after the first run; a run takes minutes)\n", fam, s.tag);
-    const rtl::SynthEstimate r = rtl::EstimateResources(s, fam, CacheDir());
+    const rtl::SynthEstimate r = rtl::EstimateResources(s, fam, DefaultCacheDir());
     nlohmann::ordered_json j;
     j["config"] = s.tag;
     j["resources"] = rtl::ToJson(r);
@@ -128,20 +122,21 @@ void RegisterRtlCommands(CLI::App& app) {
     if (json) PrintJson(all);
   });
 
-  auto* simc = app.add_subcommand("sim", "Run programs on a backend (fsim, verilator)");
+  auto* simc = app.add_subcommand("sim", "Run programs on a backend (see `dcoc backends`)");
   simc->require_subcommand(1);
   auto* run = simc->add_subcommand("run", "Run a saved program: cycles, counters and a digest of each output region");
-  static std::string file, backend = "verilator", trace;
+  static std::string file, backend = "verilator", trace, run_board;
   static uint64_t max_cycles = 0;
   run->add_option("program", file, "Program container (.prog)")->required()->check(CLI::ExistingFile);
-  run->add_option("--backend", backend, "fsim or verilator")->capture_default_str();
+  run->add_option("--backend", backend, "A backend of `dcoc backends` (fsim, verilator, ...)")->capture_default_str();
   run->add_option("--trace", trace, "FST waveform file (verilator)");
+  run->add_option("--board", run_board, "Board whose memory timing the systemc backend models (boards/*.json)");
   run->add_option("--max-cycles", max_cycles, "Bound on simulated cycles (0: none)");
   run->add_flag("--json", json, "Machine-readable output");
-  run->callback([] {
+  run->callback([&ctx] {
     const spec::Program p = spec::LoadProgram(file);
     const spec::Spec s = spec::Spec::Create(p.config);
-    auto dev = runtime::CreateDevice(backend, s);
+    auto dev = ctx.backends.Create(backend, s, runtime::DeviceOptions{run_board});
     runtime::RunOptions o;
     o.trace_path = trace;
     o.max_cycles = max_cycles;

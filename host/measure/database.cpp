@@ -16,11 +16,11 @@
 namespace dcoc::measure {
 
 MemoKey KeyOf(const Measurement& m) {
-  return {m.task, m.config_hash, m.rtl_hash, m.backend, compiler::ToString(m.schedule)};
+  return {m.task, m.config_hash, m.rtl_hash, m.backend, m.board, compiler::ToString(m.schedule)};
 }
 
 MemoKey KeyOf(const Request& r) {
-  return {compiler::TaskKey(r.layer), ConfigHashHex(r.config), RtlHashFor(r.backend, r.config), r.backend,
+  return {compiler::TaskKey(r.layer), ConfigHashHex(r.config), RtlHashFor(r.backend, r.config), r.backend, r.board,
           compiler::ToString(compiler::Normalize(r.layer, r.schedule))};
 }
 
@@ -38,6 +38,7 @@ CREATE TABLE measurements(
   config_hash TEXT NOT NULL REFERENCES configs(config_hash),
   rtl_hash TEXT NOT NULL,
   backend TEXT NOT NULL,
+  board TEXT NOT NULL,
   schedule TEXT NOT NULL,
   max_cycles INTEGER NOT NULL,
   status TEXT NOT NULL,
@@ -56,15 +57,16 @@ CREATE TABLE measurements(
   worker TEXT NOT NULL,
   timestamp TEXT NOT NULL,
   version TEXT NOT NULL);
-CREATE UNIQUE INDEX measurements_memo ON measurements(task, config_hash, rtl_hash, backend, schedule) WHERE memo = 1;
-CREATE UNIQUE INDEX measurements_bound ON measurements(task, config_hash, rtl_hash, backend, schedule, cycles)
+CREATE UNIQUE INDEX measurements_memo ON measurements(task, config_hash, rtl_hash, backend, board, schedule)
+  WHERE memo = 1;
+CREATE UNIQUE INDEX measurements_bound ON measurements(task, config_hash, rtl_hash, backend, board, schedule, cycles)
   WHERE status = 'cycle_bound';
-CREATE INDEX measurements_key ON measurements(task, config_hash, rtl_hash, backend, schedule);
+CREATE INDEX measurements_key ON measurements(task, config_hash, rtl_hash, backend, board, schedule);
 CREATE INDEX measurements_best ON measurements(task, config_hash, status, cycles);
 )sql";
 
 constexpr const char* kColumns =
-    "task, layer, config_tag, config_hash, rtl_hash, backend, schedule, max_cycles, status, cycles, seconds, "
+    "task, layer, config_tag, config_hash, rtl_hash, backend, board, schedule, max_cycles, status, cycles, seconds, "
     "estimate_cycles, error, violations, counters, compile_s, simulate_s, check_s, build_s, total_s, worker, "
     "timestamp, version";
 
@@ -165,19 +167,20 @@ struct Database::Impl {
       m.config_hash = q.Text(c + 3);
       m.rtl_hash = q.Text(c + 4);
       m.backend = q.Text(c + 5);
-      m.schedule = compiler::ScheduleFromJson(nlohmann::json::parse(q.Text(c + 6)));
-      m.max_cycles = uint64_t(q.Int(c + 7));
-      m.status = StatusFromName(q.Text(c + 8));
-      m.cycles = uint64_t(q.Int(c + 9));
-      m.seconds = q.Real(c + 10);
-      m.estimate_cycles = q.Real(c + 11);
-      m.error = q.Text(c + 12);
-      m.violations = nlohmann::json::parse(q.Text(c + 13)).get<std::vector<std::string>>();
-      m.counters = nlohmann::json::parse(q.Text(c + 14)).get<std::map<std::string, uint64_t>>();
-      m.wall = {q.Real(c + 15), q.Real(c + 16), q.Real(c + 17), q.Real(c + 18), q.Real(c + 19)};
-      m.worker = q.Text(c + 20);
-      m.timestamp = q.Text(c + 21);
-      m.version = q.Text(c + 22);
+      m.board = q.Text(c + 6);
+      m.schedule = compiler::ScheduleFromJson(nlohmann::json::parse(q.Text(c + 7)));
+      m.max_cycles = uint64_t(q.Int(c + 8));
+      m.status = StatusFromName(q.Text(c + 9));
+      m.cycles = uint64_t(q.Int(c + 10));
+      m.seconds = q.Real(c + 11);
+      m.estimate_cycles = q.Real(c + 12);
+      m.error = q.Text(c + 13);
+      m.violations = nlohmann::json::parse(q.Text(c + 14)).get<std::vector<std::string>>();
+      m.counters = nlohmann::json::parse(q.Text(c + 15)).get<std::map<std::string, uint64_t>>();
+      m.wall = {q.Real(c + 16), q.Real(c + 17), q.Real(c + 18), q.Real(c + 19), q.Real(c + 20)};
+      m.worker = q.Text(c + 21);
+      m.timestamp = q.Text(c + 22);
+      m.version = q.Text(c + 23);
     } catch (const nlohmann::json::exception& e) {
       throw FormatError(fmt::format("tuning database {}: corrupt record of task {}: {}", path.string(), m.task, e.what()));
     } catch (const UsageError& e) {
@@ -209,14 +212,15 @@ struct Database::Impl {
     const MemoKey k = KeyOf(m);
     if (m.status == Status::kCycleBound) {
       // A bound adds nothing when the exact result is known, or a bound at least as high is.
-      has_ok->Reset().Bind(k.task).Bind(k.config_hash).Bind(k.rtl_hash).Bind(k.backend).Bind(k.schedule);
+      has_ok->Reset().Bind(k.task).Bind(k.config_hash).Bind(k.rtl_hash).Bind(k.backend).Bind(k.board).Bind(k.schedule);
       if (has_ok->Step()) return false;
-      has_bound->Reset().Bind(k.task).Bind(k.config_hash).Bind(k.rtl_hash).Bind(k.backend).Bind(k.schedule).Bind(
-          int64_t(m.cycles));
+      has_bound->Reset().Bind(k.task).Bind(k.config_hash).Bind(k.rtl_hash).Bind(k.backend).Bind(k.board).Bind(
+          k.schedule).Bind(int64_t(m.cycles));
       if (has_bound->Step()) return false;
     }
     Stmt& s = insert->Reset();
-    s.Bind(m.task).Bind(m.layer).Bind(m.config_tag).Bind(m.config_hash).Bind(m.rtl_hash).Bind(m.backend).Bind(k.schedule);
+    s.Bind(m.task).Bind(m.layer).Bind(m.config_tag).Bind(m.config_hash).Bind(m.rtl_hash).Bind(m.backend).Bind(m.board);
+    s.Bind(k.schedule);
     s.Bind(int64_t(m.max_cycles)).Bind(Name(m.status)).Bind(int64_t(Memo(m.status) ? 1 : 0)).Bind(int64_t(m.cycles));
     s.Bind(m.seconds).Bind(m.estimate_cycles).Bind(m.error).Bind(nlohmann::json(m.violations).dump());
     s.Bind(nlohmann::json(m.counters).dump()).Bind(m.wall.compile).Bind(m.wall.simulate).Bind(m.wall.check);
@@ -315,12 +319,12 @@ Database::Database(const std::filesystem::path& path, Mode mode) : path_(path), 
     I.Exec("PRAGMA foreign_keys = ON");
     // kColumns with memo after status.
     const std::string cols = fmt::format(
-        "INSERT OR IGNORE INTO measurements (task, layer, config_tag, config_hash, rtl_hash, backend, schedule, "
+        "INSERT OR IGNORE INTO measurements (task, layer, config_tag, config_hash, rtl_hash, backend, board, schedule, "
         "max_cycles, status, memo, cycles, seconds, estimate_cycles, error, violations, counters, compile_s, "
         "simulate_s, check_s, build_s, total_s, worker, timestamp, version) VALUES ({}?)",
         [] {
           std::string q;
-          for (int i = 0; i < 23; ++i) q += "?, ";
+          for (int i = 0; i < 24; ++i) q += "?, ";
           return q;
         }());
     if (mode == Mode::kReadWrite) {
@@ -328,7 +332,8 @@ Database::Database(const std::filesystem::path& path, Mode mode) : path_(path), 
       I.add_task = std::make_unique<Impl::Stmt>(I, "INSERT OR IGNORE INTO tasks VALUES (?, ?)");
       I.add_config = std::make_unique<Impl::Stmt>(I, "INSERT OR IGNORE INTO configs VALUES (?, ?, ?)");
     }
-    const std::string key = "task = ? AND config_hash = ? AND rtl_hash = ? AND backend = ? AND schedule = ?";
+    const std::string key =
+        "task = ? AND config_hash = ? AND rtl_hash = ? AND backend = ? AND board = ? AND schedule = ?";
     I.has_ok = std::make_unique<Impl::Stmt>(I, fmt::format("SELECT 1 FROM measurements WHERE {} AND status = 'ok'", key).c_str());
     I.has_bound = std::make_unique<Impl::Stmt>(
         I, fmt::format("SELECT 1 FROM measurements WHERE {} AND status = 'cycle_bound' AND cycles >= ?", key).c_str());
@@ -369,7 +374,7 @@ int64_t Database::AddAll(const std::vector<Measurement>& ms, const compiler::Con
 
 std::optional<Measurement> Database::Lookup(const MemoKey& k, uint64_t max_cycles) const {
   Impl::Stmt& q = impl_->lookup->Reset();
-  q.Bind(k.task).Bind(k.config_hash).Bind(k.rtl_hash).Bind(k.backend).Bind(k.schedule);
+  q.Bind(k.task).Bind(k.config_hash).Bind(k.rtl_hash).Bind(k.backend).Bind(k.board).Bind(k.schedule);
   q.Bind(int64_t(max_cycles)).Bind(int64_t(max_cycles));
   if (!q.Step()) return std::nullopt;
   Measurement m = impl_->Row(q, 0);

@@ -1,6 +1,6 @@
 // The tuning database: every measurement in SQLite (WAL journal), committed as it arrives, so a killed
 // run loses nothing it reported and a re-run finds what it measured. Memoization: a deterministic
-// outcome for (task, hardware hash, RTL hash, backend, schedule) is stored once (a unique index) and
+// outcome for (task, hardware hash, RTL hash, backend, board, schedule) is stored once (a unique index) and
 // answers every later request for the same point without simulating.
 //
 // Schema version 1 (docs/tuning-database.md): meta(key, value), tasks(task, layer JSON),
@@ -26,7 +26,7 @@ inline constexpr int kDatabaseSchemaVersion = 1;
 
 // The memoization key of a request or a measurement.
 struct MemoKey {
-  std::string task, config_hash, rtl_hash, backend, schedule;  // schedule: normalized JSON text
+  std::string task, config_hash, rtl_hash, backend, board, schedule;  // schedule: normalized JSON text
   bool operator==(const MemoKey&) const = default;
 };
 MemoKey KeyOf(const Measurement& m);

@@ -103,6 +103,7 @@ nlohmann::ordered_json ToJson(const Request& r) {
   j["layer"] = compiler::ToJson(r.layer);
   j["config"] = spec::ConfigToJson(r.config);
   j["backend"] = r.backend;
+  j["board"] = r.board;
   j["schedule"] = compiler::ToJson(r.schedule);
   j["max_cycles"] = r.max_cycles;
   j["timeout_seconds"] = r.timeout_seconds;
@@ -120,6 +121,7 @@ Request RequestFromJson(const nlohmann::json& j) {
     return c;
   });
   r.backend = in.Str("backend");
+  r.board = in.Str("board");
   r.schedule = in.Sub("schedule", [](const nlohmann::json& v) { return compiler::ScheduleFromJson(v); });
   r.max_cycles = in.U64("max_cycles");
   r.timeout_seconds = in.Num("timeout_seconds");
@@ -135,6 +137,7 @@ nlohmann::ordered_json ToJson(const Measurement& m) {
   j["config_hash"] = m.config_hash;
   j["rtl_hash"] = m.rtl_hash;
   j["backend"] = m.backend;
+  j["board"] = m.board;
   j["schedule"] = compiler::ToJson(m.schedule);
   j["max_cycles"] = m.max_cycles;
   j["status"] = Name(m.status);
@@ -161,6 +164,7 @@ Measurement MeasurementFromJson(const nlohmann::json& j) {
   m.config_hash = in.Str("config_hash");
   m.rtl_hash = in.Str("rtl_hash");
   m.backend = in.Str("backend");
+  m.board = in.Str("board");
   m.schedule = in.Sub("schedule", [](const nlohmann::json& v) { return compiler::ScheduleFromJson(v); });
   m.max_cycles = in.U64("max_cycles");
   m.status = StatusFromName(in.Str("status"));

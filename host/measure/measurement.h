@@ -40,6 +40,7 @@ struct Request {
   compiler::ConvLayer layer;
   spec::HwConfig config;
   std::string backend = "verilator";
+  std::string board;              // runtime::DeviceOptions::board (the memory timing systemc models)
   compiler::Schedule schedule;
   uint64_t max_cycles = 0;        // stop the run here and record a lower bound (0: no bound)
   double timeout_seconds = 600;   // wall-clock limit of the run
@@ -59,13 +60,14 @@ struct WallTime {
 };
 
 struct Measurement {
-  // What was measured (the memoization key is task, config_hash, rtl_hash, backend, schedule).
+  // What was measured (the memoization key is task, config_hash, rtl_hash, backend, board, schedule).
   std::string task;         // compiler::TaskKey of the layer
   std::string layer;        // the layer's name (informational)
   std::string config_tag;
   std::string config_hash;  // 16 hex digits: the hardware configuration's hash (CONFIG_HASH register)
   std::string rtl_hash;     // RTL design hash for the verilator backend, empty for the others
   std::string backend;
+  std::string board;            // the backend's board option ("" for none): part of the key
   compiler::Schedule schedule;  // normalized (compiler::Normalize)
   uint64_t max_cycles = 0;      // the cycle bound the run had (0: none)
   // What it found.

@@ -18,8 +18,9 @@ double Since(std::chrono::steady_clock::time_point t0) {
 }  // namespace
 
 struct Measurer::DeviceSlot {
-  std::string backend, tag;
+  std::string backend, board, tag;
   std::unique_ptr<runtime::Device> device;
+  uint64_t image = 0, capacity = 0;  // the block programs run in, grown when a larger one comes
 };
 
 struct Measurer::TaskSlot {
@@ -28,7 +29,7 @@ struct Measurer::TaskSlot {
   reference::Tensor want;
 };
 
-Measurer::Measurer(MeasurerOptions opts) : opts_(opts) {
+Measurer::Measurer(runtime::Registry backends, MeasurerOptions opts) : backends_(std::move(backends)), opts_(opts) {
   if (opts_.max_devices < 1) opts_.max_devices = 1;
   if (opts_.max_tasks < 1) opts_.max_tasks = 1;
 }
@@ -42,6 +43,7 @@ Measurement Prefill(const Request& r, const spec::Spec& s) {
   m.config_hash = ConfigHashHex(r.config);
   m.rtl_hash = RtlHashFor(r.backend, r.config);
   m.backend = r.backend;
+  m.board = r.board;
   m.schedule = compiler::Normalize(r.layer, r.schedule);
   m.max_cycles = r.max_cycles;
   m.worker = ProcessName();
@@ -50,19 +52,20 @@ Measurement Prefill(const Request& r, const spec::Spec& s) {
   return m;
 }
 
-runtime::Device& Measurer::DeviceFor(const std::string& backend, const spec::Spec& s) {
+Measurer::DeviceSlot& Measurer::DeviceFor(const Request& r, const spec::Spec& s) {
   for (auto it = devices_.begin(); it != devices_.end(); ++it)
-    if ((*it)->backend == backend && (*it)->tag == s.tag) {
+    if ((*it)->backend == r.backend && (*it)->board == r.board && (*it)->tag == s.tag) {
       devices_.splice(devices_.begin(), devices_, it);
-      return *devices_.front()->device;
+      return *devices_.front();
     }
   auto slot = std::make_unique<DeviceSlot>();
-  slot->backend = backend;
+  slot->backend = r.backend;
+  slot->board = r.board;
   slot->tag = s.tag;
-  slot->device = runtime::CreateDevice(backend, s);
+  slot->device = backends_.Create(r.backend, s, runtime::DeviceOptions{r.board});
   devices_.push_front(std::move(slot));
   while (devices_.size() > opts_.max_devices) devices_.pop_back();
-  return *devices_.front()->device;
+  return *devices_.front();
 }
 
 const Measurer::TaskSlot& Measurer::TaskFor(const Request& r, const spec::Spec& s) {
@@ -85,9 +88,11 @@ Measurement Measurer::Measure(const Request& r, Artifacts* artifacts) {
   const auto t_start = std::chrono::steady_clock::now();
   const spec::Spec s = spec::Spec::Create(r.config);
   r.layer.Validate();
-  const std::vector<std::string> backends = runtime::Backends();
-  if (std::find(backends.begin(), backends.end(), r.backend) == backends.end())
-    throw UsageError(fmt::format("unknown backend \"{}\" (this build has: {})", r.backend, fmt::join(backends, ", ")));
+  if (!backends_.Has(r.backend))
+    throw UsageError(fmt::format("unknown backend \"{}\" (this build has: {})", r.backend,
+                                 fmt::join(backends_.Names(), ", ")));
+  if (const std::string why = backends_.Unavailable(r.backend); !why.empty())
+    throw UsageError(fmt::format("backend {} cannot run here: {}", r.backend, why));
   Measurement m = Prefill(r, s);
   auto finish = [&](Status st, std::string error) {
     m.status = st;
@@ -133,13 +138,17 @@ Measurement Measurer::Measure(const Request& r, Artifacts* artifacts) {
   t0 = std::chrono::steady_clock::now();
   runtime::ProgramRun run;
   try {
-    runtime::Device& dev = DeviceFor(r.backend, s);
-    dev.Reset();
+    DeviceSlot& dev = DeviceFor(r, s);
+    const uint64_t bytes = compiled.program.dram.size();
+    if (bytes > dev.capacity) {  // grow by half again, so a task's programs settle in one block
+      dev.capacity = std::max<uint64_t>(bytes, dev.capacity + dev.capacity / 2);
+      dev.image = dev.device->Alloc(dev.capacity, runtime::ImageAlignment(s));
+    }
     runtime::RunOptions ro;
     ro.max_cycles = r.max_cycles;
     ro.timeout_seconds = r.timeout_seconds;
     ro.seed = r.seed;
-    run = runtime::RunProgram(dev, compiled.program, ro);
+    run = runtime::RunProgramAt(*dev.device, compiled.program, dev.image, ro);
   } catch (const CycleLimitError& e) {
     m.wall.simulate = Since(t0);
     m.cycles = r.max_cycles;

@@ -1,7 +1,7 @@
 // The Measurer evaluates one candidate in stages, cheapest first, and records the stage that rejected
 // it: validity (the checker) -> compile -> run on a device -> bit-exact check against the reference.
-// It keeps what repeats across measurements: one device per (backend, configuration), reset between
-// runs, and the operands and reference output of each task, computed once. One Measurer serves one
+// It keeps what repeats across measurements: one device per (backend, board, configuration) with one
+// memory block its programs reuse, and the operands and reference output of each task, computed once. One Measurer serves one
 // thread; the worker pool runs one per worker process.
 #pragma once
 
@@ -14,6 +14,7 @@
 #include "host/compiler/conv.h"
 #include "host/measure/measurement.h"
 #include "host/runtime/device.h"
+#include "host/runtime/registry.h"
 
 namespace dcoc::measure {
 
@@ -30,7 +31,8 @@ struct Artifacts {
 
 class Measurer {
  public:
-  explicit Measurer(MeasurerOptions opts = {});
+  // Devices come from `backends` (runtime::BuiltinBackends() in dcoc).
+  explicit Measurer(runtime::Registry backends, MeasurerOptions opts = {});
   ~Measurer();
 
   // Never throws for a bad candidate: every failure is a status with a message. Throws only for a
@@ -40,9 +42,10 @@ class Measurer {
  private:
   struct DeviceSlot;
   struct TaskSlot;
-  runtime::Device& DeviceFor(const std::string& backend, const spec::Spec& s);
+  DeviceSlot& DeviceFor(const Request& r, const spec::Spec& s);
   const TaskSlot& TaskFor(const Request& r, const spec::Spec& s);
 
+  runtime::Registry backends_;
   MeasurerOptions opts_;
   std::list<std::unique_ptr<DeviceSlot>> devices_;  // most recently used first
   std::list<std::unique_ptr<TaskSlot>> tasks_;

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "host/common/error.h"
+#include "host/runtime/backends.h"
 
 namespace dcoc::measure {
 
@@ -25,7 +26,7 @@ Session::Session(SessionOptions opts, Database* db) : opts_(std::move(opts)), db
     po.jobs = opts_.jobs;
     pool_ = std::make_unique<WorkerPool>(po);
   } else {
-    local_ = std::make_unique<Measurer>();
+    local_ = std::make_unique<Measurer>(runtime::BuiltinBackends());
   }
 }
 

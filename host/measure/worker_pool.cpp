@@ -21,7 +21,7 @@
 #include "host/common/error.h"
 #include "host/measure/measurer.h"
 #include "host/measure/protocol.h"
-#include "host/runtime/device.h"
+#include "host/runtime/backends.h"
 #include "rtl/gen/rtlgen.h"
 
 #ifdef DCOC_MEASURE_WITH_VERILATOR
@@ -388,13 +388,13 @@ void BuildModel(const std::string& config_tag) {
 
 int RunWorker(int fd) {
   ::signal(SIGPIPE, SIG_IGN);
-  Measurer measurer;
+  Measurer measurer(runtime::BuiltinBackends());
   try {
     nlohmann::json hello = {{"version", std::string(Version())},
                             {"protocol", kProtocolVersion},
                             {"pid", ::getpid()},
                             {"worker", ProcessName()},
-                            {"backends", runtime::Backends()},
+                            {"backends", runtime::BuiltinBackends().Names()},
                             {"rtl_sources_hash", rtl::RtlSourcesHash()}};
     WriteFrame(fd, MessageType::kHello, hello);
     FrameDecoder dec;

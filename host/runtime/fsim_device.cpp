@@ -28,9 +28,9 @@ RunStats FsimDevice::Run(std::span<const spec::Instruction> insns, const RunOpti
   return st;
 }
 
-void FsimDevice::Reset() {
-  sim_ = std::make_unique<sim::Fsim>(spec_);
-  dram_ = SimDram{};
+void AddFsimBackend(Registry& r) {
+  r.Add({"fsim", "the functional simulator: exact, the reference every other backend is checked against", false},
+        [](const spec::Spec& s, const DeviceOptions&) -> std::unique_ptr<Device> { return std::make_unique<FsimDevice>(s); });
 }
 
 std::map<std::string, uint64_t> CountersToMap(const sim::Counters& c, size_t stream_insns) {

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "host/measure/session.h"
+#include "host/runtime/backends.h"
 #include "tests/measure/test_util.h"
 
 namespace dcoc::measure {
@@ -23,7 +24,7 @@ compiler::Schedule Slow() {
 TEST(MeasureRtl, ReusedDeviceGivesTheCyclesOfAFreshOne) {
   const spec::Spec sp = spec::Spec::Create(spec::LoadConfig("default"));
   const compiler::Schedule good = compiler::DefaultSchedule(Small(), sp);
-  Measurer reused;
+  Measurer reused(runtime::BuiltinBackends());
   const Measurement a = reused.Measure(MakeRequest(Small(), "default", "verilator", good));
   ASSERT_EQ(a.status, Status::kOk) << a.error;
   EXPECT_GT(a.cycles, 0u);
@@ -35,12 +36,12 @@ TEST(MeasureRtl, ReusedDeviceGivesTheCyclesOfAFreshOne) {
   EXPECT_GT(b.cycles, a.cycles);
   EXPECT_EQ(c.cycles, a.cycles);
   EXPECT_EQ(c.counters, a.counters);
-  const Measurement fresh = Measurer().Measure(MakeRequest(Small(), "default", "verilator", good));
+  const Measurement fresh = Measurer(runtime::BuiltinBackends()).Measure(MakeRequest(Small(), "default", "verilator", good));
   EXPECT_EQ(fresh.cycles, a.cycles);
 }
 
 TEST(MeasureRtl, CycleBoundIsALowerBound) {
-  Measurer m;
+  Measurer m(runtime::BuiltinBackends());
   const Measurement full = m.Measure(MakeRequest(Small(), "default", "verilator", Slow()));
   ASSERT_EQ(full.status, Status::kOk);
   Request r = MakeRequest(Small(), "default", "verilator", Slow());

@@ -11,6 +11,8 @@
 #include "host/common/error.h"
 #include "host/measure/measurer.h"
 #include "host/measure/worker_pool.h"
+#include "host/runtime/backends.h"
+#include "host/runtime/fsim_device.h"
 #include "tests/measure/test_util.h"
 
 namespace dcoc::measure {
@@ -19,7 +21,7 @@ namespace {
 using testing::MakeRequest;
 
 TEST(Measurer, StagesOnFsim) {
-  Measurer m;
+  Measurer m(runtime::BuiltinBackends());
   const compiler::ConvLayer l = testing::Layer("resnet18.C5", 8);
   const spec::Spec sp = spec::Spec::Create(spec::LoadConfig("default"));
   const compiler::Schedule good = compiler::DefaultSchedule(l, sp);
@@ -52,6 +54,70 @@ TEST(Measurer, StagesOnFsim) {
   const Measurement again = m.Measure(MakeRequest(l, "default", "fsim", good));
   EXPECT_EQ(again.status, Status::kOk);
   EXPECT_EQ(again.counters, ok.counters);
+}
+
+// A backend that runs fsim and then fails in a chosen way: a flipped output byte, an error, a stop at
+// the cycle bound. The measurer must report each as its status.
+class FaultyDevice final : public runtime::Device {
+ public:
+  enum class Fault { kFlipOutput, kDeadlock, kCycleLimit };
+  FaultyDevice(const spec::Spec& s, Fault f) : inner_(s), fault_(f) {}
+  std::string_view Backend() const override { return "faulty"; }
+  const spec::Spec& spec() const override { return inner_.spec(); }
+  uint64_t Alloc(uint64_t bytes, uint64_t align) override { return inner_.Alloc(bytes, align); }
+  void Write(uint64_t addr, std::span<const uint8_t> bytes) override { inner_.Write(addr, bytes); }
+  void Read(uint64_t addr, std::span<uint8_t> bytes) override { inner_.Read(addr, bytes); }
+  runtime::RunStats Run(std::span<const spec::Instruction> insns, const runtime::RunOptions& o) override {
+    if (fault_ == Fault::kDeadlock) throw ExecError("deadlock: no progress for 200000 cycles");
+    if (fault_ == Fault::kCycleLimit) throw CycleLimitError("the run exceeded max_cycles");
+    runtime::RunStats st = inner_.Run(insns, o);
+    // Flip one bit of the first row the last STORE wrote.
+    for (size_t i = insns.size(); i-- > 0;)
+      if (insns[i].opcode == spec::Opcode::kStore && insns[i].x_size > 0) {
+        const uint64_t at = insns[i].dram_base * uint64_t(inner_.spec().out_row_bytes);
+        uint8_t b = 0;
+        inner_.Read(at, {&b, 1});
+        b ^= 1;
+        inner_.Write(at, {&b, 1});
+        break;
+      }
+    return st;
+  }
+
+ private:
+  runtime::FsimDevice inner_;
+  Fault fault_;
+};
+
+TEST(Measurer, EveryStageReportsItsFailure) {
+  runtime::Registry reg;
+  for (auto [name, fault] : {std::pair{"flip", FaultyDevice::Fault::kFlipOutput},
+                             std::pair{"deadlock", FaultyDevice::Fault::kDeadlock},
+                             std::pair{"bound", FaultyDevice::Fault::kCycleLimit}})
+    reg.Add({name, "a faulty device for tests", true},
+            [fault](const spec::Spec& s, const runtime::DeviceOptions&) -> std::unique_ptr<runtime::Device> {
+              return std::make_unique<FaultyDevice>(s, fault);
+            });
+  Measurer m(reg);
+  const compiler::ConvLayer l = testing::Layer("resnet18.C5", 8);
+  const compiler::Schedule good = compiler::DefaultSchedule(l, spec::Spec::Create(spec::LoadConfig("default")));
+  const Measurement flip = m.Measure(MakeRequest(l, "default", "flip", good));
+  EXPECT_EQ(flip.status, Status::kWrongAnswer);
+  EXPECT_NE(flip.error.find("outputs differ from the reference"), std::string::npos) << flip.error;
+  const Measurement dead = m.Measure(MakeRequest(l, "default", "deadlock", good));
+  EXPECT_EQ(dead.status, Status::kRuntimeError);
+  EXPECT_EQ(dead.error, "deadlock: no progress for 200000 cycles");
+  Request r = MakeRequest(l, "default", "bound", good);
+  r.max_cycles = 1234;
+  const Measurement bound = m.Measure(r);
+  EXPECT_EQ(bound.status, Status::kCycleBound);
+  EXPECT_EQ(bound.cycles, 1234u);
+  try {
+    (void)m.Measure(MakeRequest(l, "default", "fsim", good));  // not in this registry
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("(this build has: flip, deadlock, bound)"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Measurement, JsonRoundTripAndErrors) {
@@ -110,7 +176,7 @@ TEST(WorkerPool, MatchesInProcessMeasurementsInRequestOrder) {
   const std::vector<Measurement> got = pool.Run(reqs, [&](size_t i, const Measurement&) { order.push_back(i); });
   ASSERT_EQ(got.size(), reqs.size());
   EXPECT_EQ(order.size(), reqs.size());
-  Measurer local;
+  Measurer local(runtime::BuiltinBackends());
   std::set<std::string> workers;
   for (size_t i = 0; i < reqs.size(); ++i) {
     const Measurement want = local.Measure(reqs[i]);
