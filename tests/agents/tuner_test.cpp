@@ -1,5 +1,5 @@
 // The tuners on synthetic spaces: the registry, the contract (valid, never repeated, exhaustion,
-// independence from the caller's batching), determinism by seed, and finding a known optimum.
+// independence from the caller's batching), determinism by seed, plans, failures and transfer.
 #include "agents/common/tuner.h"
 
 #include <gmock/gmock.h>
@@ -10,52 +10,19 @@
 #include <set>
 
 #include "host/common/error.h"
-#include "tests/agents/synthetic_space.h"
+#include "tests/agents/drive.h"
 
 namespace dcoc::agents {
 namespace {
 
 using testing::Bowl;
+using testing::Drive;
 using ::testing::HasSubstr;
 using testing::kBowlOptimum;
+using testing::Make;
 using testing::Small;
 using testing::SyntheticSpace;
-
-struct Trace {
-  std::vector<Point> proposed;
-  double best = 0;
-  int found_at = -1;  // measurements until the optimum (cost `target`) was measured
-};
-
-// The batch-synchronous loop of `dcoc tune`: propose up to `batch`, measure, observe.
-Trace Drive(Tuner& t, const SyntheticSpace& space, int budget, int batch = 8, double target = 100) {
-  Trace run;
-  while (int(run.proposed.size()) < budget) {
-    const std::vector<Point> pts = t.Propose(std::min(batch, budget - int(run.proposed.size())));
-    if (pts.empty()) break;
-    std::vector<Result> results;
-    for (const Point& p : pts) {
-      results.push_back(space.Measure(p));
-      run.proposed.push_back(p);
-      const double c = results.back().cost;
-      if (run.best == 0 || c < run.best) run.best = c;
-      if (c <= target && run.found_at < 0) run.found_at = int(run.proposed.size());
-    }
-    t.Observe(results);
-  }
-  return run;
-}
-
-// chameleon's PPO search costs about 0.4 s of CPU per plan with its 128 walkers; the contract tests
-// run it with 32 (FindsOptimum keeps the defaults).
-std::unique_ptr<Tuner> Make(const std::string& name, const Space& s, uint64_t seed, nlohmann::json params = {},
-                            bool full = false) {
-  TunerOptions o;
-  o.seed = seed;
-  if (!params.is_null()) o.params = std::move(params);
-  if (name == "chameleon" && !full && !o.params.contains("walkers")) o.params["walkers"] = 32;
-  return CreateTuner(name, s, o);
-}
+using testing::Trace;
 
 std::vector<std::string> AllTuners() { return TunerNames(); }
 
@@ -156,39 +123,6 @@ TEST(Grid, FindsTheOptimumByEnumeration) {
   for (uint64_t i = 0; i < ix.Index(kBowlOptimum); ++i) valid_before += s.Valid(ix.At(i));
   EXPECT_EQ(run.found_at, int(valid_before + 1));
   EXPECT_EQ(run.best, 100);
-}
-
-// The model-based and evolutionary tuners find the unique optimum of an 18,432-point space (about
-// 13,000 valid) within a small fraction of it, for several seeds (measured: autotvm after 65-130
-// measurements, chameleon with 32 walkers after 196-493, ga after 191-655); random search would need
-// about 6,500 on average.
-struct FindCase {
-  std::string tuner;
-  int budget;
-};
-class FindsOptimum : public ::testing::TestWithParam<FindCase> {};
-
-TEST_P(FindsOptimum, WithinBudgetForEverySeed) {
-  const SyntheticSpace s = Bowl();
-  for (uint64_t seed : {1, 2, 3}) {
-    const std::unique_ptr<Tuner> t = Make(GetParam().tuner, s, seed);
-    const Trace run = Drive(*t, s, GetParam().budget);
-    EXPECT_EQ(run.best, 100) << GetParam().tuner << " seed " << seed << " best " << run.best;
-  }
-}
-
-INSTANTIATE_TEST_SUITE_P(Tuners, FindsOptimum,
-                         ::testing::Values(FindCase{"autotvm", 256}, FindCase{"chameleon", 600}, FindCase{"ga", 1000}),
-                         [](const ::testing::TestParamInfo<FindCase>& i) { return i.param.tuner; });
-
-TEST(Random, FindsTheOptimumOnlyByLuckAtTheModelBudget) {
-  const SyntheticSpace s = Bowl();
-  int found = 0;
-  for (uint64_t seed = 1; seed <= 10; ++seed) {
-    const std::unique_ptr<Tuner> t = Make("random", s, seed);
-    found += Drive(*t, s, 256).best == 100;
-  }
-  EXPECT_LE(found, 2);  // 256 of ~13,000 valid points: about a 2% chance per seed
 }
 
 // GA proposes a generation at a time: with pop_size 50, Propose(64) returns 50; then 30 + 20.
