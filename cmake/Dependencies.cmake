@@ -64,6 +64,14 @@ foreach(_lib SYSTEMC XRT XGBOOST)
   endif()
 endforeach()
 dcoc_optional(DCOC_HAVE_ONNX ONNX libonnx-dev)
+if(DCOC_HAVE_ONNX)
+  # ONNX's onnx_proto target links protobuf::libprotobuf, which only find_package(Protobuf) defines.
+  find_package(Protobuf QUIET)
+  if(NOT Protobuf_FOUND)
+    set(DCOC_HAVE_ONNX OFF)
+    message(STATUS "dcoc: Protobuf not found (install libprotobuf-dev); ONNX import is off")
+  endif()
+endif()
 # LibTorch: the chameleon tuner (and later the DCOC agents) need it. Its CMake config takes about a
 # second to evaluate; -DDCOC_WITH_TORCH=OFF skips it (and those tuners).
 option(DCOC_WITH_TORCH "Look for LibTorch (the chameleon and DCOC agents need it)" ON)

@@ -6,7 +6,8 @@
 #include <fmt/format.h>
 
 #include "host/common/error.h"
-#include "host/runtime/device.h"
+#include "host/runtime/verilator_device.h"
+
 #include "host/runtime/dram.h"
 #include "sim/verilator/harness.h"
 
@@ -52,12 +53,7 @@ class VerilatorDevice final : public Device {
     st.cycles = r.cycles;
     st.seconds = double(r.cycles) / spec_.ClockHz();
     st.wall_seconds = r.wall_seconds;
-    st.counters = r.counters;
-    // The names fsim reports too, so counters compare across backends.
-    st.counters["insns.load"] = r.counters.at("load_insns");
-    st.counters["insns.compute"] = r.counters.at("compute_insns");
-    st.counters["insns.store"] = r.counters.at("store_insns");
-    st.counters["store_bytes"] = r.counters.at("store_bytes_written");
+    st.counters = r.counters;  // the RTL's counters, named as in the counter table
     return st;
   }
 
@@ -67,14 +63,13 @@ class VerilatorDevice final : public Device {
   SimDram dram_;
 };
 
-// Registered at startup: this object file is linked into every consumer of dcoc::runtime.
-[[maybe_unused]] const bool kRegistered = [] {
-  RegisterBackend("verilator", [](const spec::Spec& s) -> std::unique_ptr<Device> {
-    return std::make_unique<VerilatorDevice>(s);
-  });
-  return true;
-}();
-
 }  // namespace
+
+void AddVerilatorBackend(Registry& r) {
+  r.Add({"verilator", "the verilated VTA++ RTL: cycle-accurate, the RTL's counters, FST traces", true},
+        [](const spec::Spec& s, const DeviceOptions&) -> std::unique_ptr<Device> {
+          return std::make_unique<VerilatorDevice>(s);
+        });
+}
 
 }  // namespace dcoc::runtime

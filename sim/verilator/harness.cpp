@@ -4,13 +4,16 @@
 #include <cstdlib>
 #include <cstring>
 #include <algorithm>
+#include <array>
 #include <deque>
+#include <optional>
 
 #include <fmt/format.h>
 
 #include "host/common/error.h"
-#include "rtl/gen/regmap.h"
-#include "rtl/gen/rtlgen.h"
+#include "host/spec/counters.h"
+#include "host/spec/regmap.h"
+#include "host/spec/routing.h"
 
 namespace dcoc::sim {
 
@@ -49,12 +52,12 @@ Harness::Harness(const spec::Spec& s, std::unique_ptr<VtaModel> model)
     : spec_(s), model_(std::move(model)), impl_(std::make_unique<Impl>()) {
   if (!model_) throw UsageError("Harness needs a model");
   Reset();
-  const uint64_t hash = uint64_t(ReadReg(rtl::RegisterOffset("CONFIG_HASH_LO"))) |
-                        (uint64_t(ReadReg(rtl::RegisterOffset("CONFIG_HASH_HI"))) << 32);
-  if (hash != rtl::ConfigHash(s.config))
+  const uint64_t hash = uint64_t(ReadReg(spec::RegisterOffset("CONFIG_HASH_LO"))) |
+                        (uint64_t(ReadReg(spec::RegisterOffset("CONFIG_HASH_HI"))) << 32);
+  if (hash != s.config_hash)
     throw ConfigError(fmt::format("the verilated model's CONFIG_HASH is {:016x}, configuration {} needs {:016x}: the "
                                   "model was built for another configuration",
-                                  hash, s.tag, rtl::ConfigHash(s.config)));
+                                  hash, s.tag, s.config_hash));
 }
 
 Harness::~Harness() { model_->CloseTrace(); }
@@ -82,8 +85,9 @@ void Harness::CheckAxi(const VtaPins& p, bool ar_hs, bool aw_hs) {
     const uint64_t first = addr & ~(bus_bytes - 1);
     if ((1u << size) != bus_bytes) return fmt::format("{}SIZE {} is not the bus width", ch, size);
     if (burst != 1) return fmt::format("{}BURST {} is not INCR", ch, burst);
-    if ((first % 4096) + uint64_t(len + 1) * bus_bytes > 4096)
-      return fmt::format("{} burst at {:#x} of {} beats crosses a 4 KiB boundary", ch, addr, len + 1);
+    if ((first % spec::kAxiBoundaryBytes) + uint64_t(len + 1) * bus_bytes > spec::kAxiBoundaryBytes)
+      return fmt::format("{} burst at {:#x} of {} beats crosses a {}-byte boundary", ch, addr, len + 1,
+                         spec::kAxiBoundaryBytes);
     return "";
   };
   if (p.m_axi_arvalid) {
@@ -248,67 +252,65 @@ uint32_t Harness::ReadReg(uint32_t offset) {
 }
 
 uint64_t Harness::ReadCounter(int index) {
-  const uint32_t off = rtl::kCounterBase + 8 * uint32_t(index);
+  const uint32_t off = spec::CounterOffset(index);
   const uint32_t lo = ReadReg(off);
   const uint32_t hi = ReadReg(off + 4);
   return uint64_t(lo) | (uint64_t(hi) << 32);
 }
 
 namespace {
-// Which module executes an instruction (fetch's routing), 0 load, 1 compute, 2 store.
-int ModuleOf(const spec::Instruction& in) {
-  if (in.opcode == spec::Opcode::kStore) return 2;
-  if (in.opcode == spec::Opcode::kLoad && (in.memory_type == spec::MemType::kInp || in.memory_type == spec::MemType::kWgt))
-    return 0;
-  return 1;
-}
-// The stream index of module m's instruction number `ordinal` (from 0), or -1.
-int64_t StreamIndex(std::span<const spec::Instruction> insns, int m, uint64_t ordinal) {
+// The stream index of module m's instruction number `ordinal` (from 0), or -1. Instructions no module
+// executes are dropped by fetch and belong to no module's stream.
+int64_t StreamIndex(std::span<const spec::Instruction> insns, spec::Module m, uint64_t ordinal) {
   uint64_t seen = 0;
   for (size_t i = 0; i < insns.size(); ++i)
-    if (ModuleOf(insns[i]) == m && seen++ == ordinal) return int64_t(i);
+    if (spec::RouteOf(insns[i]) == m && seen++ == ordinal) return int64_t(i);
   return -1;
 }
 }  // namespace
 
 std::string Harness::Diagnose(std::span<const spec::Instruction> insns) {
-  const uint32_t t0 = ReadReg(rtl::RegisterOffset("TOKENS_0"));
-  const uint32_t t1 = ReadReg(rtl::RegisterOffset("TOKENS_1"));
-  const uint32_t st = ReadReg(rtl::RegisterOffset("STATE"));
-  auto cnt = [&](std::string_view name) { return ReadCounter(rtl::CounterIndex(name)); };
-  const uint64_t executed[3] = {cnt("load_insns"), cnt("compute_insns"), cnt("store_insns")};
-  const uint64_t tokens[4] = {t0 & 0xffff, t0 >> 16, t1 & 0xffff, t1 >> 16};  // l2c, c2l, c2s, s2c
-  std::string s = fmt::format(
-      "fetched {} instructions; executed load {}, compute {}, store {}; module states fetch {:#x}, load {:#x}, "
-      "compute {:#x}, store {:#x}; instruction queues non-empty: load {}, compute {}, store {}; tokens "
-      "load->compute {}, compute->load {}, compute->store {}, store->compute {}",
-      cnt("fetch_insns"), executed[0], executed[1], executed[2], st & 0xf, (st >> 4) & 0xf, (st >> 8) & 0xf,
-      (st >> 12) & 0xf, (st >> 16) & 1, (st >> 17) & 1, (st >> 18) & 1, tokens[0], tokens[1], tokens[2], tokens[3]);
+  const uint32_t t0 = ReadReg(spec::RegisterOffset("TOKENS_0"));
+  const uint32_t t1 = ReadReg(spec::RegisterOffset("TOKENS_1"));
+  const spec::ModuleStates st = spec::DecodeState(ReadReg(spec::RegisterOffset("STATE")));
+  auto cnt = [&](std::string_view name) { return ReadCounter(spec::RtlCounterIndex(name)); };
+  const std::array<uint64_t, spec::kNumModules> executed = {cnt("load_insns"), cnt("compute_insns"),
+                                                            cnt("store_insns")};
+  std::array<uint64_t, spec::kNumTokenQueues> tokens{};
+  for (int q = 0; q < spec::kNumTokenQueues; ++q) tokens[size_t(q)] = spec::TokensInQueue(t0, t1, spec::TokenQueue(q));
+  std::string s = fmt::format("fetched {} instructions; executed", cnt("fetch_insns"));
+  for (int m = 0; m < spec::kNumModules; ++m)
+    s += fmt::format("{} {} {}", m ? "," : "", spec::Name(spec::Module(m)), executed[size_t(m)]);
+  s += fmt::format("; module states fetch {:#x}", st.fetch);
+  for (int m = 0; m < spec::kNumModules; ++m) s += fmt::format(", {} {:#x}", spec::Name(spec::Module(m)), st.state[size_t(m)]);
+  s += "; instruction queues non-empty:";
+  for (int m = 0; m < spec::kNumModules; ++m)
+    s += fmt::format("{} {} {}", m ? "," : "", spec::Name(spec::Module(m)), int(st.queued[size_t(m)]));
+  s += "; tokens";
+  for (int q = 0; q < spec::kNumTokenQueues; ++q)
+    s += fmt::format("{} {} {}", q ? "," : "", spec::Name(spec::TokenQueue(q)), tokens[size_t(q)]);
   if (insns.empty()) return s;
   // Each module's next instruction (in its own stream order) and what it waits for.
-  static constexpr const char* kModule[3] = {"load", "compute", "store"};
-  static constexpr const char* kQueue[4] = {"load->compute", "compute->load", "compute->store", "store->compute"};
-  // Queue a module pops through pop_prev / pop_next and pushes through push_prev / push_next (-1: none).
-  static constexpr int kPopPrev[3] = {-1, 0, 2}, kPopNext[3] = {1, 3, -1};
-  static constexpr int kPushPrev[3] = {-1, 1, 3}, kPushNext[3] = {0, 2, -1};
-  uint64_t seen[3] = {0, 0, 0};
-  bool pending[3] = {false, false, false};
+  std::array<uint64_t, spec::kNumModules> seen{};
+  std::array<bool, spec::kNumModules> pending{};
   for (size_t i = 0; i < insns.size(); ++i) {
     const spec::Instruction& in = insns[i];
-    const int m = ModuleOf(in);
+    const std::optional<spec::Module> route = spec::RouteOf(in);
+    if (!route) continue;  // dropped by fetch
+    const size_t m = size_t(*route);
     if (seen[m]++ != executed[m] || pending[m]) continue;
     pending[m] = true;
     std::string waits;
-    auto need = [&](bool flag, int q, bool pop) {
-      if (!flag || q < 0) return;
-      const bool blocked = pop ? tokens[q] == 0 : tokens[q] >= uint64_t(spec_.config.dep_queue_depth);
-      if (blocked) waits += fmt::format("{}{} {}", waits.empty() ? "" : " and ", pop ? "a token in" : "room in", kQueue[q]);
+    auto need = [&](std::optional<spec::TokenQueue> q, bool pop) {
+      if (!q) return;
+      const uint64_t n = tokens[size_t(*q)];
+      const bool blocked = pop ? n == 0 : n >= uint64_t(spec_.config.dep_queue_depth);
+      if (blocked)
+        waits += fmt::format("{}{} {}", waits.empty() ? "" : " and ", pop ? "a token in" : "room in", spec::Name(*q));
     };
-    need(in.pop_prev, kPopPrev[m], true);
-    need(in.pop_next, kPopNext[m], true);
-    need(in.push_prev, kPushPrev[m], false);
-    need(in.push_next, kPushNext[m], false);
-    s += fmt::format("; {} is at instruction {} ({}){}", kModule[m], i, spec::Disassemble(spec_.isa, in),
+    for (auto q : spec::PopQueues(in, *route)) need(q, true);
+    for (auto q : spec::PushQueues(in, *route)) need(q, false);
+    s += fmt::format("; {} is at instruction {} ({}){}", spec::Name(*route), i, spec::Disassemble(spec_.isa, in),
                      waits.empty() ? "" : ", waiting for " + waits);
   }
   return s;
@@ -334,14 +336,14 @@ HarnessResult Harness::Run(uint64_t insn_addr, uint32_t count, const HarnessOpti
   const auto t0 = std::chrono::steady_clock::now();
   const uint64_t cycle0 = m.cycle;
 
-  WriteReg(rtl::RegisterOffset("INSN_ADDR_LO"), uint32_t(insn_addr));
-  WriteReg(rtl::RegisterOffset("INSN_ADDR_HI"), uint32_t(insn_addr >> 32));
-  WriteReg(rtl::RegisterOffset("INSN_COUNT"), count);
-  WriteReg(rtl::RegisterOffset("CTRL"), 1);
+  WriteReg(spec::RegisterOffset("INSN_ADDR_LO"), uint32_t(insn_addr));
+  WriteReg(spec::RegisterOffset("INSN_ADDR_HI"), uint32_t(insn_addr >> 32));
+  WriteReg(spec::RegisterOffset("INSN_COUNT"), count);
+  WriteReg(spec::RegisterOffset("CTRL"), 1);
 
   constexpr uint64_t kCheckInterval = 4096;
-  const int gemm_idx = rtl::CounterIndex("gemm_uops");
-  const int alu_idx = rtl::CounterIndex("alu_uops");
+  const int gemm_idx = spec::RtlCounterIndex("gemm_uops");
+  const int alu_idx = spec::RtlCounterIndex("alu_uops");
   uint64_t last_progress_cycle = m.cycle, last_events = m.mem_events;
   uint32_t last_uops = 0;
   const uint64_t start_cycle = m.cycle;
@@ -354,8 +356,7 @@ HarnessResult Harness::Run(uint64_t insn_addr, uint32_t count, const HarnessOpti
       throw ExecError(fmt::format("the run exceeded max_cycles = {} without FINISH: {}", opts.max_cycles, d));
     }
     if ((m.cycle & (kCheckInterval - 1)) == 0) {
-      const uint32_t uops = ReadReg(rtl::kCounterBase + 8 * uint32_t(gemm_idx)) +
-                            ReadReg(rtl::kCounterBase + 8 * uint32_t(alu_idx));
+      const uint32_t uops = ReadReg(spec::CounterOffset(gemm_idx)) + ReadReg(spec::CounterOffset(alu_idx));
       if (uops != last_uops || m.mem_events != last_events) {
         last_uops = uops;
         last_events = m.mem_events;
@@ -379,26 +380,24 @@ HarnessResult Harness::Run(uint64_t insn_addr, uint32_t count, const HarnessOpti
   for (int i = 0; i < 64 && (!m.writes.empty() || !m.bresp.empty()); ++i) Tick();
 
   HarnessResult r;
-  const uint32_t err = ReadReg(rtl::RegisterOffset("ERROR"));
+  const uint32_t err = ReadReg(spec::RegisterOffset("ERROR"));
   if (err != 0) {
     std::string what;
-    if (err & rtl::kErrorBadInsn) what += "an instruction no module executes (LOAD of OUT, STORE of a non-OUT type, or a bad opcode); ";
-    if (err & rtl::kErrorFinishRace) what += "FINISH executed while load or store still had instructions; ";
-    if (err & rtl::kErrorSramBounds) {
-      static constexpr const char* kModule[3] = {"load", "compute", "store"};
-      const uint32_t addr = ReadReg(rtl::RegisterOffset("ERROR_ADDR"));
-      const uint32_t info = ReadReg(rtl::RegisterOffset("ERROR_INFO"));
-      const int mod = int(info & 3) < 3 ? int(info & 3) : 2;
-      const auto buf = spec::MemType((info >> 2) & 7);
-      const uint64_t ordinal = info >> 8;
+    if (err & spec::kErrorBadInsn) what += "an instruction no module executes (LOAD of OUT, STORE of a non-OUT type, or a bad opcode); ";
+    if (err & spec::kErrorFinishRace) what += "FINISH executed while load or store still had instructions; ";
+    if (err & spec::kErrorSramBounds) {
+      const uint32_t addr = ReadReg(spec::RegisterOffset("ERROR_ADDR"));
+      const spec::BoundsErrorInfo info = spec::DecodeErrorInfo(ReadReg(spec::RegisterOffset("ERROR_INFO")));
+      const spec::MemType buf = info.buffer;
+      const uint64_t ordinal = info.ordinal;
       int64_t depth = spec_.acc_depth;
       if (buf == spec::MemType::kUop) depth = spec_.uop_depth;
       if (buf == spec::MemType::kInp) depth = spec_.inp_depth;
       if (buf == spec::MemType::kWgt) depth = spec_.wgt_depth;
-      const int64_t idx = StreamIndex(opts.insns, mod, ordinal);
+      const int64_t idx = StreamIndex(opts.insns, info.module, ordinal);
       what += fmt::format("the {} module's instruction {} of its stream{} touches {} index {}, outside the buffer's {} "
                           "entries (it was skipped); ",
-                          kModule[mod], ordinal,
+                          spec::Name(info.module), ordinal,
                           idx < 0 ? std::string()
                                   : fmt::format(" (instruction {}: {})", idx, spec::Disassemble(spec_.isa, opts.insns[size_t(idx)])),
                           spec::Name(buf), addr, depth);
@@ -407,7 +406,7 @@ HarnessResult Harness::Run(uint64_t insn_addr, uint32_t count, const HarnessOpti
     model_->CloseTrace();
     throw ExecError(fmt::format("the RTL flagged ERROR = {:#x}: {}{}", err, what, d));
   }
-  const auto& counters = rtl::Counters();
+  const auto counters = spec::RtlCounters();
   for (size_t i = 0; i < counters.size(); ++i) r.counters[std::string(counters[i].name)] = ReadCounter(int(i));
   r.cycles = r.counters["cycles"];
   r.sim_cycles = m.cycle - cycle0;
