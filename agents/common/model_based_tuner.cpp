@@ -62,7 +62,7 @@ const std::vector<float>& ModelBasedTuner::FeaturesOf(uint64_t index) {
   return it->second;
 }
 
-std::vector<float> ModelBasedTuner::Predict(std::span<const uint64_t> indices) {
+FeatureMatrix ModelBasedTuner::MatrixOf(std::span<const uint64_t> indices) {
   FeatureMatrix x;
   x.cols = space_.FeatureSize();
   x.data.reserve(indices.size() * x.cols);
@@ -70,7 +70,11 @@ std::vector<float> ModelBasedTuner::Predict(std::span<const uint64_t> indices) {
     const std::vector<float>& f = FeaturesOf(i);
     x.data.insert(x.data.end(), f.begin(), f.end());
   }
-  return model_.Predict(x);
+  return x;
+}
+
+std::vector<float> ModelBasedTuner::Predict(std::span<const uint64_t> indices) {
+  return model_.Predict(MatrixOf(indices));
 }
 
 std::vector<float> ModelBasedTuner::PredictPoints(std::span<const Point> points) {
@@ -124,14 +128,7 @@ void ModelBasedTuner::Observe(std::span<const Result> results) {
 
 void ModelBasedTuner::Refit() {
   const double t0 = Now();
-  FeatureMatrix x;
-  x.cols = space_.FeatureSize();
-  x.data.reserve(xs_.size() * x.cols);
-  for (uint64_t i : xs_) {
-    const std::vector<float>& f = FeaturesOf(i);
-    x.data.insert(x.data.end(), f.begin(), f.end());
-  }
-  model_.Fit(x, ys_, mb_.plan_size, rng_.Next());
+  model_.Fit(MatrixOf(xs_), ys_, mb_.plan_size, rng_.Next());
   const double t1 = Now();
   timing_.fit_seconds += t1 - t0;
 

@@ -57,6 +57,7 @@ class ModelBasedTuner : public Tuner {
   void Refit();
   void LoadPrior(const std::vector<PriorRecord>& prior);
   const std::vector<float>& FeaturesOf(uint64_t index);
+  FeatureMatrix MatrixOf(std::span<const uint64_t> indices);
 
   XgbCostModel model_;
   std::unordered_map<uint64_t, std::vector<float>> feature_cache_;
