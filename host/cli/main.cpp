@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   dcoc::cli::RegisterLayerCommands(app);
   dcoc::cli::RegisterOpCommands(app);
   dcoc::cli::RegisterDbCommands(app);
+  dcoc::cli::RegisterFarmCommands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -20,7 +20,9 @@ std::string BestKey(const Request& r) {
 Session::Session(SessionOptions opts, Database* db) : opts_(std::move(opts)), db_(db) {
   if (opts_.cycle_bound_factor < 0 || (opts_.cycle_bound_factor > 0 && opts_.cycle_bound_factor < 1))
     throw UsageError(fmt::format("cycle bound factor {} must be 0 (no bound) or at least 1", opts_.cycle_bound_factor));
-  if (opts_.jobs > 0) {
+  if (opts_.executor) {
+    pool_ = opts_.executor;
+  } else if (opts_.jobs > 0) {
     WorkerPoolOptions po = opts_.pool;
     po.jobs = opts_.jobs;
     pool_ = std::make_unique<WorkerPool>(po);

@@ -29,6 +29,8 @@ namespace dcoc::measure {
 struct SessionOptions {
   int jobs = 0;  // worker processes (0: in this process, no isolation)
   WorkerPoolOptions pool;
+  // Measures instead of a local pool when set (jobs and pool are then unused): the measurement farm.
+  std::shared_ptr<Executor> executor;
   double cycle_bound_factor = 0;  // 0: no bound
 };
 
@@ -62,7 +64,7 @@ class Session {
  private:
   SessionOptions opts_;
   Database* db_;
-  std::unique_ptr<WorkerPool> pool_;
+  std::shared_ptr<Executor> pool_;
   std::unique_ptr<Measurer> local_;
   std::map<std::string, uint64_t> best_;  // memo task|config|backend -> best ok cycles this session
   Counts counts_;

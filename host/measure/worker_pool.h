@@ -14,7 +14,9 @@
 #include <string>
 #include <vector>
 
+#include "host/measure/executor.h"
 #include "host/measure/measurement.h"
+#include "host/measure/measurer.h"
 
 namespace dcoc::measure {
 
@@ -26,14 +28,16 @@ struct WorkerPoolOptions {
   double grace_seconds = 30;
   // Seconds a worker may take to start and say hello.
   double start_seconds = 60;
+  // Extra arguments of the worker command (`--check-programs` for a board worker).
+  std::vector<std::string> worker_args;
   // Build missing Verilator models in the background (off: the worker builds them in-line, or fails).
   bool build_models = true;
 };
 
-class WorkerPool {
+class WorkerPool : public Executor {
  public:
   explicit WorkerPool(WorkerPoolOptions opts = {});
-  ~WorkerPool();  // shuts the workers down (kills them if they do not exit promptly)
+  ~WorkerPool() override;  // shuts the workers down (kills them if they do not exit promptly)
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
@@ -41,7 +45,7 @@ class WorkerPool {
   // Measures every request; `done(i, m)` is called (on this thread) as each result arrives, in
   // completion order. Returns the measurements in request order.
   std::vector<Measurement> Run(std::span<const Request> requests,
-                               const std::function<void(size_t, const Measurement&)>& done = {});
+                               const std::function<void(size_t, const Measurement&)>& done = {}) override;
   // Workers restarted so far (after a crash or a timeout).
   int restarts() const;
   // PIDs of the live workers (tests kill them).
@@ -54,7 +58,7 @@ class WorkerPool {
 
 // The worker side: serves Measure frames on `fd` until Shutdown or the end of the stream (the parent
 // is gone). `dcoc worker --fd N` calls it. Returns the process exit code.
-int RunWorker(int fd);
+int RunWorker(int fd, const MeasurerOptions& opts = {});
 // `dcoc worker --build-model TAG`: builds the configuration's Verilator model into the cache (the pool
 // runs it in the background). Throws Error when the build fails or the build has no Verilator.
 void BuildModel(const std::string& config_tag);
