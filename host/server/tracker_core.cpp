@@ -169,13 +169,13 @@ void TrackerCore::Received(ConnId c, measure::Frame f, Clock::time_point now) {
     } else {
       OnClient(conn, f, now);
     }
-  } catch (const FormatError& e) {
+  } catch (const std::exception& e) {  // FormatError from the parsers, or a JSON type error
     ++counters_.malformed;
     if (conn.state == Conn::State::kChallenged) {
       ++counters_.auth_refused;
       transport_.Send(c, MessageType::kError, {{"id", nullptr}, {"message", "authentication failed"}});
     }
-    Drop(c, fmt::format("refused: malformed {} frame: {}", measure::Name(f.type), e.what()), now);
+    Drop(c, fmt::format("refused: malformed {} frame: {}", measure::Name(f.type), Quote(e.what(), 300)), now);
     return;
   }
   Dispatch(now);
@@ -349,6 +349,9 @@ void TrackerCore::Submit(Client& cl, ConnId from, Submission s, Clock::time_poin
   job->route = std::move(s.route);
   job->reply_to = from;
   if (auto o = orphan_results_.find(job->key); o != orphan_results_.end()) {
+    // Measured while this tracker did not know it: it ran, and is done now.
+    job->state = Job::State::kRunning;
+    ++cl.running;
     cl.jobs.emplace(job->id, job);
     auto [type, payload] = std::move(o->second);
     orphan_results_.erase(o);

@@ -14,6 +14,7 @@
 
 #include "host/common/error.h"
 #include "host/runtime/device.h"
+#include "host/server/log.h"
 #include "rtl/gen/rtlgen.h"
 
 #ifdef DCOC_SERVER_WITH_VERILATOR
@@ -151,7 +152,7 @@ struct FarmWorker::Impl : std::enable_shared_from_this<FarmWorker::Impl> {
     }
     ++counts.received;
     jobs.push_back({job, std::move(f.payload["request"])});
-    cv.notify_one();
+    cv.notify_all();  // the slots and Run() wait on it
   }
 
   void Deliver(const std::string& id, MessageType type, nlohmann::json payload) {
@@ -200,7 +201,7 @@ struct FarmWorker::Impl : std::enable_shared_from_this<FarmWorker::Impl> {
         payload = {{"id", job.id}, {"measurement", measure::ToJson(m)}};
       } catch (const std::exception& e) {  // a malformed request: FormatError, ConfigError, UsageError, JSON
         type = MessageType::kError;
-        payload = {{"id", job.id}, {"message", e.what()}};
+        payload = {{"id", job.id}, {"message", Quote(e.what(), 4000)}};
       }
       {
         std::lock_guard<std::mutex> lock(mu);
