@@ -1,0 +1,384 @@
+// The farm over loopback TCP: a tracker, workers with a fast fake runner and clients in this process.
+// End to end, TLS, refusals of raw connections, a worker lost mid-measurement, a restarted tracker.
+#include <arpa/inet.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "host/common/error.h"
+#include "host/measure/protocol.h"
+#include "host/server/client.h"
+#include "tests/server/farm_util.h"
+
+namespace dcoc::server {
+namespace {
+
+using measure::MessageType;
+using ::testing::HasSubstr;
+using namespace testing;
+
+// A raw TCP connection to 127.0.0.1 (blocking, bounded reads).
+class RawConn {
+ public:
+  explicit RawConn(uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) ADD_FAILURE() << "connect failed";
+  }
+  ~RawConn() { ::close(fd_); }
+  void Write(const std::vector<uint8_t>& b) { (void)!::write(fd_, b.data(), b.size()); }
+  void Write(MessageType t, const nlohmann::json& p) { Write(measure::EncodeFrame(t, p)); }
+  // The next frame, or nullopt at the end of the stream or after `seconds`.
+  std::optional<measure::Frame> Read(double seconds = 5) {
+    const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+    for (;;) {
+      if (std::optional<measure::Frame> f = dec_.Next()) return f;
+      const int left = int(std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count());
+      if (left <= 0) return std::nullopt;
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, left) <= 0) return std::nullopt;
+      uint8_t buf[4096];
+      const ssize_t n = ::read(fd_, buf, sizeof(buf));
+      if (n <= 0) {
+        eof_ = true;
+        return std::nullopt;
+      }
+      dec_.Feed({buf, size_t(n)});
+    }
+  }
+  // True when the tracker closed the connection within `seconds` (frames before that are skipped).
+  bool ClosedWithin(double seconds) {
+    const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+    while (Clock::now() < until && !eof_) Read(0.05);
+    return eof_;
+  }
+  // Authenticates with `k`; returns the welcome (nullopt when refused).
+  std::optional<measure::Frame> Authenticate(const Key& k) {
+    std::optional<measure::Frame> ch = Read();
+    if (!ch || ch->type != MessageType::kChallenge) return std::nullopt;
+    hs_ = std::make_unique<PeerHandshake>(k);
+    Write(MessageType::kAuth, hs_->Answer(ch->payload));
+    std::optional<measure::Frame> w = Read();
+    if (!w || w->type != MessageType::kWelcome) return std::nullopt;
+    return w;
+  }
+
+ private:
+  int fd_ = -1;
+  measure::FrameDecoder dec_{1u << 24};
+  bool eof_ = false;
+  std::unique_ptr<PeerHandshake> hs_;
+};
+
+// A farm worker in a thread of this process.
+class WorkerThread {
+ public:
+  WorkerThread(const std::string& address, const Key& key, int slots, MeasureLog* log, double delay = 0) {
+    WorkerOptions o;
+    o.peer = PeerOpts(address, key, "worker");
+    o.caps = FakeCaps(slots);
+    o.runners = FakeRunners(log, delay);
+    worker_ = std::make_unique<FarmWorker>(std::move(o));
+    thread_ = std::thread([this] {
+      try {
+        worker_->Run();
+      } catch (const Error& e) {
+        error_ = e.what();
+      }
+    });
+  }
+  ~WorkerThread() {
+    worker_->Stop();
+    thread_.join();
+  }
+  FarmWorker& worker() { return *worker_; }
+
+ private:
+  std::unique_ptr<FarmWorker> worker_;
+  std::thread thread_;
+  std::string error_;
+};
+
+ClientOptions ClientFor(const std::string& address, const Key& key) {
+  ClientOptions c;
+  c.peer = PeerOpts(address, key, "client");
+  c.max_wait_seconds = 30;
+  return c;
+}
+
+void ExpectAllOk(const std::vector<measure::Request>& reqs, const std::vector<measure::Measurement>& got) {
+  ASSERT_EQ(got.size(), reqs.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].status, measure::Status::kOk) << got[i].error;
+    EXPECT_EQ(compiler::ToString(got[i].schedule), compiler::ToString(compiler::Normalize(reqs[i].layer, reqs[i].schedule)));
+  }
+}
+
+TEST(Farm, MeasuresThroughTrackerAndWorkers) {
+  Keys keys;
+  TrackerThread t(FastOptions(), keys.Ring());
+  MeasureLog measured;
+  WorkerThread w1(t.address(), keys.worker, 2, &measured), w2(t.address(), keys.worker, 2, &measured);
+  FarmClient client(ClientFor(t.address(), keys.client));
+  const std::vector<measure::Request> reqs = Requests(40);
+  size_t calls = 0;
+  const std::vector<measure::Measurement> got = client.Run(reqs, [&](size_t, const measure::Measurement&) { ++calls; });
+  ExpectAllOk(reqs, got);
+  EXPECT_EQ(calls, reqs.size());
+  EXPECT_EQ(measured.Total(), 40);
+  const nlohmann::json s = client.Status();
+  EXPECT_EQ(s["workers"].size(), 2u);
+  EXPECT_EQ(s["queues"]["clients"][0]["completed"], 40);
+  EXPECT_EQ(client.counts().duplicates, 0);
+  // A second batch on the same connection.
+  const std::vector<measure::Measurement> again = client.Run(std::vector<measure::Request>(reqs.begin(), reqs.begin() + 5));
+  EXPECT_EQ(again.size(), 5u);
+}
+
+TEST(Farm, FarmStatusCommandSeesWorkers) {
+  Keys keys;
+  TrackerThread t(FastOptions(), keys.Ring());
+  MeasureLog measured;
+  WorkerThread w(t.address(), keys.worker, 3, &measured);
+  ASSERT_TRUE(t.WaitLog("registered worker fake"));
+  const nlohmann::json s = FarmStatus(PeerOpts(t.address(), keys.admin));
+  ASSERT_EQ(s["workers"].size(), 1u);
+  EXPECT_EQ(s["workers"][0]["slots"], 3);
+  EXPECT_EQ(s["workers"][0]["backends"], nlohmann::json({"fsim"}));
+  Key wrong = keys.admin;
+  wrong.secret = RandomBytes(32);
+  try {
+    FarmStatus(PeerOpts(t.address(), wrong));
+    ADD_FAILURE() << "a wrong secret got a status";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("refused key \"root\": authentication failed"));
+  }
+  EXPECT_TRUE(t.WaitLog("refused: wrong MAC for key \"root\""));
+}
+
+TEST(Farm, RefusesGarbageOversizedAndSilentConnections) {
+  Keys keys;
+  TrackerThread t(FastOptions(), keys.Ring());
+  {
+    RawConn c(t.port());
+    c.Write(std::vector<uint8_t>(64, 'x'));
+    EXPECT_TRUE(c.ClosedWithin(5));
+  }
+  EXPECT_TRUE(t.WaitLog("malformed frame: magic 0x78787878"));
+  {
+    // A header announcing 1 MiB before authenticating: refused before the payload is read.
+    RawConn c(t.port());
+    std::vector<uint8_t> frame = measure::EncodeFrame(MessageType::kAuth, {{"pad", std::string(1 << 20, 'a')}});
+    frame.resize(measure::kFrameHeaderBytes);
+    c.Write(frame);
+    EXPECT_TRUE(c.ClosedWithin(5));
+  }
+  EXPECT_TRUE(t.WaitLog("exceeds the limit of 4096 bytes"));
+  {
+    RawConn c(t.port());
+    EXPECT_TRUE(c.ClosedWithin(5));  // says nothing: closed after the handshake time
+  }
+  EXPECT_TRUE(t.WaitLog("refused: did not authenticate within 1 s"));
+  {
+    // Authenticated, then a JSON payload that is not an object.
+    RawConn c(t.port());
+    ASSERT_TRUE(c.Authenticate(keys.client).has_value());
+    std::vector<uint8_t> frame = measure::EncodeFrame(MessageType::kStatus, nlohmann::json::object());
+    c.Write(measure::EncodeFrame(MessageType::kHeartbeat, nlohmann::json::object()));
+    const std::string body = "[1,2]";
+    std::vector<uint8_t> bad = measure::EncodeFrame(MessageType::kHeartbeat, nlohmann::json::object());
+    bad.resize(measure::kFrameHeaderBytes);
+    const uint32_t len = uint32_t(body.size()), crc = measure::Crc32({reinterpret_cast<const uint8_t*>(body.data()), body.size()});
+    for (int i = 0; i < 4; ++i) bad[8 + size_t(i)] = uint8_t(len >> (8 * i)), bad[12 + size_t(i)] = uint8_t(crc >> (8 * i));
+    bad.insert(bad.end(), body.begin(), body.end());
+    c.Write(bad);
+    EXPECT_TRUE(c.ClosedWithin(5));
+  }
+  EXPECT_TRUE(t.WaitLog("payload must be a JSON object, got a array"));
+  const TrackerCore::Counters n = t.tracker().Counters();
+  EXPECT_EQ(n.malformed, 2);
+  EXPECT_EQ(n.oversized, 1);
+  EXPECT_EQ(n.handshake_timeouts, 1);
+}
+
+TEST(Farm, AuthenticatedPeersMayUseLargeFramesAndIdleOnesAreClosed) {
+  Keys keys;
+  TrackerThread t(FastOptions(), keys.Ring());
+  RawConn c(t.port());
+  ASSERT_TRUE(c.Authenticate(keys.client).has_value());
+  c.Write(MessageType::kHeartbeat, {{"pad", std::string(64 * 1024, 'a')}});
+  c.Write(MessageType::kStatus, nlohmann::json::object());
+  std::optional<measure::Frame> f;
+  do f = c.Read(); while (f && f->type == MessageType::kHeartbeat);
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->type, MessageType::kStatus);
+  EXPECT_TRUE(c.ClosedWithin(5));  // then silent for longer than the idle limit
+  EXPECT_TRUE(t.WaitLog("closed: idle for"));
+}
+
+// TLS material made with the openssl command: a CA and a certificate for 127.0.0.1 it signed.
+struct Certs {
+  TempDir dir;
+  bool ok = false;
+  std::string Path(const char* name) const { return (dir / name).string(); }
+  explicit Certs(const char* cn = "127.0.0.1") {
+    std::ofstream(dir / "ext.cnf") << "subjectAltName=IP:127.0.0.1\n";
+    const std::string d = dir.path().string();
+    const std::string cmd = fmt::format(
+        "cd '{0}' && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key "
+        "-out ca.pem -days 2 -subj /CN=dcoc-test-ca && "
+        "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout srv.key -out srv.csr -subj /CN={1} && "
+        "openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem -days 2 -extfile ext.cnf && "
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout other.key -out other.pem "
+        "-days 2 -subj /CN=other-ca",
+        d, cn);
+    ok = std::system((cmd + " > /dev/null 2>&1").c_str()) == 0;
+  }
+};
+
+TEST(Farm, TlsCarriesTheProtocolAndRefusesUntrustedTrackers) {
+  Certs certs;
+  ASSERT_TRUE(certs.ok) << "openssl could not make the test certificates";
+  Keys keys;
+  TrackerThread t(FastOptions(), keys.Ring(), 0, TlsOptions{certs.Path("srv.pem"), certs.Path("srv.key"), ""});
+  MeasureLog measured;
+  {
+    WorkerOptions o;
+    o.peer = PeerOpts(t.address(), keys.worker, "worker");
+    o.peer.tls.ca = certs.Path("ca.pem");
+    o.caps = FakeCaps(2);
+    o.runners = FakeRunners(&measured);
+    FarmWorker worker(std::move(o));
+    std::thread wt([&] { worker.Run(); });
+    ClientOptions co = ClientFor(t.address(), keys.client);
+    co.peer.tls.ca = certs.Path("ca.pem");
+    {
+      FarmClient client(co);
+      const std::vector<measure::Request> reqs = Requests(10);
+      ExpectAllOk(reqs, client.Run(reqs));
+    }
+    worker.Stop();
+    wt.join();
+  }
+  EXPECT_EQ(measured.Total(), 10);
+  // A client that trusts another CA refuses the tracker's certificate.
+  ClientOptions other = ClientFor(t.address(), keys.client);
+  other.peer.tls.ca = certs.Path("other.pem");
+  other.peer.reconnect_seconds = 0;
+  try {
+    FarmClient c(other);
+    ADD_FAILURE() << "connected to a tracker whose certificate it cannot verify";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("certificate verify failed"));
+  }
+  // A plain-TCP peer gets nowhere with a TLS tracker.
+  RawConn raw(t.port());
+  raw.Write(measure::EncodeFrame(MessageType::kAuth, nlohmann::json::object()));
+  EXPECT_TRUE(raw.ClosedWithin(5));
+  EXPECT_TRUE(t.WaitLog("TLS handshake failed"));
+}
+
+TEST(Farm, TlsHostNameMustMatch) {
+  Certs certs("not-this-host");
+  ASSERT_TRUE(certs.ok);
+  // The certificate names 127.0.0.1 only in its IP SAN; a client told to reach "localhost" refuses it.
+  Keys keys;
+  TrackerThread t(FastOptions(), keys.Ring(), 0, TlsOptions{certs.Path("srv.pem"), certs.Path("srv.key"), ""});
+  ClientOptions co = ClientFor(fmt::format("localhost:{}", t.port()), keys.client);
+  co.peer.tls.ca = certs.Path("ca.pem");
+  co.peer.reconnect_seconds = 0;
+  try {
+    FarmClient c(co);
+    ADD_FAILURE() << "accepted a certificate for another host";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("certificate verify failed"));
+  }
+}
+
+TEST(Farm, AWorkerLostMidMeasurementCostsNothing) {
+  Keys keys;
+  TrackerThread t(FastOptions(), keys.Ring());
+  MeasureLog measured;
+  auto flaky = std::make_unique<WorkerThread>(t.address(), keys.worker, 2, &measured, 0.3);
+  WorkerThread steady(t.address(), keys.worker, 1, &measured, 0.05);
+  FarmClient client(ClientFor(t.address(), keys.client));
+  const std::vector<measure::Request> reqs = Requests(20);
+  std::thread killer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    flaky.reset();  // stops: its connection closes with measurements in flight
+  });
+  std::vector<measure::Measurement> got;
+  try {
+    got = client.Run(reqs);
+  } catch (...) {
+    killer.join();
+    throw;
+  }
+  killer.join();
+  ExpectAllOk(reqs, got);
+  EXPECT_GE(t.tracker().Counters().requeued, 1);
+}
+
+TEST(Farm, ARestartedTrackerIsRejoinedAndLosesNothing) {
+  Keys keys;
+  MeasureLog measured;
+  auto t = std::make_unique<TrackerThread>(FastOptions(), keys.Ring());
+  const uint16_t port = t->port();
+  const std::string address = t->address();
+  WorkerThread w1(address, keys.worker, 2, &measured, 0.05), w2(address, keys.worker, 2, &measured, 0.05);
+  FarmClient client(ClientFor(address, keys.client));
+  const std::vector<measure::Request> reqs = Requests(60);
+  std::atomic<size_t> done{0};
+  std::thread restarter([&] {
+    Eventually([&] { return done.load() >= 15; });
+    t.reset();  // the tracker goes away with requests queued and running
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    t = std::make_unique<TrackerThread>(FastOptions(), keys.Ring(), port);
+  });
+  std::set<size_t> seen;
+  const std::vector<measure::Measurement> got = client.Run(reqs, [&](size_t i, const measure::Measurement&) {
+    EXPECT_TRUE(seen.insert(i).second) << "request " << i << " answered twice";
+    ++done;
+  });
+  restarter.join();
+  ExpectAllOk(reqs, got);
+  EXPECT_EQ(seen.size(), reqs.size());
+  EXPECT_GE(client.counts().reconnections, 1);
+  EXPECT_GE(measured.Total(), 60);
+}
+
+TEST(Farm, ClientGivesUpWithoutATracker) {
+  Keys keys;
+  uint16_t port = 0;
+  {
+    TrackerThread t(FastOptions(), keys.Ring());
+    port = t.port();
+  }
+  ClientOptions co = ClientFor(fmt::format("127.0.0.1:{}", port), keys.client);
+  co.peer.connect_seconds = 1;
+  co.peer.reconnect_seconds = 1;
+  try {
+    FarmClient c(co);
+    ADD_FAILURE() << "connected to nothing";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr(fmt::format("measurement farm: no connection to the tracker at 127.0.0.1:{}", port)));
+  }
+  co.peer.key = keys.worker;
+  try {
+    FarmClient c(co);
+    ADD_FAILURE();
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), "key \"w\" is a worker key; measuring through the farm needs a client key");
+  }
+}
+
+}  // namespace
+}  // namespace dcoc::server
