@@ -51,6 +51,16 @@ std::string ReadSecretFile(const std::filesystem::path& path) {
   return ss.str();
 }
 
+// Writes the key's line into `path` (created with mode 0600); `flags`: O_EXCL (a new file) or O_APPEND.
+void WriteKeyLine(const std::filesystem::path& path, const Key& k, int flags, const char* what) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0600);
+  if (fd < 0) throw UsageError(fmt::format("cannot {} {}: {}", what, path.string(), std::strerror(errno)));
+  const std::string line = FormatKey(k);
+  const ssize_t n = ::write(fd, line.data(), line.size());
+  ::close(fd);
+  if (n != ssize_t(line.size())) throw Error(fmt::format("cannot {} {}: short write", what, path.string()));
+}
+
 std::string Message(std::string_view what, const Key& k, std::string_view tracker_nonce, std::string_view peer_nonce) {
   return fmt::format("{}|{}|{}|{}|{}|{}", kMacDomain, what, k.id, Name(k.role), tracker_nonce, peer_nonce);
 }
@@ -165,12 +175,7 @@ Key GenerateKey(const std::string& id, Role role) {
 std::string FormatKey(const Key& k) { return fmt::format("{} {} {}\n", k.id, Name(k.role), Hex(k.secret)); }
 
 void WriteKeyFile(const std::filesystem::path& path, const Key& k) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) throw UsageError(fmt::format("cannot create key file {}: {}", path.string(), std::strerror(errno)));
-  const std::string line = FormatKey(k);
-  const ssize_t n = ::write(fd, line.data(), line.size());
-  ::close(fd);
-  if (n != ssize_t(line.size())) throw Error(fmt::format("writing key file {} failed", path.string()));
+  WriteKeyLine(path, k, O_EXCL, "create key file");
 }
 
 void AppendKey(const std::filesystem::path& keys_file, const Key& k) {
@@ -178,12 +183,7 @@ void AppendKey(const std::filesystem::path& keys_file, const Key& k) {
     const KeyRing ring = KeyRing::Parse(ReadSecretFile(keys_file), keys_file.string());
     if (ring.Find(k.id)) throw UsageError(fmt::format("keys file {} already has a key \"{}\"", keys_file.string(), k.id));
   }
-  const int fd = ::open(keys_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (fd < 0) throw UsageError(fmt::format("cannot open keys file {}: {}", keys_file.string(), std::strerror(errno)));
-  const std::string line = FormatKey(k);
-  const ssize_t n = ::write(fd, line.data(), line.size());
-  ::close(fd);
-  if (n != ssize_t(line.size())) throw Error(fmt::format("appending to keys file {} failed", keys_file.string()));
+  WriteKeyLine(keys_file, k, O_APPEND, "append to keys file");
 }
 
 std::vector<uint8_t> RandomBytes(size_t n) {

@@ -147,18 +147,7 @@ FarmClient::FarmClient(ClientOptions opts) : impl_(std::make_shared<Impl>()) {
                                  opts.peer.key.id, Name(opts.peer.key.role)));
   impl_->opts = std::move(opts);
   const double connect = impl_->opts.peer.connect_seconds;
-  std::weak_ptr<Impl> weak = impl_;
-  Peer::Handlers h;
-  h.connected = [weak] {
-    if (auto s = weak.lock()) s->Connected();
-  };
-  h.frame = [weak](measure::Frame&& f) {
-    if (auto s = weak.lock()) s->Frame(std::move(f));
-  };
-  h.failed = [weak](const std::string& why) {
-    if (auto s = weak.lock()) s->Failed(why);
-  };
-  impl_->peer = std::make_unique<Peer>(impl_->opts.peer, h);
+  impl_->peer = std::make_unique<Peer>(impl_->opts.peer, ForwardTo(impl_));
   impl_->peer->Start();
   std::unique_lock<std::mutex> lock(impl_->mu);
   // The first connection gets the connect time (later losses get the reconnect time).

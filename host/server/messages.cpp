@@ -43,7 +43,10 @@ std::string OptText(const nlohmann::json& j, const char* key, std::string_view f
   return Text(*it, key, frame, max);
 }
 
-std::vector<std::string> TextList(const nlohmann::json& j, const char* key, std::string_view frame, size_t max_items) {
+// An optional array of at most `max_items` strings, each checked by `check`.
+template <typename Check>
+std::vector<std::string> StringList(const nlohmann::json& j, const char* key, std::string_view frame, size_t max_items,
+                                    Check check) {
   std::vector<std::string> out;
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return out;
@@ -51,8 +54,13 @@ std::vector<std::string> TextList(const nlohmann::json& j, const char* key, std:
     throw FormatError(fmt::format("{} frame: \"{}\" must be an array, got a {}", frame, key, it->type_name()));
   if (it->size() > max_items)
     throw FormatError(fmt::format("{} frame: \"{}\" has {} entries, the limit is {}", frame, key, it->size(), max_items));
-  for (const nlohmann::json& v : *it) out.push_back(Text(v, key, frame));
+  out.reserve(it->size());
+  for (const nlohmann::json& v : *it) out.push_back(check(v));
   return out;
+}
+
+std::vector<std::string> TextList(const nlohmann::json& j, const char* key, std::string_view frame, size_t max_items) {
+  return StringList(j, key, frame, max_items, [&](const nlohmann::json& v) { return Text(v, key, frame); });
 }
 
 }  // namespace
@@ -208,21 +216,13 @@ JobOutcome ParseWorkerError(const nlohmann::json& j) {
 }
 
 std::vector<std::string> ParseIds(const nlohmann::json& j, const char* key, std::string_view frame, size_t max) {
-  std::vector<std::string> out;
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return out;
-  if (!it->is_array())
-    throw FormatError(fmt::format("{} frame: \"{}\" must be an array, got a {}", frame, key, it->type_name()));
-  if (it->size() > max)
-    throw FormatError(fmt::format("{} frame: \"{}\" has {} ids, the limit is {}", frame, key, it->size(), max));
-  out.reserve(it->size());
-  for (const nlohmann::json& v : *it) {
+  return StringList(j, key, frame, max, [&](const nlohmann::json& v) {
     if (!v.is_string()) throw FormatError(fmt::format("{} frame: \"{}\" holds a {}, not a string", frame, key, v.type_name()));
-    out.push_back(v.get<std::string>());
-    if (out.back().size() > 2 * kMaxIdChars + 1)
-      throw FormatError(fmt::format("{} frame: an id in \"{}\" has {} characters", frame, key, out.back().size()));
-  }
-  return out;
+    const std::string& id = v.get_ref<const std::string&>();
+    if (id.size() > 2 * kMaxIdChars + 1)
+      throw FormatError(fmt::format("{} frame: an id in \"{}\" has {} characters", frame, key, id.size()));
+    return id;
+  });
 }
 
 void ValidateId(std::string_view id, std::string_view what) {

@@ -59,4 +59,22 @@ class Peer {
   std::shared_ptr<Impl> impl_;
 };
 
+// Handlers that call `owner`'s Connected(), Frame(f) and Failed(why) while it lives (the peer's event
+// loop may briefly outlive it).
+template <typename T>
+Peer::Handlers ForwardTo(const std::shared_ptr<T>& owner) {
+  std::weak_ptr<T> weak = owner;
+  Peer::Handlers h;
+  h.connected = [weak] {
+    if (auto s = weak.lock()) s->Connected();
+  };
+  h.frame = [weak](measure::Frame&& f) {
+    if (auto s = weak.lock()) s->Frame(std::move(f));
+  };
+  h.failed = [weak](const std::string& why) {
+    if (auto s = weak.lock()) s->Failed(why);
+  };
+  return h;
+}
+
 }  // namespace dcoc::server

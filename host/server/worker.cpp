@@ -173,6 +173,8 @@ struct FarmWorker::Impl : std::enable_shared_from_this<FarmWorker::Impl> {
     ++counts.held;
   }
 
+  void Failed(const std::string& why) { Finish(why); }
+
   void Finish(const std::string& why) {
     std::lock_guard<std::mutex> lock(mu);
     if (stopping) return;
@@ -229,17 +231,8 @@ FarmWorker::FarmWorker(WorkerOptions opts) : impl_(std::make_shared<Impl>()) {
                                  Name(opts.peer.key.role)));
   if (!opts.runners) throw UsageError("a farm worker needs a way to measure (runners)");
   impl_->opts = std::move(opts);
+  Peer::Handlers h = ForwardTo(impl_);
   std::weak_ptr<Impl> weak = impl_;
-  Peer::Handlers h;
-  h.connected = [weak] {
-    if (auto s = weak.lock()) s->Connected();
-  };
-  h.frame = [weak](measure::Frame&& f) {
-    if (auto s = weak.lock()) s->Frame(std::move(f));
-  };
-  h.failed = [weak](const std::string& why) {
-    if (auto s = weak.lock()) s->Finish(why);
-  };
   h.heartbeat = [weak] {
     auto s = weak.lock();
     return nlohmann::json{{"running", s ? s->inflight.size() : 0}};

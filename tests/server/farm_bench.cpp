@@ -33,6 +33,7 @@ double Percentile(std::vector<double>& v, double p) {
 
 int Main(int argc, char** argv) {
   int clients = 100, requests = 100000, batch = 100, workers = 4, slots = 8;
+  bool tls = false;
   for (int i = 1; i < argc; ++i) {
     auto next = [&] {
       if (i + 1 >= argc) throw UsageError(fmt::format("{} needs a value", argv[i]));
@@ -43,6 +44,7 @@ int Main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--batch")) batch = next();
     else if (!std::strcmp(argv[i], "--workers")) workers = next();
     else if (!std::strcmp(argv[i], "--slots")) slots = next();
+    else if (!std::strcmp(argv[i], "--tls")) tls = true;
     else throw UsageError(fmt::format("unknown option {}", argv[i]));
   }
   if (clients < 1 || requests < clients || batch < 1 || workers < 1 || slots < 1)
@@ -58,14 +60,26 @@ int Main(int argc, char** argv) {
   const Key worker_key = GenerateKey("w", Role::kWorker);
   text += FormatKey(worker_key);
   TrackerOptions o;  // the defaults: heartbeats every 2 s, idle limit 10 s
-  TrackerThread tracker(o, KeyRing::Parse(text, "bench keys"));
+  std::unique_ptr<Certs> certs;
+  TlsOptions server_tls;
+  if (tls) {
+    certs = std::make_unique<Certs>();
+    if (!certs->ok) throw Error("openssl could not make the certificates for --tls");
+    server_tls = {certs->Path("srv.pem"), certs->Path("srv.key"), ""};
+  }
+  TrackerThread tracker(o, KeyRing::Parse(text, "bench keys"), 0, server_tls);
+  auto peer = [&](const Key& k, const char* who) {
+    PeerOptions p = PeerOpts(tracker.address(), k, who);
+    if (tls) p.tls.ca = certs->Path("ca.pem");
+    return p;
+  };
 
   MeasureLog measured;
   std::vector<std::unique_ptr<FarmWorker>> farm;
   std::vector<std::thread> worker_threads;
   for (int w = 0; w < workers; ++w) {
     WorkerOptions wo;
-    wo.peer = PeerOpts(tracker.address(), worker_key, "worker");
+    wo.peer = peer(worker_key, "worker");
     wo.caps = FakeCaps(slots);
     wo.runners = FakeRunners(&measured);
     farm.push_back(std::make_unique<FarmWorker>(std::move(wo)));
@@ -79,7 +93,7 @@ int Main(int argc, char** argv) {
   std::vector<std::unique_ptr<FarmClient>> conns;
   for (int c = 0; c < clients; ++c) {
     ClientOptions co;
-    co.peer = PeerOpts(tracker.address(), client_keys[size_t(c)], "client");
+    co.peer = peer(client_keys[size_t(c)], "client");
     co.max_wait_seconds = 120;
     conns.push_back(std::make_unique<FarmClient>(co));
   }
@@ -126,6 +140,7 @@ int Main(int argc, char** argv) {
   j["workers"] = workers;
   j["slots_per_worker"] = slots;
   j["backend"] = "fake (in-process, no simulation)";
+  j["tls"] = tls;
   j["seconds"] = seconds;
   j["requests_per_second"] = double(answered.load()) / seconds;
   j["latency_ms"] = {{"p50", Percentile(all, 0.50)}, {"p99", Percentile(all, 0.99)}, {"max", Percentile(all, 1.0)}};

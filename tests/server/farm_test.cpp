@@ -224,26 +224,6 @@ TEST(Farm, AuthenticatedPeersMayUseLargeFramesAndIdleOnesAreClosed) {
   EXPECT_TRUE(t.WaitLog("closed: idle for"));
 }
 
-// TLS material made with the openssl command: a CA and a certificate for 127.0.0.1 it signed.
-struct Certs {
-  TempDir dir;
-  bool ok = false;
-  std::string Path(const char* name) const { return (dir / name).string(); }
-  explicit Certs(const char* cn = "127.0.0.1") {
-    std::ofstream(dir / "ext.cnf") << "subjectAltName=IP:127.0.0.1\n";
-    const std::string d = dir.path().string();
-    const std::string cmd = fmt::format(
-        "cd '{0}' && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key "
-        "-out ca.pem -days 2 -subj /CN=dcoc-test-ca && "
-        "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout srv.key -out srv.csr -subj /CN={1} && "
-        "openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem -days 2 -extfile ext.cnf && "
-        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout other.key -out other.pem "
-        "-days 2 -subj /CN=other-ca",
-        d, cn);
-    ok = std::system((cmd + " > /dev/null 2>&1").c_str()) == 0;
-  }
-};
-
 TEST(Farm, TlsCarriesTheProtocolAndRefusesUntrustedTrackers) {
   Certs certs;
   ASSERT_TRUE(certs.ok) << "openssl could not make the test certificates";

@@ -31,6 +31,49 @@ TEST(FarmFaults, ThousandMeasurementsTwentyKillsAndATrackerRestart) {
   Check(o, testing::RunWithFaults(DCOC_CLI, o));
 }
 #else
+// A worker process that stops (SIGSTOP: alive, connected, silent) is declared hung after the idle limit,
+// its measurement goes to another worker, and when it continues it rejoins.
+TEST(FarmFaults, AStoppedWorkerIsTakenOutOfRotationAndRejoins) {
+  using testing::Process;
+  using testing::ReadText;
+  testing::TempDir dir;
+  testing::Keys keys;
+  keys.Write(dir.path());
+  Process tracker({DCOC_CLI, "tracker", "--listen", "127.0.0.1:0", "--keys", (dir / "tracker.keys").string(), "--port-file",
+                   (dir / "port").string(), "--heartbeat", "0.5", "--idle", "2", "--log", (dir / "tracker.log").string()},
+                  dir / "tracker.out");
+  ASSERT_TRUE(testing::Eventually([&] { return !ReadText(dir / "port").empty(); }));
+  const std::string address = fmt::format("127.0.0.1:{}", std::stoi(ReadText(dir / "port")));
+  auto worker = [&](const char* name) {
+    return std::make_unique<Process>(std::vector<std::string>{DCOC_CLI, "worker", "--tracker", address, "--key",
+                                                              (dir / "w.key").string(), "--backend", "fsim", "--name", name},
+                                     dir / "workers.out");
+  };
+  auto stopped = worker("stopped");
+  ASSERT_TRUE(testing::Eventually([&] { return ReadText(dir / "tracker.log").find("registered worker stopped") != std::string::npos; }));
+  auto steady = worker("steady");
+  ASSERT_TRUE(testing::Eventually([&] { return ReadText(dir / "tracker.log").find("registered worker steady") != std::string::npos; }));
+  testing::FaultRunOptions o;
+  Process client({DCOC_CLI, "layer", "search", "--conv", o.conv, "--backend", "fsim", "--top", "12", "--random", "0",
+                  "--farm", address, "--key", (dir / "alice.key").string(), "--db", (dir / "run.db").string()},
+                 dir / "client.out");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ::kill(stopped->pid(), SIGSTOP);
+  ASSERT_TRUE(testing::Eventually([&] { return ReadText(dir / "tracker.log").find("hung: no heartbeat") != std::string::npos; }, 30));
+  EXPECT_EQ(client.Wait(), 0) << ReadText(dir / "client.out");
+  ::kill(stopped->pid(), SIGCONT);
+  // It comes back: its connection was closed, so it reconnects and registers again.
+  EXPECT_TRUE(testing::Eventually(
+      [&] {
+        const std::string log = ReadText(dir / "tracker.log");
+        return log.find("registered worker stopped") != log.rfind("registered worker stopped");
+      },
+      30))
+      << ReadText(dir / "tracker.log");
+  measure::Database db(dir / "run.db", measure::Database::Mode::kReadOnly);
+  EXPECT_EQ(db.Count(), 12);
+}
+
 TEST(FarmFaults, SmallRunWithKillsAndATrackerRestart) {
   testing::FaultRunOptions o;
   o.measurements = 50;
