@@ -8,6 +8,9 @@
 #include "host/cli/cli_util.h"
 #include "host/cli/commands.h"
 #include "host/common/error.h"
+#include "host/compiler/check.h"
+#include "host/measure/database.h"
+#include "host/measure/measurement.h"
 #include "host/model/accuracy.h"
 #include "host/model/dataset.h"
 #include "host/model/executor.h"
@@ -21,7 +24,7 @@ namespace dcoc::cli {
 namespace {
 
 struct ModelArgs {
-  std::string model, config = "default", backend = "fsim", input, schedules, weights = "tensor";
+  std::string model, config = "default", backend = "fsim", input, schedules, db, weights = "tensor";
   std::string data = std::string(model::kFashionMnistDir);
   uint64_t seed = 1;
   int64_t batch = 1, limit = 0, device_limit = 0, calibration_images = 512;
@@ -65,6 +68,35 @@ Loaded Load(const ModelArgs& a, const spec::Spec& s, const std::vector<std::vect
   l.tasks = model::ExtractTasks(l.q, l.prep.name);
   l.quant_s = Now() - t;
   return l;
+}
+
+// The schedules for a run: a schedules file, and/or the best records of a tuning database. A database
+// record serves every layer of the same shape (kind, sizes, strides, pads) on this configuration: its
+// epilogue may differ from the model's (records of `dcoc layer search --layer resnet18.C2` serve the
+// model's C2-shaped layers), which changes a few ALU cycles, not which schedules are valid.
+model::ScheduleTable SchedulesFor(const ModelArgs& a, const std::vector<model::Task>& tasks, const spec::Spec& s,
+                                  int* from_db) {
+  model::ScheduleTable table;
+  if (!a.schedules.empty()) {
+    table = model::ScheduleTable::Load(a.schedules);
+    table.CheckCovers(tasks);
+  }
+  if (!a.db.empty()) {
+    const measure::Database db(a.db, measure::Database::Mode::kReadOnly);
+    const std::string hash = measure::ConfigHashHex(s.config);
+    std::map<std::string, measure::Measurement> best;  // shape key -> fastest ok record
+    for (const measure::TaskSummary& t : db.Summaries()) {
+      if (t.config_hash != hash || !t.best || t.best->cycles == 0) continue;
+      const std::string key = model::ShapeKey(db.Layer(t.task));
+      if (!best.count(key) || t.best->cycles < best[key].cycles) best[key] = *t.best;
+    }
+    for (const model::Task& t : tasks)
+      if (auto it = best.find(t.key); it != best.end() && compiler::Valid(t.layer, it->second.schedule, s)) {
+        if (!table.Find(t.layer, tasks)) table.Set(t.key, it->second.schedule);  // a schedules file wins
+        ++*from_db;
+      }
+  }
+  return table;
 }
 
 void Info(const ModelArgs& a) {
@@ -149,11 +181,8 @@ void Run(const ModelArgs& a, const runtime::Registry& backends) {
   }
   Loaded l = Load(a, s, {input}, std::move(probe));
   l.import_s = import_s;
-  model::ScheduleTable table;
-  if (!a.schedules.empty()) {
-    table = model::ScheduleTable::Load(a.schedules);
-    table.CheckCovers(l.tasks);
-  }
+  int from_db = 0;
+  const model::ScheduleTable table = SchedulesFor(a, l.tasks, s, &from_db);
   const double prep_s = Now() - t0;
   if (!a.quiet && !a.json)
     fmt::print(stderr, "model {}: imported in {:.2f} s, calibrated in {:.2f} s, quantized in {:.2f} s\n", l.prep.name,
@@ -178,6 +207,10 @@ void Run(const ModelArgs& a, const runtime::Registry& backends) {
   j["backend"] = a.backend;
   j["batch"] = a.batch;
   j["schedules"] = a.schedules.empty() ? "default" : a.schedules;
+  if (!a.db.empty()) {
+    j["db"] = a.db;
+    j["tasks_from_db"] = from_db;
+  }
   nlohmann::ordered_json layers = nlohmann::ordered_json::array();
   for (const model::OpRecord& r : recs) {
     nlohmann::ordered_json x;
@@ -237,6 +270,10 @@ void Run(const ModelArgs& a, const runtime::Registry& backends) {
   } else {
     fmt::print("model {}  configuration {} ({}x{}x{} GEMM, {} MHz)  backend {}  batch {}\n", l.prep.name, s.tag,
                s.batch, s.block_in, s.block_out, s.config.clock_mhz, a.backend, a.batch);
+    if (!a.db.empty())
+      fmt::print(
+          "schedules: {} of {} tasks from {}, the others {}\n", from_db, l.tasks.size(), a.db,
+          a.schedules.empty() ? std::string("by the default heuristic") : "from " + a.schedules + " or by default");
     fmt::print("{:<48} {:<8} {:>10} {:>10} {:>6}  {}\n", "op", "kind", "cycles", "ideal", "util", "check");
     for (const model::OpRecord& r : recs) {
       const std::string name = r.name.size() > 48 ? "..." + r.name.substr(r.name.size() - 45) : r.name;
@@ -387,6 +424,7 @@ void RegisterModelCommands(CLI::App& app, const Context& ctx) {
   run->add_option("--random", a.seed, "Seed of a random input (the default input)");
   run->add_option("--schedules", a.schedules,
                   "JSON {\"<task name or key>\": {schedule}, ...} (see `dcoc model tasks`); others use the default");
+  run->add_option("--db", a.db, "Tuning database: each task's best record on this configuration (by layer shape)");
   run->add_option("--top", a.top, "Classes to show for a classifier")->capture_default_str();
   run->add_flag("--quiet", a.quiet, "No progress lines");
   run->callback([&ctx] { Run(a, ctx.backends); });

@@ -42,6 +42,8 @@ class ScheduleTable {
   // The schedule for a layer: by its task's name or its shape key; nullopt when absent.
   std::optional<compiler::Schedule> Find(const compiler::ConvLayer& l, const std::vector<Task>& tasks) const;
   size_t size() const { return entries_.size(); }
+  // Adds (or replaces) the schedule for a task name or shape key.
+  void Set(const std::string& key, const compiler::Schedule& s) { entries_[key] = s; }
   // Every entry must name a task of the model (a typo would silently fall back to the default).
   void CheckCovers(const std::vector<Task>& tasks) const;
 

@@ -9,6 +9,9 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "host/compiler/layer.h"
+#include "host/compiler/space.h"
+#include "host/measure/database.h"
 #include "host/spec/program.h"
 #include "tests/model/test_models.h"
 
@@ -95,6 +98,39 @@ TEST(ModelCli, SchedulesFileIsChecked) {
   r = Dcoc(fmt::format("model run {} --backend fsim --schedules {} --json", m, f));
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["bit_exact"], true);
+}
+
+// A tuning database's best record serves every model layer of the same shape on the same configuration.
+TEST(ModelCli, SchedulesFromATuningDatabase) {
+  const std::string m = SmallModel();
+  const std::string db_path = Temp("tune.db");
+  std::filesystem::remove(db_path);
+  const spec::Spec sp = spec::Spec::Create(spec::LoadConfig("default"));
+  compiler::ConvLayer l;  // conv2's shape with another epilogue, as `dcoc layer search --conv` would record it
+  l.name = "conv";
+  l.n = 1, l.c = 16, l.h = 8, l.w = 8, l.k = 16, l.r = l.s = 3, l.pad_h = l.pad_w = 1;
+  l.epilogue = reference::Epilogue::Requant(7, false, 8);
+  compiler::Schedule best;
+  best.tile_h = 2;
+  best.tile_w = 8;
+  ASSERT_TRUE(compiler::Valid(l, best, sp));
+  {
+    measure::Database db(db_path);
+    measure::Measurement r;
+    r.task = compiler::TaskKey(l);
+    r.layer = l.name;
+    r.config_tag = sp.tag;
+    r.config_hash = measure::ConfigHashHex(sp.config);
+    r.backend = "verilator";
+    r.schedule = compiler::Normalize(l, best);
+    r.cycles = 1000;
+    ASSERT_TRUE(db.Add(r, l, sp.config));
+  }
+  const Result r = Dcoc(fmt::format("model run {} --backend fsim --db {} --json", m, db_path));
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["tasks_from_db"], 1);
+  EXPECT_EQ(j["bit_exact"], true);
 }
 
 TEST(ModelCli, BadInputsAreClearErrors) {
