@@ -17,7 +17,7 @@ packages=(
   # and a real Slurm for its scale-out test (label slurm)
   libssl-dev openssl slurm-wlm munge
   # models: ONNX's test data (float executor checks), Fashion-MNIST, torchvision's networks (export script)
-  libprotobuf-dev libonnx-testdata dataset-fashion-mnist python3-torchvision
+  libprotobuf-dev zlib1g-dev libonnx-testdata dataset-fashion-mnist python3-torchvision
 )
 
 sudo_cmd=()
