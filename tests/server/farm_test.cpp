@@ -33,7 +33,11 @@ class RawConn {
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) ADD_FAILURE() << "connect failed";
   }
-  ~RawConn() { ::close(fd_); }
+  ~RawConn() { Close(); }
+  void Close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
   void Write(const std::vector<uint8_t>& b) { (void)!::write(fd_, b.data(), b.size()); }
   void Write(MessageType t, const nlohmann::json& p) { Write(measure::EncodeFrame(t, p)); }
   // The next frame, or nullopt at the end of the stream or after `seconds`.
@@ -164,13 +168,13 @@ TEST(Farm, FarmStatusCommandSeesWorkers) {
   EXPECT_TRUE(t.WaitLog("refused: wrong MAC for key \"root\""));
 }
 
-TEST(Farm, RefusesGarbageOversizedAndSilentConnections) {
+TEST(Farm, RefusesGarbageOversizedAndMalformedConnections) {
   Keys keys;
   TrackerThread t(FastOptions(), keys.Ring());
   {
     RawConn c(t.port());
     c.Write(std::vector<uint8_t>(64, 'x'));
-    EXPECT_TRUE(c.ClosedWithin(5));
+    EXPECT_TRUE(c.ClosedWithin(60));
   }
   EXPECT_TRUE(t.WaitLog("malformed frame: magic 0x78787878"));
   {
@@ -179,19 +183,13 @@ TEST(Farm, RefusesGarbageOversizedAndSilentConnections) {
     std::vector<uint8_t> frame = measure::EncodeFrame(MessageType::kAuth, {{"pad", std::string(1 << 20, 'a')}});
     frame.resize(measure::kFrameHeaderBytes);
     c.Write(frame);
-    EXPECT_TRUE(c.ClosedWithin(5));
+    EXPECT_TRUE(c.ClosedWithin(60));
   }
   EXPECT_TRUE(t.WaitLog("exceeds the limit of 4096 bytes"));
-  {
-    RawConn c(t.port());
-    EXPECT_TRUE(c.ClosedWithin(5));  // says nothing: closed after the handshake time
-  }
-  EXPECT_TRUE(t.WaitLog("refused: did not authenticate within 1 s"));
   {
     // Authenticated, then a JSON payload that is not an object.
     RawConn c(t.port());
     ASSERT_TRUE(c.Authenticate(keys.client).has_value());
-    std::vector<uint8_t> frame = measure::EncodeFrame(MessageType::kStatus, nlohmann::json::object());
     c.Write(measure::EncodeFrame(MessageType::kHeartbeat, nlohmann::json::object()));
     const std::string body = "[1,2]";
     std::vector<uint8_t> bad = measure::EncodeFrame(MessageType::kHeartbeat, nlohmann::json::object());
@@ -200,16 +198,27 @@ TEST(Farm, RefusesGarbageOversizedAndSilentConnections) {
     for (int i = 0; i < 4; ++i) bad[8 + size_t(i)] = uint8_t(len >> (8 * i)), bad[12 + size_t(i)] = uint8_t(crc >> (8 * i));
     bad.insert(bad.end(), body.begin(), body.end());
     c.Write(bad);
-    EXPECT_TRUE(c.ClosedWithin(5));
+    EXPECT_TRUE(c.ClosedWithin(60));
   }
   EXPECT_TRUE(t.WaitLog("payload must be a JSON object, got a array"));
   const TrackerCore::Counters n = t.tracker().Counters();
   EXPECT_EQ(n.malformed, 2);
   EXPECT_EQ(n.oversized, 1);
-  EXPECT_EQ(n.handshake_timeouts, 1);
+  EXPECT_EQ(n.handshake_timeouts, 0);
 }
 
-TEST(Farm, AuthenticatedPeersMayUseLargeFramesAndIdleOnesAreClosed) {
+TEST(Farm, SilentConnectionsAreClosedAfterTheHandshakeTime) {
+  Keys keys;
+  TrackerOptions o = FastOptions();
+  o.handshake_seconds = 0.5;
+  TrackerThread t(o, keys.Ring());
+  RawConn c(t.port());
+  EXPECT_TRUE(c.ClosedWithin(60));  // says nothing: closed once the handshake time has passed
+  EXPECT_TRUE(t.WaitLog("refused: did not authenticate within 0.5 s"));
+  EXPECT_EQ(t.tracker().Counters().handshake_timeouts, 1);
+}
+
+TEST(Farm, AuthenticatedPeersMayUseLargeFrames) {
   Keys keys;
   TrackerThread t(FastOptions(), keys.Ring());
   RawConn c(t.port());
@@ -217,10 +226,19 @@ TEST(Farm, AuthenticatedPeersMayUseLargeFramesAndIdleOnesAreClosed) {
   c.Write(MessageType::kHeartbeat, {{"pad", std::string(64 * 1024, 'a')}});
   c.Write(MessageType::kStatus, nlohmann::json::object());
   std::optional<measure::Frame> f;
-  do f = c.Read(); while (f && f->type == MessageType::kHeartbeat);
+  do f = c.Read(60); while (f && f->type == MessageType::kHeartbeat);
   ASSERT_TRUE(f.has_value());
   EXPECT_EQ(f->type, MessageType::kStatus);
-  EXPECT_TRUE(c.ClosedWithin(5));  // then silent for longer than the idle limit
+}
+
+TEST(Farm, IdleConnectionsAreClosed) {
+  Keys keys;
+  TrackerOptions o = FastOptions();
+  o.idle_seconds = 0.5;
+  TrackerThread t(o, keys.Ring());
+  RawConn c(t.port());
+  c.Authenticate(keys.client);  // may itself be cut short on a slow machine: only the closing matters
+  EXPECT_TRUE(c.ClosedWithin(60));  // silent for longer than the idle limit
   EXPECT_TRUE(t.WaitLog("closed: idle for"));
 }
 
@@ -287,24 +305,34 @@ TEST(Farm, AWorkerLostMidMeasurementCostsNothing) {
   Keys keys;
   TrackerThread t(FastOptions(), keys.Ring());
   MeasureLog measured;
-  auto flaky = std::make_unique<WorkerThread>(t.address(), keys.worker, 2, &measured, 0.3);
-  WorkerThread steady(t.address(), keys.worker, 1, &measured, 0.05);
+  // The lost worker is a raw connection: it registers two slots, takes measurements and disappears
+  // without answering them.
+  RawConn lost(t.port());
+  ASSERT_TRUE(lost.Authenticate(keys.worker).has_value());
+  Capabilities caps = FakeCaps(2);
+  caps.name = "lost";
+  lost.Write(MessageType::kRegister, ToJson(caps));
+  ASSERT_TRUE(t.WaitLog("registered worker lost"));
   FarmClient client(ClientFor(t.address(), keys.client));
   const std::vector<measure::Request> reqs = Requests(20);
-  std::thread killer([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(150));
-    flaky.reset();  // stops: its connection closes with measurements in flight
-  });
   std::vector<measure::Measurement> got;
-  try {
-    got = client.Run(reqs);
-  } catch (...) {
-    killer.join();
-    throw;
-  }
-  killer.join();
+  std::thread run([&] {
+    try {
+      got = client.Run(reqs);
+    } catch (const Error& e) {
+      ADD_FAILURE() << e.what();
+    }
+  });
+  int taken = 0;
+  for (std::optional<measure::Frame> f; taken < 2 && (f = lost.Read(60));)
+    if (f->type == MessageType::kMeasure) ++taken;
+  EXPECT_EQ(taken, 2);
+  lost.Close();
+  WorkerThread steady(t.address(), keys.worker, 1, &measured);
+  run.join();
   ExpectAllOk(reqs, got);
-  EXPECT_GE(t.tracker().Counters().requeued, 1);
+  EXPECT_EQ(t.tracker().Counters().requeued, 2);
+  EXPECT_EQ(measured.Total(), 20);
 }
 
 TEST(Farm, ARestartedTrackerIsRejoinedAndLosesNothing) {
@@ -313,22 +341,52 @@ TEST(Farm, ARestartedTrackerIsRejoinedAndLosesNothing) {
   auto t = std::make_unique<TrackerThread>(FastOptions(), keys.Ring());
   const uint16_t port = t->port();
   const std::string address = t->address();
-  WorkerThread w1(address, keys.worker, 2, &measured, 0.05), w2(address, keys.worker, 2, &measured, 0.05);
+  // The 16th and later measurements wait until the tracker has been restarted: the tracker goes away
+  // with requests queued, running and finished but not yet delivered.
+  Gate restarted;
+  std::atomic<int> started{0};
+  auto hold = [&] {
+    if (++started > 15) restarted.Wait();
+  };
+  auto worker = [&] {
+    WorkerOptions o;
+    o.peer = PeerOpts(address, keys.worker, "worker");
+    o.caps = FakeCaps(2);
+    o.runners = FakeRunners(&measured, 0, hold);
+    return std::make_unique<FarmWorker>(std::move(o));
+  };
+  std::unique_ptr<FarmWorker> w1 = worker(), w2 = worker();
+  auto serve = [](FarmWorker& w) {
+    try {
+      w.Run();
+    } catch (const Error& e) {
+      ADD_FAILURE() << e.what();
+    }
+  };
+  std::thread r1(serve, std::ref(*w1)), r2(serve, std::ref(*w2));
   FarmClient client(ClientFor(address, keys.client));
   const std::vector<measure::Request> reqs = Requests(60);
-  std::atomic<size_t> done{0};
   std::thread restarter([&] {
-    Eventually([&] { return done.load() >= 15; });
-    t.reset();  // the tracker goes away with requests queued and running
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    Eventually([&] { return started.load() >= 19; });  // all four slots held
+    t.reset();
     t = std::make_unique<TrackerThread>(FastOptions(), keys.Ring(), port);
+    restarted.Open();
   });
   std::set<size_t> seen;
-  const std::vector<measure::Measurement> got = client.Run(reqs, [&](size_t i, const measure::Measurement&) {
-    EXPECT_TRUE(seen.insert(i).second) << "request " << i << " answered twice";
-    ++done;
-  });
+  std::vector<measure::Measurement> got;
+  try {
+    got = client.Run(reqs, [&](size_t i, const measure::Measurement&) {
+      EXPECT_TRUE(seen.insert(i).second) << "request " << i << " answered twice";
+    });
+  } catch (const Error& e) {
+    ADD_FAILURE() << e.what();
+  }
+  restarted.Open();
   restarter.join();
+  w1->Stop();
+  w2->Stop();
+  r1.join();
+  r2.join();
   ExpectAllOk(reqs, got);
   EXPECT_EQ(seen.size(), reqs.size());
   EXPECT_GE(client.counts().reconnections, 1);

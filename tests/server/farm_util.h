@@ -7,6 +7,8 @@
 #include <atomic>
 #include <cstdlib>
 #include <chrono>
+#include <condition_variable>
+#include <functional>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -66,7 +68,7 @@ class TrackerThread {
     return log_;
   }
   // Waits (bounded) until the log has a line containing `text`.
-  bool WaitLog(const std::string& text, double seconds = 10) const {
+  bool WaitLog(const std::string& text, double seconds = 60) const {
     const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
     while (std::chrono::steady_clock::now() < until) {
       if (log().find(text) != std::string::npos) return true;
@@ -83,15 +85,35 @@ class TrackerThread {
   std::string log_;
 };
 
-// Fast tracker timing for tests.
+// Tracker timing for tests: frequent heartbeats, but limits far above anything a loaded machine takes
+// (a test that checks a limit sets it short itself and asserts only what happens once it is exceeded).
 inline TrackerOptions FastOptions() {
   TrackerOptions o;
   o.heartbeat_seconds = 0.1;
-  o.idle_seconds = 1;
-  o.handshake_seconds = 1;
-  o.job_grace_seconds = 5;
+  o.idle_seconds = 60;
+  o.handshake_seconds = 60;
+  o.job_grace_seconds = 60;
   return o;
 }
+
+// A gate measurements can wait at: closed until Open().
+class Gate {
+ public:
+  void Wait() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return open_; });
+  }
+  void Open() {
+    std::lock_guard<std::mutex> lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = false;
+};
 
 // Counts how often each schedule was measured, across every fake runner.
 struct MeasureLog {
@@ -105,11 +127,14 @@ struct MeasureLog {
   }
 };
 
-// Measures without simulating: cycles are a hash of the schedule; optional delay.
+// Measures without simulating: cycles are a hash of the schedule; `before` (optional) runs first and
+// may block (a Gate), `delay` stands for the measurement's duration.
 class FakeRunner : public SlotRunner {
  public:
-  FakeRunner(MeasureLog* log, double delay_seconds) : log_(log), delay_(delay_seconds) {}
+  FakeRunner(MeasureLog* log, double delay_seconds, std::function<void()> before = {})
+      : log_(log), delay_(delay_seconds), before_(std::move(before)) {}
   measure::Measurement Measure(const measure::Request& r) override {
+    if (before_) before_();
     if (delay_ > 0) std::this_thread::sleep_for(std::chrono::duration<double>(delay_));
     measure::Measurement m = measure::Prefill(r, spec::Spec::Create(r.config));
     const std::string key = compiler::ToString(m.schedule);
@@ -125,10 +150,11 @@ class FakeRunner : public SlotRunner {
  private:
   MeasureLog* log_;
   double delay_;
+  std::function<void()> before_;
 };
 
-inline RunnerFactory FakeRunners(MeasureLog* log, double delay_seconds = 0) {
-  return [log, delay_seconds](int) { return std::make_unique<FakeRunner>(log, delay_seconds); };
+inline RunnerFactory FakeRunners(MeasureLog* log, double delay_seconds = 0, std::function<void()> before = {}) {
+  return [log, delay_seconds, before](int) { return std::make_unique<FakeRunner>(log, delay_seconds, before); };
 }
 
 inline Capabilities FakeCaps(int slots, std::vector<std::string> backends = {"fsim"}) {
@@ -144,8 +170,8 @@ inline PeerOptions PeerOpts(const std::string& address, const Key& key, const st
   PeerOptions p;
   p.tracker = address;
   p.key = key;
-  p.connect_seconds = 5;
-  p.reconnect_seconds = 20;
+  p.connect_seconds = 60;
+  p.reconnect_seconds = 120;
   p.log = std::getenv("DCOC_TEST_LOG") ? Logger(who) : Logger(who, [](std::string_view) {});
   return p;
 }
@@ -186,9 +212,9 @@ struct Certs {
   }
 };
 
-// Polls `pred` every 10 ms for at most `seconds`.
+// Polls `pred` every 10 ms; `seconds` only guards against a hang.
 template <typename F>
-bool Eventually(F pred, double seconds = 10) {
+bool Eventually(F pred, double seconds = 120) {
   const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   while (std::chrono::steady_clock::now() < until) {
     if (pred()) return true;

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -90,7 +91,7 @@ struct FaultRunOptions {
   int workers = 4;
   int kills = 20;
   bool restart_tracker = true;
-  double max_seconds = 900;  // the whole run
+  double max_seconds = 1800;  // the whole run (a guard against a hang, not a performance limit)
   uint64_t seed = 1;
   // ResNet-18's C2 shape: fsim takes ~0.2 s of one core per candidate here, so faults land mid-run.
   // Sanitizer builds are about ten times slower: a smaller image keeps the run as long.
@@ -143,36 +144,60 @@ inline FaultRunResult RunWithFaults(const std::string& dcoc, const FaultRunOptio
                   "--key", (dir / "alice.key").string(), "--db", (dir / "run.db").string(), "--json"},
                  dir / "client.out");
 
+  // The faults land at random points of the run's progress (results committed to the database), not
+  // at wall-clock moments, so they happen mid-run on a fast and on a slow machine alike: the moments are
+  // drawn from the first 80% of the run, and while a fault is injected every worker is stopped
+  // (SIGSTOP), so the run cannot finish before the last fault.
   FaultRunResult r;
   const auto t0 = Clock::now();
   std::mt19937_64 rng(o.seed);
-  const int restart_at = o.kills / 2;
+  const int faults = o.kills + (o.restart_tracker ? 1 : 0);
+  std::vector<int64_t> at;
+  for (int i = 0; i < faults; ++i) at.push_back(1 + int64_t(rng() % uint64_t(std::max(1, o.measurements * 4 / 5))));
+  std::sort(at.begin(), at.end());
+  const int restart_at = o.kills / 2;  // the tracker restart comes after this many kills
+  std::unique_ptr<measure::Database> progress;
+  auto committed = [&]() -> int64_t {
+    try {
+      if (!progress && std::filesystem::exists(dir / "run.db"))
+        progress = std::make_unique<measure::Database>(dir / "run.db", measure::Database::Mode::kReadOnly);
+      return progress ? progress->Count() : 0;
+    } catch (const Error&) {  // not created yet
+      progress.reset();
+      return 0;
+    }
+  };
+  auto signal_workers = [&](int sig) {
+    for (const auto& w : workers) ::kill(w->pid(), sig);
+  };
+  size_t next = 0;
   while (!client.Ended()) {
     if (std::chrono::duration<double>(Clock::now() - t0).count() > o.max_seconds) {
+      signal_workers(SIGCONT);
       client.Kill();
       break;
     }
-    if (r.kills >= o.kills && (r.tracker_restarted || !o.restart_tracker)) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (next == at.size() || committed() < at[next]) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling interval, not synchronization
       continue;
     }
-    // A random moment: 0.3 to 2.5 s from the last fault.
-    std::this_thread::sleep_for(std::chrono::milliseconds(300 + rng() % 2200));
-    if (client.Ended()) break;
+    signal_workers(SIGSTOP);
     if (o.restart_tracker && !r.tracker_restarted && r.kills >= restart_at) {
       tracker->Kill();
-      std::this_thread::sleep_for(std::chrono::milliseconds(200 + rng() % 800));
+      signal_workers(SIGCONT);
+      std::this_thread::sleep_for(std::chrono::milliseconds(200 + rng() % 800));  // the tracker is down a while
       tracker = std::make_unique<Process>(tracker_argv(port), dir / "tracker.out");
       r.tracker_restarted = true;
-      continue;
-    }
-    if (r.kills < o.kills) {
+    } else {
       const size_t i = rng() % workers.size();
       workers[i]->Kill();
       workers[i] = std::make_unique<Process>(worker_argv(int(i)), dir / "workers.out");
       ++r.kills;
+      signal_workers(SIGCONT);
     }
+    ++next;
   }
+  progress.reset();
   r.exit_code = client.Wait();
   r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   r.client_output = ReadText(dir / "client.out");

@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "host/server/client.h"
 #include "tests/server/fault_run.h"
 
 namespace dcoc::server {
@@ -54,12 +55,26 @@ TEST(FarmFaults, AStoppedWorkerIsTakenOutOfRotationAndRejoins) {
   auto steady = worker("steady");
   ASSERT_TRUE(testing::Eventually([&] { return ReadText(dir / "tracker.log").find("registered worker steady") != std::string::npos; }));
   testing::FaultRunOptions o;
-  Process client({DCOC_CLI, "layer", "search", "--conv", o.conv, "--backend", "fsim", "--top", "12", "--random", "0",
+  Process client({DCOC_CLI, "layer", "search", "--conv", o.conv, "--backend", "fsim", "--top", "24", "--random", "0",
                   "--farm", address, "--key", (dir / "alice.key").string(), "--db", (dir / "run.db").string()},
                  dir / "client.out");
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  ::kill(stopped->pid(), SIGSTOP);
-  ASSERT_TRUE(testing::Eventually([&] { return ReadText(dir / "tracker.log").find("hung: no heartbeat") != std::string::npos; }, 30));
+  // Stop it while the tracker counts a measurement as running on it (checked after stopping it; if it
+  // had just finished one, it continues and is stopped again later).
+  auto running_on_stopped = [&] {
+    const nlohmann::json s = FarmStatus(testing::PeerOpts(address, keys.admin), 60);
+    for (const nlohmann::json& w : s["workers"])
+      if (w["name"] == "stopped") return w["running"].get<int>() > 0;
+    return false;
+  };
+  bool held = false;
+  for (int attempt = 0; attempt < 100 && !held && !client.Ended(); ++attempt) {
+    testing::Eventually([&] { return client.Ended() || running_on_stopped(); });
+    ::kill(stopped->pid(), SIGSTOP);
+    held = running_on_stopped();
+    if (!held) ::kill(stopped->pid(), SIGCONT);
+  }
+  ASSERT_TRUE(held) << "the stopped worker never held a measurement";
+  ASSERT_TRUE(testing::Eventually([&] { return ReadText(dir / "tracker.log").find("hung: no heartbeat") != std::string::npos; }));
   EXPECT_EQ(client.Wait(), 0) << ReadText(dir / "client.out");
   ::kill(stopped->pid(), SIGCONT);
   // It comes back: its connection was closed, so it reconnects and registers again.
@@ -68,17 +83,16 @@ TEST(FarmFaults, AStoppedWorkerIsTakenOutOfRotationAndRejoins) {
         const std::string log = ReadText(dir / "tracker.log");
         return log.find("registered worker stopped") != log.rfind("registered worker stopped");
       },
-      30))
+      120))
       << ReadText(dir / "tracker.log");
   measure::Database db(dir / "run.db", measure::Database::Mode::kReadOnly);
-  EXPECT_EQ(db.Count(), 12);
+  EXPECT_EQ(db.Count(), 24);
 }
 
 TEST(FarmFaults, SmallRunWithKillsAndATrackerRestart) {
   testing::FaultRunOptions o;
   o.measurements = 50;
   o.kills = 4;
-  o.max_seconds = 300;
   Check(o, testing::RunWithFaults(DCOC_CLI, o));
 }
 #endif

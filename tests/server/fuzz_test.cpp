@@ -194,6 +194,9 @@ TEST(Fuzz, TrackerSurvivesMutatedFramesInEveryState) {
   Sink tx;
   Clock::time_point now = Clock::now();
   TrackerOptions o = testing::FastOptions();
+  o.idle_seconds = 1;  // on the test's own clock
+  o.handshake_seconds = 1;
+  o.job_grace_seconds = 5;
   TrackerCore core(o, keys.Ring(), tx, Logger("fuzz", [](std::string_view) {}));
   Mutator mu(2);
   ConnId next = 0;

@@ -118,7 +118,7 @@ TEST(FarmSlurm, AJobArrayOfWorkersServesASearchAndIsCancelledAfterIt) {
 
   Process run({DCOC_CLI, "farm", "slurm", "--tracker", address, "--key", (dir / "w.key").string(), "--nodes", "2",
                "--slots", "1", "--backend", "fsim", "--time", "10", "--dir", (dir / "jobs").string(), "--",
-               DCOC_CLI, "layer", "search", "--conv", "1,64,14,14,64,3,3,1,1", "--backend", "fsim", "--top", "30",
+               DCOC_CLI, "layer", "search", "--conv", "1,64,14,14,64,3,3,1,1", "--backend", "fsim", "--top", "200",
                "--random", "0", "--farm", address, "--key", (dir / "alice.key").string(), "--db",
                (dir / "run.db").string()},
               dir / "run.out");
@@ -126,7 +126,7 @@ TEST(FarmSlurm, AJobArrayOfWorkersServesASearchAndIsCancelledAfterIt) {
   const std::string out = ReadText(dir / "run.out");
   EXPECT_EQ(run.Wait(), 0) << out << slurm.Logs();
   EXPECT_THAT(out, ::testing::HasSubstr("submitted Slurm job array"));
-  EXPECT_THAT(out, ::testing::HasSubstr("best of 30 (30 measured"));
+  EXPECT_THAT(out, ::testing::HasSubstr("best of 200 (200 measured"));
   EXPECT_THAT(out, ::testing::HasSubstr("the command ended (exit code 0); cancelled Slurm job"));
   const std::string job = out.substr(out.find("job array ") + 10, out.find(" (2 worker") - out.find("job array ") - 10);
   // Both array tasks ran a worker that joined the tracker.
@@ -137,7 +137,7 @@ TEST(FarmSlurm, AJobArrayOfWorkersServesASearchAndIsCancelledAfterIt) {
   EXPECT_THAT(ReadText(dir / "jobs" / "workers.sbatch"), ::testing::HasSubstr("#SBATCH --array=0-1"));
   EXPECT_TRUE(Eventually([&] { return WorkerStates(job).empty(); }, 60)) << WorkerStates(job);
   measure::Database db(dir / "run.db", measure::Database::Mode::kReadOnly);
-  EXPECT_EQ(db.Count(), 30);
+  EXPECT_EQ(db.Count(), 200);
 }
 
 }  // namespace
