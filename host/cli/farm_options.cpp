@@ -1,5 +1,7 @@
 #include "host/cli/farm_options.h"
 
+#include <algorithm>
+
 #include "host/common/error.h"
 
 #ifdef DCOC_CLI_WITH_SERVER
@@ -34,6 +36,17 @@ std::shared_ptr<measure::Executor> FarmExecutor(const FarmOptions& o) {
 #else
   throw UsageError("this dcoc was built without the measurement farm (Boost and OpenSSL)");
 #endif
+}
+
+int FarmSlots(const std::shared_ptr<measure::Executor>& executor) {
+  int slots = 0;
+#ifdef DCOC_CLI_WITH_SERVER
+  if (auto* client = dynamic_cast<server::FarmClient*>(executor.get()))
+    for (const nlohmann::json& w : client->Status()["workers"]) slots += w.value("slots", 0);
+#else
+  (void)executor;
+#endif
+  return std::max(1, slots);
 }
 
 }  // namespace dcoc::cli

@@ -17,5 +17,8 @@ struct FarmOptions {
 void AddFarmOptions(CLI::App* c, FarmOptions& o);
 // The farm client when --farm was given (connected; Error when it cannot be reached), else null.
 std::shared_ptr<measure::Executor> FarmExecutor(const FarmOptions& o);
+// The measurement slots of the workers in the farm now (at least 1), for sizing batches: 1 when
+// `executor` is not a farm client.
+int FarmSlots(const std::shared_ptr<measure::Executor>& executor);
 
 }  // namespace dcoc::cli
