@@ -9,6 +9,7 @@ endmacro()
 
 dcoc_require(fmt libfmt-dev)
 dcoc_require(nlohmann_json nlohmann-json3-dev)
+dcoc_require(SQLite3 libsqlite3-dev)
 find_path(DCOC_CLI11_INCLUDE CLI/CLI.hpp)
 if(NOT DCOC_CLI11_INCLUDE)
   message(FATAL_ERROR "dcoc: required dependency CLI11 not found; install libcli11-dev (scripts/setup.sh does)")
