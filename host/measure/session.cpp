@@ -21,10 +21,12 @@ std::string BestKey(const Request& r) {
 Session::Session(SessionOptions opts, Database* db) : opts_(std::move(opts)), db_(db) {
   if (opts_.cycle_bound_factor < 0 || (opts_.cycle_bound_factor > 0 && opts_.cycle_bound_factor < 1))
     throw UsageError(fmt::format("cycle bound factor {} must be 0 (no bound) or at least 1", opts_.cycle_bound_factor));
-  if (opts_.jobs > 0) {
+  if (opts_.executor) {
+    executor_ = opts_.executor;
+  } else if (opts_.jobs > 0) {
     WorkerPoolOptions po = opts_.pool;
     po.jobs = opts_.jobs;
-    pool_ = std::make_unique<WorkerPool>(po);
+    executor_ = std::make_shared<WorkerPool>(po);
   } else {
     local_ = std::make_unique<Measurer>(runtime::BuiltinBackends());
   }
@@ -110,8 +112,8 @@ std::vector<Measurement> Session::Measure(std::vector<Request> batch, const std:
     }
   };
   if (!todo.empty()) {
-    if (pool_) {
-      pool_->Run(todo, arrived);
+    if (executor_) {
+      executor_->Run(todo, arrived);
     } else {
       for (size_t t = 0; t < todo.size(); ++t) arrived(t, local_->Measure(todo[t]));
     }

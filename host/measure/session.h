@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "host/measure/database.h"
+#include "host/measure/executor.h"
 #include "host/measure/measurement.h"
 #include "host/measure/measurer.h"
 #include "host/measure/worker_pool.h"
@@ -29,6 +30,8 @@ namespace dcoc::measure {
 struct SessionOptions {
   int jobs = 0;  // worker processes (0: in this process, no isolation)
   WorkerPoolOptions pool;
+  // When set, requests go here instead of a pool of `jobs` local workers (the measurement farm).
+  std::shared_ptr<Executor> executor;
   double cycle_bound_factor = 0;  // 0: no bound
 };
 
@@ -62,7 +65,7 @@ class Session {
  private:
   SessionOptions opts_;
   Database* db_;
-  std::unique_ptr<WorkerPool> pool_;
+  std::shared_ptr<Executor> executor_;
   std::unique_ptr<Measurer> local_;
   std::map<std::string, uint64_t> best_;  // memo task|config|backend -> best ok cycles this session
   Counts counts_;

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "host/measure/executor.h"
 #include "host/measure/measurement.h"
 
 namespace dcoc::measure {
@@ -30,10 +31,10 @@ struct WorkerPoolOptions {
   bool build_models = true;
 };
 
-class WorkerPool {
+class WorkerPool final : public Executor {
  public:
   explicit WorkerPool(WorkerPoolOptions opts = {});
-  ~WorkerPool();  // shuts the workers down (kills them if they do not exit promptly)
+  ~WorkerPool() override;  // shuts the workers down (kills them if they do not exit promptly)
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
@@ -41,7 +42,7 @@ class WorkerPool {
   // Measures every request; `done(i, m)` is called (on this thread) as each result arrives, in
   // completion order. Returns the measurements in request order.
   std::vector<Measurement> Run(std::span<const Request> requests,
-                               const std::function<void(size_t, const Measurement&)>& done = {});
+                               const std::function<void(size_t, const Measurement&)>& done = {}) override;
   // Workers restarted so far (after a crash or a timeout).
   int restarts() const;
   // PIDs of the live workers (tests kill them).

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "host/measure/session.h"
+#include "host/runtime/backends.h"
 #include "tests/measure/test_util.h"
 
 namespace dcoc::measure {
@@ -74,6 +75,39 @@ TEST(Session, MemoizedPointsAreAnsweredWithoutSimulating) {
   EXPECT_EQ(again.counts().measured, 4);
   EXPECT_EQ(again.counts().memoized, 10 + 11);
   EXPECT_EQ(db.Count(), 14);
+}
+
+// An executor that measures in this process and counts what it was sent.
+class CountingExecutor final : public Executor {
+ public:
+  std::vector<Measurement> Run(std::span<const Request> requests,
+                               const std::function<void(size_t, const Measurement&)>& done) override {
+    std::vector<Measurement> out;
+    for (size_t i = 0; i < requests.size(); ++i) {
+      ++sent;
+      out.push_back(measurer_.Measure(requests[i]));
+      if (done) done(i, out.back());
+    }
+    return out;
+  }
+  int sent = 0;
+
+ private:
+  Measurer measurer_{runtime::BuiltinBackends()};
+};
+
+TEST(Session, OnlyUnansweredRequestsReachTheExecutor) {
+  TempDir dir;
+  Database db(dir / "t.db");
+  auto exec = std::make_shared<CountingExecutor>();
+  SessionOptions o;
+  o.executor = exec;
+  Session s(o, &db);
+  s.Measure(Batch(6, 9));
+  EXPECT_EQ(exec->sent, 6);
+  s.Measure(Batch(8, 9));  // the first 6 are the same points
+  EXPECT_EQ(exec->sent, 8);
+  EXPECT_EQ(s.counts().memoized, 6);
 }
 
 TEST(Session, TransientFailuresAreMeasuredAgain) {
