@@ -10,13 +10,41 @@
 #ifdef DCOC_HAVE_XGBOOST
 #include "agents/autotvm/autotvm.h"
 #endif
-#ifdef DCOC_HAVE_TORCH
-#include "agents/chameleon/chameleon.h"
+#ifdef DCOC_CHAMELEON_MODULE
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "host/common/shell.h"
 #endif
 
 namespace dcoc::agents {
 
 namespace {
+
+#ifdef DCOC_CHAMELEON_MODULE
+// libdcoc_chameleon.so: beside the executable (a copied dcoc takes its module along), else where the
+// build put it.
+std::filesystem::path ChameleonModule() {
+  char self[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n > 0) {
+    const std::filesystem::path beside =
+        std::filesystem::path(std::string(self, size_t(n))).parent_path() / "libdcoc_chameleon.so";
+    if (std::filesystem::exists(beside)) return beside;
+  }
+  return DCOC_CHAMELEON_MODULE;
+}
+
+std::unique_ptr<Tuner> CreateChameleon(const Space& space, const TunerOptions& opts) {
+  using Create = Tuner* (*)(const Space*, const TunerOptions*, std::string*);
+  const auto create = reinterpret_cast<Create>(LoadSymbol(ChameleonModule(), "dcoc_create_chameleon"));
+  std::string error;
+  std::unique_ptr<Tuner> t(create(&space, &opts, &error));
+  if (!t) throw UsageError(error);
+  return t;
+}
+#endif
 
 struct Entry {
   const char* name;
@@ -35,11 +63,11 @@ const std::vector<Entry>& Registry() {
        "sa_early_stop 50, random_fraction 0.05, diversity_filter_ratio 0, min_prior_records 500)",
        autotvm::Create},
 #endif
-#ifdef DCOC_HAVE_TORCH
+#ifdef DCOC_CHAMELEON_MODULE
       {"chameleon",
        "CHAMELEON: XGBoost regression model + PPO walkers + adaptive sampling (plan_size 64, walkers 128, "
        "max_steps 500, ppo_lr 1e-3, ppo_entropy 0.3, sampling_step 8, sampling_threshold 2.5)",
-       chameleon::Create},
+       CreateChameleon},
 #endif
   };
   return entries;
@@ -55,7 +83,7 @@ std::unique_ptr<Tuner> CreateTuner(std::string_view name, const Space& space, co
     throw UsageError(
         fmt::format("tuner {} needs XGBoost, which this build does not have (install libxgboost-dev)", name));
 #endif
-#ifndef DCOC_HAVE_TORCH
+#ifndef DCOC_CHAMELEON_MODULE
   if (name == "chameleon")
     throw UsageError(
         "tuner chameleon needs LibTorch, which this build does not have (install libtorch-dev and "

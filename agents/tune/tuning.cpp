@@ -85,6 +85,20 @@ Result ResultOf(const Point& p, const measure::Measurement& m) {
   return r;
 }
 
+// A cycle bound needs a best known cycle count: without one, the first batch would run unbounded
+// (random schedules of a layer run up to 30x the best). The compiler's default schedule (the estimate's
+// best) is measured first then; it is stored like any measurement but is not one of the tuner's.
+void ProbeDefault(const compiler::ConvLayer& layer, const TuneOptions& opts, const spec::Spec& s,
+                  measure::Session& session) {
+  measure::Request r;
+  r.layer = layer;
+  r.config = opts.config;
+  r.backend = opts.backend;
+  r.seed = opts.seed;
+  r.schedule = compiler::DefaultSchedule(layer, s);
+  if (session.BestCycles(r) == 0) session.Measure({r});
+}
+
 }  // namespace
 
 double Gops(int64_t macs, uint64_t cycles, const spec::Spec& s) {
@@ -148,6 +162,7 @@ TuneResult Tune(const std::vector<TuneTask>& tasks, const TuneOptions& opts, mea
     const std::unique_ptr<Tuner> tuner = CreateTuner(opts.tuner, space, to);
     emit(TuneEvent::Kind::kTaskStart, i, nullptr);
     const int64_t budget = tr.budget == kAllTrials ? int64_t(tr.valid_points) : tr.budget;
+    if (opts.cycle_bound > 0) ProbeDefault(tasks[i].layer, opts, s, session);
     int64_t since_best = 0;
     std::optional<measure::Measurement> best_in_order;
     while (int64_t(tr.samples.size()) < budget) {

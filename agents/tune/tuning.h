@@ -41,7 +41,9 @@ struct TuneOptions {
   uint64_t seed = 1;
   spec::HwConfig config;
   std::string backend = "verilator";
-  double cycle_bound = 0;  // stop runs at this factor x the best cycles known (0: no bound; else >= 1)
+  // Stop runs at this factor x the best cycles known when their batch began (0: no bound; else >= 1).
+  // With no best known yet, the compiler's default schedule is measured first (not a tuner's trial).
+  double cycle_bound = 0;
   bool transfer = false;   // seed model-based tuners with other tasks' records in the database
   // Measurements per session call: Ctrl-C takes effect between chunks, and the workers idle at the end of
   // each chunk while the last measurements finish (so larger chunks measure faster).

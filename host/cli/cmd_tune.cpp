@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "agents/common/schedule_space.h"
 #include "agents/common/tuner.h"
 #include "agents/tune/bench.h"
 #include "agents/tune/tuning.h"
@@ -252,6 +253,14 @@ void Tune(const TuneArgs& a) {
   o.backend = a.backend;
   o.cycle_bound = a.cycle_bound;
   o.transfer = a.transfer;
+  {
+    // The tuner name and its parameters are checked before any worker starts.
+    const compiler::ScheduleSpace space(tasks[0].layer, s);
+    const agents::ScheduleSpaceAdapter adapter(space);
+    agents::TunerOptions to;
+    to.params = o.params;
+    agents::CreateTuner(o.tuner, adapter, to);
+  }
   std::unique_ptr<measure::Database> db;
   if (!a.db.empty()) db = std::make_unique<measure::Database>(a.db);
   const measure::SessionOptions so = SessionFor(a.jobs);
