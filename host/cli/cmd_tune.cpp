@@ -428,7 +428,8 @@ void RegisterTuneCommands(CLI::App& app) {
   tune->add_option("--model", args.model,
                    "Every task of a built-in model (" + fmt::format("{}", fmt::join(compiler::BuiltinModels(), ", ")) +
                        ") under one budget, split evenly");
-  tune->add_option("--tuner", args.tuner, "random, grid, ga, autotvm or chameleon")->capture_default_str();
+  tune->add_option("--tuner", args.tuner, fmt::format("One of: {}", fmt::join(agents::TunerNames(), ", ")))
+      ->capture_default_str();
   tune->add_option("--params", args.params, "Tuner parameters as a JSON object, e.g. '{\"plan_size\": 32}'")
       ->capture_default_str();
   tune->add_option("--early-stopping", args.early_stopping,
