@@ -124,7 +124,7 @@ TEST(Measurement, JsonRoundTripAndErrors) {
   const compiler::ConvLayer l = testing::Layer("resnet18.C11");
   Measurement m = testing::Record(l, "default", compiler::Schedule{}, Status::kCycleBound, 12345);
   m.violations = {"inp_capacity"};
-  m.wall = {0.5, 1.5, 0.25, 30, 2.5};
+  m.wall = {0.5, 1.5, 0.25, 30, 2.5, 2.0};
   EXPECT_EQ(ToJson(MeasurementFromJson(ToJson(m))), ToJson(m));
   nlohmann::json j = ToJson(m);
   j["status"] = "melted";
@@ -190,6 +190,20 @@ TEST(WorkerPool, MatchesInProcessMeasurementsInRequestOrder) {
   EXPECT_EQ(pool.restarts(), 0);
   // The pool serves later batches with the same workers.
   EXPECT_EQ(pool.Run(std::span(reqs).first(2))[1].status, got[1].status);
+}
+
+TEST(WorkerPool, AThrowingCallbackLeavesThePoolUsable) {
+  const compiler::ConvLayer l = testing::Layer("resnet18.C5", 8);
+  const compiler::ScheduleSpace space(l, spec::Spec::Create(spec::LoadConfig("default")));
+  std::mt19937_64 rng(8);
+  std::vector<Request> first, second;
+  for (int i = 0; i < 6; ++i) first.push_back(MakeRequest(l, "default", "fsim", space.At(*space.Sample(rng))));
+  for (int i = 0; i < 6; ++i) second.push_back(MakeRequest(l, "default", "fsim", space.At(*space.Sample(rng))));
+  WorkerPool pool(PoolOptions(2));
+  EXPECT_THROW(pool.Run(first, [](size_t, const Measurement&) { throw std::runtime_error("the caller stops"); }),
+               std::runtime_error);
+  const std::vector<Measurement> got = pool.Run(second);  // no answer of the first batch leaks in
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i].schedule, compiler::Normalize(l, second[i].schedule));
 }
 
 // A schedule of a full-size layer that takes fsim a second or more: the smallest tiles.
