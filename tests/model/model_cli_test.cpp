@@ -147,6 +147,21 @@ TEST(ModelCli, ModelTasksForTheTuners) {
     EXPECT_EQ(j["tasks"][i]["key"], t[i].key);
     EXPECT_EQ(j["tasks"][i]["count"], t[i].count);
   }
+  // `dcoc tune --model file.onnx` tunes those tasks, each with the model's own epilogue (its TaskKey).
+  const Result tr = Dcoc(fmt::format("tune --model {} --backend fsim --tuner random --trials {} --jobs 0 --json", m,
+                                     2 * t.size()));
+  ASSERT_EQ(tr.status, 0) << tr.err;
+  const std::string last = tr.out.substr(tr.out.rfind('\n', tr.out.size() - 2) + 1);
+  const auto res = nlohmann::json::parse(last);
+  EXPECT_EQ(res["event"], "result");
+  ASSERT_EQ(res["tasks"].size(), t.size());
+  for (size_t i = 0; i < t.size(); ++i) {
+    EXPECT_EQ(res["tasks"][i]["name"], t[i].name);
+    EXPECT_EQ(res["tasks"][i]["count"], t[i].count);
+    EXPECT_EQ(res["tasks"][i]["task_key"], compiler::TaskKey(t[i].layer));
+    EXPECT_EQ(res["tasks"][i]["trials"], 2);
+  }
+  EXPECT_THAT(Dcoc("tune --model /nonexistent/x.onnx --backend fsim").err, HasSubstr("/nonexistent/x.onnx"));
 }
 
 TEST(ModelCli, BadInputsAreClearErrors) {
