@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -26,8 +27,23 @@ struct Result {
   std::string out, err;
 };
 
+// Files in a directory of this process, removed at exit: ctest runs each test as its own process, two at a time.
+std::string Temp(const std::string& name) {
+  struct Dir {
+    std::filesystem::path path =
+        std::filesystem::path(::testing::TempDir()) / fmt::format("dcoc-model-cli-{}", ::getpid());
+    Dir() { std::filesystem::create_directories(path); }
+    ~Dir() {
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);
+    }
+  };
+  static const Dir dir;
+  return (dir.path / name).string();
+}
+
 Result Dcoc(const std::string& args) {
-  const std::string err = (std::filesystem::path(::testing::TempDir()) / "stderr.txt").string();
+  const std::string err = Temp("stderr.txt");
   const std::string cmd = fmt::format("{} {} 2>{}", DCOC_CLI, args, err);
   FILE* pipe = popen(cmd.c_str(), "r");
   Result r{-1, "", ""};
@@ -42,7 +58,6 @@ Result Dcoc(const std::string& args) {
   return r;
 }
 
-std::string Temp(const std::string& name) { return (std::filesystem::path(::testing::TempDir()) / name).string(); }
 
 std::string SmallModel() {
   const std::string p = Temp("small_cnn.onnx");
