@@ -20,6 +20,9 @@
 #include "host/cli/commands.h"
 #include "host/common/error.h"
 #include "host/compiler/workloads.h"
+#ifdef DCOC_HAVE_MODEL
+#include "host/model/pipeline.h"
+#endif
 
 namespace dcoc::cli {
 
@@ -109,13 +112,21 @@ compiler::ConvLayer ParseConvLayer(const std::string& text, const std::string& k
 std::vector<agents::tune::TuneTask> TasksFor(const TuneArgs& a, const spec::Spec& s) {
   const int given = !a.layer.empty() + !a.conv.empty() + !a.model.empty();
   if (given != 1)
-    throw UsageError("give exactly one of --layer <model.layer>, --conv N,C,H,W,K,R,S,stride,pad, --model <name>");
+    throw UsageError("give exactly one of --layer <model.layer>, --conv N,C,H,W,K,R,S,stride,pad, --model <name|m.onnx>");
   std::vector<agents::tune::TuneTask> tasks;
   if (!a.layer.empty()) {
     for (const std::string& name : SplitList(a.layer)) tasks.push_back({name, compiler::FindLayer(name), 1});
   } else if (!a.conv.empty()) {
     compiler::ConvLayer l = ParseConvLayer(a.conv, a.kind);
     tasks.push_back({l.name, l, 1});
+  } else if (a.model.ends_with(".onnx")) {
+#ifdef DCOC_HAVE_MODEL
+    // The model's own quantized layers (their epilogues included): the records match `dcoc model run --db`.
+    for (const model::Task& t : model::ModelTasks(a.model, s)) tasks.push_back({t.name, t.layer, t.count});
+    return tasks;
+#else
+    throw UsageError(fmt::format("--model {}: this build has no ONNX import (install libonnx-dev)", a.model));
+#endif
   } else {
     for (const compiler::ZooTask& t : compiler::BuiltinModelTasks(a.model))
       tasks.push_back({t.layer.name, t.layer, t.count});
@@ -427,7 +438,8 @@ void RegisterTuneCommands(CLI::App& app) {
   tune->add_option("--kind", args.kind, "With --conv: conv2d, depthwise or dense")->capture_default_str();
   tune->add_option("--model", args.model,
                    "Every task of a built-in model (" + fmt::format("{}", fmt::join(compiler::BuiltinModels(), ", ")) +
-                       ") under one budget, split evenly");
+                       ") or of an ONNX file (m.onnx: quantized, its unique layers with their counts) under one "
+                       "budget, split evenly");
   tune->add_option("--tuner", args.tuner, fmt::format("One of: {}", fmt::join(agents::TunerNames(), ", ")))
       ->capture_default_str();
   tune->add_option("--params", args.params, "Tuner parameters as a JSON object, e.g. '{\"plan_size\": 32}'")
