@@ -11,7 +11,6 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
@@ -213,40 +212,6 @@ TEST(TuneCli, KilledAtRandomMomentsEndsAsAnUninterruptedRun) {
   EXPECT_EQ(got["tasks"][0]["trials"], trials);
   RecordProperty("kills", kills);
 }
-
-#ifdef DCOC_TEST_ONNX_MODEL
-// --model m.onnx tunes the model's own quantized layers: the records carry the task keys `dcoc model tasks`
-// prints (what `dcoc model run --db` looks up), and the budget is split over the tasks.
-TEST(TuneCli, OnnxModelTunesItsTasks) {
-  Scratch s;
-  Dcoc tasks({"model", "tasks", DCOC_TEST_ONNX_MODEL, "--json"}, s / "tasks", s / "tasks.err");
-  const std::optional<int> st = tasks.Wait(60);
-  ASSERT_TRUE(st && WIFEXITED(*st) && WEXITSTATUS(*st) == 0) << Slurp(s / "tasks.err");
-  std::map<std::string, std::string> want;  // name -> task key
-  const nlohmann::json listed = nlohmann::json::parse(Slurp(s / "tasks"));
-  for (const nlohmann::json& t : listed["tasks"]) want[t["name"]] = t["task_key"];
-  ASSERT_GE(want.size(), 2u);
-
-  const int trials = 3 * int(want.size()) + 1;
-  Dcoc p({"tune", "--model", DCOC_TEST_ONNX_MODEL, "--backend", "fsim", "--tuner", "random", "--trials",
-          std::to_string(trials), "--db", s / "t.db", "--json"},
-         s / "out", s / "err");
-  const std::optional<int> st2 = p.Wait(120);
-  ASSERT_TRUE(st2 && WIFEXITED(*st2) && WEXITSTATUS(*st2) == 0) << Slurp(s / "err");
-  const nlohmann::json r = Result(Slurp(s / "out"));
-  ASSERT_EQ(r["tasks"].size(), want.size());
-  int64_t total = 0;
-  for (const nlohmann::json& t : r["tasks"]) {
-    EXPECT_TRUE(want.count(t["name"])) << t["name"];
-    total += t["trials"].get<int64_t>();
-  }
-  EXPECT_EQ(total, trials);
-  std::map<std::string, std::string> got;
-  const measure::Database db(s / "t.db", measure::Database::Mode::kReadOnly);
-  for (const measure::TaskSummary& t : db.Summaries()) got[t.layer] = t.task;
-  EXPECT_EQ(got, want);
-}
-#endif
 
 }  // namespace
 }  // namespace dcoc::agents
