@@ -248,10 +248,10 @@ th{background:#f2f2f2}td.l,th.l{text-align:left}
                        e["runs"].get<int>());
     const double wall = e["wall_seconds"].get<double>();
     const double outside = e["fit_seconds"].get<double>() + e["search_seconds"].get<double>();
-    h += fmt::format("<td>{:.1f}</td><td>{:.1f}</td><td>{:.2f}</td><td>{:.2f}</td><td>{:.1f}%</td><td>{:.1f}%</td></tr>",
-                     e["measure_seconds"].get<double>(), e["cost_seconds"].get<double>(),
-                     e["fit_seconds"].get<double>(), e["search_seconds"].get<double>(),
-                     wall > 0 ? 100 * outside / wall : 0.0, 100 * e.value("tuner_share", 0.0));
+    h += fmt::format(
+        "<td>{:.1f}</td><td>{:.1f}</td><td>{:.2f}</td><td>{:.2f}</td><td>{:.1f}%</td><td>{:.1f}%</td></tr>",
+        e["measure_seconds"].get<double>(), e["cost_seconds"].get<double>(), e["fit_seconds"].get<double>(),
+        e["search_seconds"].get<double>(), wall > 0 ? 100 * outside / wall : 0.0, 100 * e.value("tuner_share", 0.0));
   }
   h += "</table>";
 
