@@ -207,6 +207,7 @@ class Progress {
       fmt::print("{}{} (x{}): {}, {} measurements\n", prefix, t.task.name, t.task.count, t.task.layer.Describe(),
                  budget);
       task_start_ = Now();
+      if (e.done == 0) start_ = task_start_;  // a new run (bench tuners makes one per layer, tuner and seed)
       task_done_ = 0;
       last_best_ = 0;
       return;
