@@ -209,6 +209,7 @@ class Progress {
       fmt::print("{}{} (x{}): {}, {} measurements\n", prefix, t.task.name, t.task.count, t.task.layer.Describe(),
                  budget);
       task_start_ = Now();
+      if (e.done == 0) start_ = task_start_;  // a new run (bench tuners makes one per layer, tuner and seed)
       task_done_ = 0;
       last_best_ = 0;
       return;
@@ -381,6 +382,7 @@ void BenchTuners(const TuneArgs& a) {
   o.cycle_bound = a.cycle_bound;
   const measure::SessionOptions so = SessionFor(a.jobs);
   o.chunk = std::max(8, 8 * so.jobs);
+  o.workers = std::max(1, so.jobs);
   std::string cmd = "dcoc bench tuners";
   for (const auto& [k, v] : std::vector<std::pair<std::string, std::string>>{{"--layers", a.layers},
                                                                              {"--tuners", a.tuners},
