@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   dcoc::cli::RegisterConfigCommands(app);
   dcoc::cli::RegisterProgramCommands(app);
   dcoc::cli::RegisterRtlCommands(app);
+  dcoc::cli::RegisterResourceCommands(app);
   dcoc::cli::RegisterLayerCommands(app);
   dcoc::cli::RegisterOpCommands(app);
   try {
