@@ -2,7 +2,9 @@
 // checked-in calibration file (hold-out configurations: DSP and BRAM36 within 5%, LUT and FF within 10%).
 #include <chrono>
 #include <cmath>
+#include <span>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -14,22 +16,33 @@
 namespace dcoc::boards {
 namespace {
 
-// Yosys 0.23 `synth_xilinx -family xc7` of a single vta_ram_1r1w (scripts/yosys_ram_sweep.sh): width,
-// depth, the 36 Kb blocks (RAMB18 as half) and LUTs used as memory.
+// Yosys 0.23 `synth_xilinx` of a single vta_ram_1r1w (scripts/yosys_ram_sweep.sh): width, depth, the
+// 36 Kb blocks (RAMB18 as half), UltraRAMs and LUTs used as memory.
 struct RamCase {
   int64_t width, depth;
-  double bram36, lutram;
+  double bram36, uram, lutram;
 };
 const RamCase kXc7Rams[] = {
 #include "tests/boards/yosys_rams_xc7.inc"
 };
+const RamCase kXcupRams[] = {
+#include "tests/boards/yosys_rams_xcup.inc"
+};
+
+void ExpectMapping(std::span<const RamCase> cases, std::string_view family) {
+  for (const RamCase& c : cases) {
+    const MemoryMapping m = MapMemory(c.width, c.depth, family);
+    const std::string what = fmt::format("{} {} x {} mapped as {} {}", family, c.width, c.depth, m.units, m.primitive);
+    EXPECT_EQ(m.bram36, c.bram36) << what;
+    EXPECT_EQ(m.uram, c.uram) << what;
+    EXPECT_EQ(m.lutram_luts, c.lutram) << what;
+  }
+}
 
 TEST(RamMapping, MatchesYosysOnSingleRams) {
-  for (const RamCase& c : kXc7Rams) {
-    const MemoryMapping m = MapMemory(c.width, c.depth, "xc7");
-    EXPECT_EQ(m.bram36, c.bram36) << c.width << " x " << c.depth << " mapped as " << m.units << " " << m.primitive;
-    EXPECT_EQ(m.lutram_luts, c.lutram) << c.width << " x " << c.depth << " mapped as " << m.units << " " << m.primitive;
-  }
+  EXPECT_GE(std::size(kXc7Rams), 50u);
+  ExpectMapping(kXc7Rams, "xc7");
+  ExpectMapping(kXcupRams, "xcup");
 }
 
 TEST(RamMapping, ExamplesAndErrors) {
