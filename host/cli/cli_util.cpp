@@ -1,17 +1,8 @@
 #include "host/cli/cli_util.h"
 
-#include <cstdlib>
-
 #include <fmt/format.h>
 
 namespace dcoc::cli {
-
-std::filesystem::path CacheDir() {
-  if (const char* d = std::getenv("DCOC_CACHE_DIR"); d && *d) return d;
-  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::filesystem::path(x) / "dcoc";
-  if (const char* h = std::getenv("HOME"); h && *h) return std::filesystem::path(h) / ".cache" / "dcoc";
-  return std::filesystem::temp_directory_path() / "dcoc-cache";
-}
 
 nlohmann::ordered_json RunReportJson(const spec::Program& p, std::string_view backend, const runtime::RunStats& stats,
                                      const std::vector<uint8_t>& dram) {

@@ -1,7 +1,6 @@
 // Small helpers shared by the subcommands.
 #pragma once
 
-#include <filesystem>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -14,8 +13,6 @@ namespace dcoc::cli {
 void PrintJson(const nlohmann::ordered_json& j);
 // Resolves --config (preset, tag or file) into a validated Spec.
 spec::Spec SpecFor(const std::string& what);
-// dcoc's cache folder: $DCOC_CACHE_DIR, else $XDG_CACHE_HOME/dcoc, else ~/.cache/dcoc.
-std::filesystem::path CacheDir();
 
 }  // namespace dcoc::cli
 

@@ -92,7 +92,7 @@ compiler::Schedule ScheduleFor(const std::string& text, const compiler::ConvLaye
   return compiler::ScheduleFromJson(j);
 }
 
-void RunLayer(const LayerArgs& a) {
+void RunLayer(const LayerArgs& a, const Context& ctx) {
   const spec::Spec s = SpecFor(a.config);
   const compiler::ConvLayer l = LayerFor(a, s);
   const compiler::Schedule sched = ScheduleFor(a.schedule, l, s);
@@ -113,7 +113,7 @@ void RunLayer(const LayerArgs& a) {
       }
     }
   }
-  const std::unique_ptr<runtime::Device> dev = runtime::CreateDevice(a.backend, s);
+  const std::unique_ptr<runtime::Device> dev = ctx.backends.Create(a.backend, s);
   const runtime::ProgramRun run = runtime::RunProgram(*dev, c.program);
   const reference::Tensor got = compiler::ReadOutput(l, c.program, run.dram, s);
   const reference::Tensor want = compiler::ReferenceOutput(l, ops, s);
@@ -214,7 +214,7 @@ void ShowSpace(const LayerArgs& a) {
 
 // Sampled search: the `top` candidates the cost model ranks best plus `random` others (seeded), each
 // compiled and measured on the backend; the first run of each is checked bit-exactly.
-void Search(const LayerArgs& a) {
+void Search(const LayerArgs& a, const Context& ctx) {
   const spec::Spec s = SpecFor(a.config);
   const compiler::ConvLayer l = LayerFor(a, s);
   const std::vector<compiler::Schedule> valid = compiler::ScheduleSpace(l, s).AllValid();
@@ -244,7 +244,7 @@ void Search(const LayerArgs& a) {
                    compiler::ToString(sched));
       continue;
     }
-    const std::unique_ptr<runtime::Device> dev = runtime::CreateDevice(a.backend, s);
+    const std::unique_ptr<runtime::Device> dev = ctx.backends.Create(a.backend, s);
     runtime::ProgramRun run;
     try {
       run = runtime::RunProgram(*dev, c.program);
@@ -303,7 +303,7 @@ void AddLayerOptions(CLI::App* c, LayerArgs& a) {
 
 }  // namespace
 
-void RegisterLayerCommands(CLI::App& app) {
+void RegisterLayerCommands(CLI::App& app, const Context& ctx) {
   static LayerArgs args;
   auto* layer =
       app.add_subcommand("layer", "Compile DNN layers to VTA++ programs, run and check them, show schedule spaces");
@@ -320,11 +320,11 @@ void RegisterLayerCommands(CLI::App& app) {
   AddLayerOptions(run, args);
   run->add_option("--schedule", args.schedule, "auto (the default heuristic), a JSON object, or a JSON file")
       ->capture_default_str();
-  run->add_option("--backend", args.backend, "fsim or verilator")->capture_default_str();
+  run->add_option("--backend", args.backend, "A backend of `dcoc backends` (fsim, verilator, ...)")->capture_default_str();
   run->add_option("--seed", args.seed, "Seed of the random operands")->capture_default_str();
   run->add_option("--save", args.save, "Also write the compiled program container (.prog) here");
   run->add_flag("--dump", args.dump, "Print the instructions (disassembled) and the micro-op region before running");
-  run->callback([] { RunLayer(args); });
+  run->callback([&ctx] { RunLayer(args, ctx); });
 
   auto* knobs = layer->add_subcommand(
       "knobs", "The schedule knobs of conv2d / depthwise / dense layers (Markdown, from the knob table)");
@@ -346,7 +346,7 @@ void RegisterLayerCommands(CLI::App& app) {
   search->add_option("--seed", args.seed, "Seed of the sampling and the operands")->capture_default_str();
   search->add_option("--max-insns", args.max_insns, "Skip candidates whose program is longer (0: no bound)")
       ->capture_default_str();
-  search->callback([] { Search(args); });
+  search->callback([&ctx] { Search(args, ctx); });
 }
 
 }  // namespace dcoc::cli

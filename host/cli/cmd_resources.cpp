@@ -18,6 +18,7 @@
 #include "boards/resource_model.h"
 #include "host/cli/cli_util.h"
 #include "host/cli/commands.h"
+#include "host/common/cache.h"
 #include "host/common/error.h"
 #include "host/spec/hw_space.h"
 #include "rtl/gen/rtlgen.h"
@@ -147,7 +148,7 @@ void RegisterResourceCommands(CLI::App& app) {
                            p.dsp_fixed, used.bram36, used.uram, us);
     } else {
       if (!json) fmt::print(stderr, "yosys synth_xilinx -family {} of {} (cached after the first run, minutes otherwise)\n", fam, s.tag);
-      const rtl::SynthEstimate r = rtl::EstimateResources(s, fam, CacheDir());
+      const rtl::SynthEstimate r = rtl::EstimateResources(s, fam, DefaultCacheDir());
       used = r.used;
       j["source"] = "yosys";
       j["resources"] = rtl::ToJson(r);
@@ -222,7 +223,7 @@ void RegisterResourceCommands(CLI::App& app) {
         boards::CalibrationPoint& p = c.points[i];
         try {
           const spec::Spec s = SpecFor(p.config);
-          const rtl::SynthEstimate r = rtl::EstimateResources(s, p.family, CacheDir());
+          const rtl::SynthEstimate r = rtl::EstimateResources(s, p.family, DefaultCacheDir());
           std::lock_guard<std::mutex> lock(mu);
           p.measured = true;
           p.yosys = r.used;

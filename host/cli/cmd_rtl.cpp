@@ -7,6 +7,7 @@
 
 #include "host/cli/cli_util.h"
 #include "host/cli/commands.h"
+#include "host/common/cache.h"
 #include "host/common/error.h"
 #include "host/runtime/device.h"
 #include "host/spec/regmap.h"
@@ -15,7 +16,7 @@
 
 namespace dcoc::cli {
 
-void RegisterRtlCommands(CLI::App& app) {
+void RegisterRtlCommands(CLI::App& app, const Context& ctx) {
   auto* rtl = app.add_subcommand("rtl", "The VTA++ SystemVerilog: generate, lint, estimate resources");
   rtl->require_subcommand(1);
 
@@ -47,20 +48,20 @@ void RegisterRtlCommands(CLI::App& app) {
     if (!y.ok) throw Error(fmt::format("yosys parse of {}:\n{}", s.tag, y.log));
   });
 
-  auto* simc = app.add_subcommand("sim", "Run programs on a backend (fsim, verilator)");
+  auto* simc = app.add_subcommand("sim", "Run programs on a backend (see `dcoc backends`)");
   simc->require_subcommand(1);
   auto* run = simc->add_subcommand("run", "Run a saved program: cycles, counters and a digest of each output region");
   static std::string file, backend = "verilator", trace;
   static uint64_t max_cycles = 0;
   run->add_option("program", file, "Program container (.prog)")->required()->check(CLI::ExistingFile);
-  run->add_option("--backend", backend, "fsim or verilator")->capture_default_str();
+  run->add_option("--backend", backend, "A backend of `dcoc backends` (fsim, verilator, ...)")->capture_default_str();
   run->add_option("--trace", trace, "FST waveform file (verilator)");
   run->add_option("--max-cycles", max_cycles, "Bound on simulated cycles (0: none)");
   run->add_flag("--json", json, "Machine-readable output");
-  run->callback([] {
+  run->callback([&ctx] {
     const spec::Program p = spec::LoadProgram(file);
     const spec::Spec s = spec::Spec::Create(p.config);
-    auto dev = runtime::CreateDevice(backend, s);
+    auto dev = ctx.backends.Create(backend, s);
     runtime::RunOptions o;
     o.trace_path = trace;
     o.max_cycles = max_cycles;

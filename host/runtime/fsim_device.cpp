@@ -28,6 +28,11 @@ RunStats FsimDevice::Run(std::span<const spec::Instruction> insns, const RunOpti
   return st;
 }
 
+void AddFsimBackend(Registry& r) {
+  r.Add({"fsim", "the functional simulator: exact, the reference every other backend is checked against", false},
+        [](const spec::Spec& s, const DeviceOptions&) -> std::unique_ptr<Device> { return std::make_unique<FsimDevice>(s); });
+}
+
 std::map<std::string, uint64_t> CountersToMap(const sim::Counters& c, size_t stream_insns) {
   std::map<std::string, uint64_t> m;
   // Only names of the counter table, and only those it marks as fsim's (a typo throws here, and

@@ -6,6 +6,7 @@
 
 #include "host/runtime/device.h"
 #include "host/runtime/dram.h"
+#include "host/runtime/registry.h"
 
 namespace dcoc::sim {
 class Fsim;
@@ -30,6 +31,9 @@ class FsimDevice final : public Device {
   std::unique_ptr<sim::Fsim> sim_;
   SimDram dram_;
 };
+
+// Adds "fsim" (untimed, exact: the reference every other backend is compared with).
+void AddFsimBackend(Registry& r);
 
 // fsim's counters of a run of `stream_insns` instructions, under the names of the counter table
 // (host/spec/counters.h): every counter the table marks as fsim's.

@@ -6,7 +6,8 @@
 #include <fmt/format.h>
 
 #include "host/common/error.h"
-#include "host/runtime/device.h"
+#include "host/runtime/verilator_device.h"
+
 #include "host/runtime/dram.h"
 #include "sim/verilator/harness.h"
 
@@ -62,14 +63,13 @@ class VerilatorDevice final : public Device {
   SimDram dram_;
 };
 
-// Registered at startup: this object file is linked into every consumer of dcoc::runtime.
-[[maybe_unused]] const bool kRegistered = [] {
-  RegisterBackend("verilator", [](const spec::Spec& s) -> std::unique_ptr<Device> {
-    return std::make_unique<VerilatorDevice>(s);
-  });
-  return true;
-}();
-
 }  // namespace
+
+void AddVerilatorBackend(Registry& r) {
+  r.Add({"verilator", "the verilated VTA++ RTL: cycle-accurate, the RTL's counters, FST traces", true},
+        [](const spec::Spec& s, const DeviceOptions&) -> std::unique_ptr<Device> {
+          return std::make_unique<VerilatorDevice>(s);
+        });
+}
 
 }  // namespace dcoc::runtime

@@ -10,8 +10,8 @@
 #include <string>
 
 #include "host/compiler/conv.h"
+#include "host/runtime/backends.h"
 #include "host/spec/counters.h"
-#include "host/runtime/device.h"
 #include "sim/progen/progen.h"
 #include "tests/rtl/rtl_test_util.h"
 
@@ -19,15 +19,15 @@ namespace dcoc::test {
 namespace {
 
 bool HaveVerilator() {
-  const auto b = runtime::Backends();
+  const auto b = runtime::BuiltinBackends().Names();
   return std::find(b.begin(), b.end(), "verilator") != b.end();
 }
 
 // Runs `p` on both devices and compares every output region, the routed-instruction count and the
 // instruction bytes read. Returns the RTL's stats.
 runtime::RunStats RunBoth(const spec::Spec& s, const spec::Program& p) {
-  auto rtl = runtime::CreateDevice("verilator", s);
-  auto ref = runtime::CreateDevice("fsim", s);
+  auto rtl = runtime::BuiltinBackends().Create("verilator", s);
+  auto ref = runtime::BuiltinBackends().Create("fsim", s);
   runtime::RunOptions o;
   o.timeout_seconds = 120.0;
   const runtime::ProgramRun a = runtime::RunProgram(*rtl, p, o);

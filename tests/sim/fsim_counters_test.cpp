@@ -2,7 +2,7 @@
 // RTL's counters mean (load_bytes_read = INP + WGT bytes, ...).
 #include <gtest/gtest.h>
 
-#include "host/runtime/device.h"
+#include "host/runtime/backends.h"
 #include "host/spec/counters.h"
 #include "sim/progen/progen.h"
 
@@ -12,7 +12,7 @@ namespace {
 TEST(FsimCounters, ExactlyTheTablesFsimCounters) {
   const spec::Spec s = spec::Spec::Create(spec::LoadConfig("1x8x8"));
   const spec::Program p = sim::GenerateRandomProgram(s.config, 3);
-  auto dev = runtime::CreateDevice("fsim", s);
+  auto dev = runtime::BuiltinBackends().Create("fsim", s);
   const runtime::ProgramRun r = runtime::RunProgram(*dev, p);
   const auto& c = r.stats.counters;
   size_t fsim_counters = 0;
