@@ -22,6 +22,7 @@ namespace {
 
 struct LayerArgs {
   std::string layer, conv, kind = "conv2d", config = "default", schedule = "auto", backend = "fsim", save;
+  std::string board;  // DeviceOptions::board: the memory timing a board-level backend (systemc) models
   uint64_t seed = 1;
   int top = 8, random = 4;
   uint64_t max_insns = 0;
@@ -92,7 +93,7 @@ compiler::Schedule ScheduleFor(const std::string& text, const compiler::ConvLaye
   return compiler::ScheduleFromJson(j);
 }
 
-void RunLayer(const LayerArgs& a) {
+void RunLayer(const LayerArgs& a, const Context& ctx) {
   const spec::Spec s = SpecFor(a.config);
   const compiler::ConvLayer l = LayerFor(a, s);
   const compiler::Schedule sched = ScheduleFor(a.schedule, l, s);
@@ -113,7 +114,7 @@ void RunLayer(const LayerArgs& a) {
       }
     }
   }
-  const std::unique_ptr<runtime::Device> dev = runtime::CreateDevice(a.backend, s);
+  const std::unique_ptr<runtime::Device> dev = ctx.backends.Create(a.backend, s, runtime::DeviceOptions{a.board});
   const runtime::ProgramRun run = runtime::RunProgram(*dev, c.program);
   const reference::Tensor got = compiler::ReadOutput(l, c.program, run.dram, s);
   const reference::Tensor want = compiler::ReferenceOutput(l, ops, s);
@@ -180,48 +181,54 @@ void RunLayer(const LayerArgs& a) {
 void ShowSpace(const LayerArgs& a) {
   const spec::Spec s = SpecFor(a.config);
   const compiler::ConvLayer l = LayerFor(a, s);
-  const compiler::ScheduleSpace space = compiler::EnumerateSpace(l, s);
+  const compiler::ScheduleSpace space(l, s);
   const compiler::Schedule def = compiler::DefaultSchedule(l, s);
   if (a.json) {
     nlohmann::ordered_json j;
     j["layer"] = l.name;
     j["config"] = s.tag;
     j["knobs"] = nlohmann::ordered_json::object();
-    for (const compiler::Knob& k : space.knobs) j["knobs"][k.name] = k.values;
-    j["candidates"] = space.candidates;
-    j["valid"] = space.valid.size();
+    for (const compiler::SpaceKnob& k : space.knobs()) j["knobs"][k.name] = k.names;
+    j["candidates"] = space.size();
+    j["valid"] = space.CountValid();
     j["default"] = compiler::ToJson(def);
     if (a.list) {
       j["schedules"] = nlohmann::ordered_json::array();
-      for (const compiler::Schedule& x : space.valid) j["schedules"].push_back(compiler::ToJson(x));
+      space.ForEachValid([&](uint64_t, const compiler::KnobIndices& p) {
+        j["schedules"].push_back(compiler::ToJson(space.At(p)));
+        return true;
+      });
     }
     PrintJson(j);
     return;
   }
   fmt::print("layer {}  ({})  on {}\n", l.name, l.Describe(), s.tag);
-  for (const compiler::Knob& k : space.knobs) fmt::print("  {:<11} {}\n", k.name, fmt::join(k.values, " "));
-  fmt::print("candidates {}  valid {}\n", space.candidates, space.valid.size());
+  for (const compiler::SpaceKnob& k : space.knobs()) fmt::print("  {:<11} {}\n", k.name, fmt::join(k.names, " "));
+  fmt::print("candidates {}  valid {}\n", space.size(), space.CountValid());
   fmt::print("default {}\n", compiler::ToString(def));
   if (a.list)
-    for (const compiler::Schedule& x : space.valid) fmt::print("{}\n", compiler::ToString(x));
+    space.ForEachValid([&](uint64_t, const compiler::KnobIndices& p) {
+      fmt::print("{}\n", compiler::ToString(space.At(p)));
+      return true;
+    });
 }
 
 // Sampled search: the `top` candidates the cost model ranks best plus `random` others (seeded), each
 // compiled and measured on the backend; the first run of each is checked bit-exactly.
-void Search(const LayerArgs& a) {
+void Search(const LayerArgs& a, const Context& ctx) {
   const spec::Spec s = SpecFor(a.config);
   const compiler::ConvLayer l = LayerFor(a, s);
-  const compiler::ScheduleSpace space = compiler::EnumerateSpace(l, s);
-  if (space.valid.empty()) throw UsageError(fmt::format("no valid schedule for {} on {}", l.Describe(), s.tag));
+  const std::vector<compiler::Schedule> valid = compiler::ScheduleSpace(l, s).AllValid();
+  if (valid.empty()) throw UsageError(fmt::format("no valid schedule for {} on {}", l.Describe(), s.tag));
   std::vector<std::pair<double, size_t>> ranked;
-  for (size_t i = 0; i < space.valid.size(); ++i)
-    ranked.emplace_back(compiler::EstimateCost(l, space.valid[i], s).cycles, i);
+  for (size_t i = 0; i < valid.size(); ++i)
+    ranked.emplace_back(compiler::EstimateCost(l, valid[i], s).cycles, i);
   std::sort(ranked.begin(), ranked.end());
   std::vector<size_t> picks;
   for (size_t i = 0; i < ranked.size() && int(picks.size()) < a.top; ++i) picks.push_back(ranked[i].second);
   std::mt19937_64 rng(a.seed);
-  for (int i = 0; i < a.random && picks.size() < space.valid.size(); ++i) {
-    const size_t k = size_t(rng() % space.valid.size());
+  for (int i = 0; i < a.random && picks.size() < valid.size(); ++i) {
+    const size_t k = size_t(rng() % valid.size());
     if (std::find(picks.begin(), picks.end(), k) == picks.end()) picks.push_back(k);
   }
   const compiler::ConvOperands ops = compiler::RandomOperands(l, s, a.seed);
@@ -230,7 +237,7 @@ void Search(const LayerArgs& a) {
   double best_cycles = 0;
   nlohmann::ordered_json best;
   for (size_t k : picks) {
-    const compiler::Schedule& sched = space.valid[k];
+    const compiler::Schedule& sched = valid[k];
     const compiler::CompiledConv c = compiler::CompileConv(l, sched, s, ops);
     if (a.max_insns && c.program.insns.size() > a.max_insns) {
       if (!a.json)
@@ -238,7 +245,7 @@ void Search(const LayerArgs& a) {
                    compiler::ToString(sched));
       continue;
     }
-    const std::unique_ptr<runtime::Device> dev = runtime::CreateDevice(a.backend, s);
+    const std::unique_ptr<runtime::Device> dev = ctx.backends.Create(a.backend, s, runtime::DeviceOptions{a.board});
     runtime::ProgramRun run;
     try {
       run = runtime::RunProgram(*dev, c.program);
@@ -272,14 +279,14 @@ void Search(const LayerArgs& a) {
     j["layer"] = l.name;
     j["config"] = s.tag;
     j["backend"] = a.backend;
-    j["valid"] = space.valid.size();
+    j["valid"] = valid.size();
     j["measured"] = results.size();
     j["best"] = best;
     j["results"] = results;
     PrintJson(j);
   } else {
     fmt::print("best of {} measured ({} valid): {} cycles, utilization {:.3f} of ideal, {:.3f} of roofline\n{}\n",
-               results.size(), space.valid.size(), best["cycles"].get<uint64_t>(),
+               results.size(), valid.size(), best["cycles"].get<uint64_t>(),
                best["utilization_ideal"].get<double>(), best["utilization_roofline"].get<double>(),
                best["schedule"].dump());
   }
@@ -297,7 +304,7 @@ void AddLayerOptions(CLI::App* c, LayerArgs& a) {
 
 }  // namespace
 
-void RegisterLayerCommands(CLI::App& app) {
+void RegisterLayerCommands(CLI::App& app, const Context& ctx) {
   static LayerArgs args;
   auto* layer =
       app.add_subcommand("layer", "Compile DNN layers to VTA++ programs, run and check them, show schedule spaces");
@@ -314,11 +321,16 @@ void RegisterLayerCommands(CLI::App& app) {
   AddLayerOptions(run, args);
   run->add_option("--schedule", args.schedule, "auto (the default heuristic), a JSON object, or a JSON file")
       ->capture_default_str();
-  run->add_option("--backend", args.backend, "fsim or verilator")->capture_default_str();
+  run->add_option("--backend", args.backend, "A backend of `dcoc backends` (fsim, verilator, ...)")->capture_default_str();
+  run->add_option("--board", args.board, "Board whose memory timing the systemc backend models (boards/*.json)");
   run->add_option("--seed", args.seed, "Seed of the random operands")->capture_default_str();
   run->add_option("--save", args.save, "Also write the compiled program container (.prog) here");
   run->add_flag("--dump", args.dump, "Print the instructions (disassembled) and the micro-op region before running");
-  run->callback([] { RunLayer(args); });
+  run->callback([&ctx] { RunLayer(args, ctx); });
+
+  auto* knobs = layer->add_subcommand(
+      "knobs", "The schedule knobs of conv2d / depthwise / dense layers (Markdown, from the knob table)");
+  knobs->callback([] { fmt::print("{}", compiler::KnobsMarkdown()); });
 
   auto* space =
       layer->add_subcommand("space", "The schedule knobs of a layer, their values and the size of the valid space");
@@ -331,12 +343,13 @@ void RegisterLayerCommands(CLI::App& app) {
   AddLayerOptions(search, args);
   search->add_option("--backend", args.backend, "fsim (ranks by the cost model) or verilator (measures cycles)")
       ->capture_default_str();
+  search->add_option("--board", args.board, "Board whose memory timing the systemc backend models (boards/*.json)");
   search->add_option("--top", args.top, "Candidates the cost model ranks best")->capture_default_str();
   search->add_option("--random", args.random, "Additional random valid candidates")->capture_default_str();
   search->add_option("--seed", args.seed, "Seed of the sampling and the operands")->capture_default_str();
   search->add_option("--max-insns", args.max_insns, "Skip candidates whose program is longer (0: no bound)")
       ->capture_default_str();
-  search->callback([] { Search(args); });
+  search->callback([&ctx] { Search(args, ctx); });
 }
 
 }  // namespace dcoc::cli

@@ -53,7 +53,7 @@ reference::Tensor RandomTensor(const std::vector<int>& nchw, int32_t lo, int32_t
   return t;
 }
 
-void RunOp(const OpArgs& a) {
+void RunOp(const OpArgs& a, const Context& ctx) {
   const spec::Spec s = SpecFor(a.config);
   const std::vector<int> shape = ParseInts(a.shape, 4, "--shape", "N,C,H,W");
   for (int d : shape)
@@ -105,7 +105,7 @@ void RunOp(const OpArgs& a) {
     throw UsageError(fmt::format("--op {} is not one of add, relu, requant, maxpool, avgpool", a.op));
   }
 
-  auto dev = runtime::CreateDevice(a.backend, s);
+  auto dev = ctx.backends.Create(a.backend, s);
   const runtime::ProgramRun r = runtime::RunProgram(*dev, p, {});
   const reference::Tensor got = compiler::ReadTensor(p, r.dram, out_shape[0], out_shape[1], out_shape[2], out_shape[3], s);
   int64_t mismatches = 0;
@@ -140,7 +140,7 @@ void RunOp(const OpArgs& a) {
 
 }  // namespace
 
-void RegisterOpCommands(CLI::App& app) {
+void RegisterOpCommands(CLI::App& app, const Context& ctx) {
   auto* op = app.add_subcommand("op", "ALU operators: residual add, ReLU, requantization, max-pool, average pool");
   op->require_subcommand(1);
   auto* run = op->add_subcommand("run", "Compile an operator on random data, run it on a backend, check it bit-exactly");
@@ -152,10 +152,10 @@ void RegisterOpCommands(CLI::App& app) {
   run->add_option("--window", a.window, "Pooling window R,stride,pad (square)")->capture_default_str();
   run->add_option("--shift", a.shift, "Requantization shift (add, requant)")->capture_default_str();
   run->add_option("--config", a.config, "Preset, VTA tag or vta_config.json")->capture_default_str();
-  run->add_option("--backend", a.backend, "fsim or verilator")->capture_default_str();
+  run->add_option("--backend", a.backend, "A backend of `dcoc backends` (fsim, verilator, ...)")->capture_default_str();
   run->add_option("--seed", a.seed, "Seed of the random operands")->capture_default_str();
   run->add_flag("--json", a.json, "Machine-readable output");
-  run->callback([] { RunOp(a); });
+  run->callback([&ctx] { RunOp(a, ctx); });
 }
 
 }  // namespace dcoc::cli

@@ -24,7 +24,7 @@ nlohmann::ordered_json FsimReport(const spec::Program& p, sim::Interleave mode, 
   const sim::FsimResult r = sim::RunProgram(p, o);
   runtime::RunStats stats;
   stats.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  stats.counters = runtime::CountersToMap(r.counters);
+  stats.counters = runtime::CountersToMap(r.counters, p.insns.size());
   return RunReportJson(p, "fsim", stats, r.dram);
 }
 

@@ -3,12 +3,22 @@
 
 #include <CLI/CLI.hpp>
 
+#include "host/runtime/registry.h"
+
 namespace dcoc::cli {
 
-void RegisterConfigCommands(CLI::App& app);   // config show, isa doc, disasm
-void RegisterProgramCommands(CLI::App& app);  // program random, fsim run
-void RegisterRtlCommands(CLI::App& app);      // rtl gen|regdoc|lint|resources|boards, sim run
-void RegisterLayerCommands(CLI::App& app);    // layer list|run|space|search
-void RegisterOpCommands(CLI::App& app);       // op run
+// What commands share, made once in main() and outliving the parse: the backends this build has.
+struct Context {
+  runtime::Registry backends;
+};
+
+void RegisterConfigCommands(CLI::App& app);                       // config show, isa doc, disasm
+void RegisterProgramCommands(CLI::App& app);                      // program random, fsim run
+void RegisterRtlCommands(CLI::App& app, const Context& ctx);      // rtl gen|regdoc|lint|resources|boards, sim run
+void RegisterLayerCommands(CLI::App& app, const Context& ctx);    // layer list|run|space|search
+void RegisterOpCommands(CLI::App& app, const Context& ctx);       // op run
+void RegisterBackendCommands(CLI::App& app, const Context& ctx);  // backends
+void RegisterHlsCommands(CLI::App& app);                          // hls gen
+void RegisterModelCommands(CLI::App& app, const Context& ctx);    // model info|tasks|run (when ONNX is available)
 
 }  // namespace dcoc::cli

@@ -8,6 +8,7 @@
 
 #include "host/cli/commands.h"
 #include "host/common/error.h"
+#include "host/runtime/backends.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -19,9 +20,15 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "dcoc 0.1.0");
   dcoc::cli::RegisterConfigCommands(app);
   dcoc::cli::RegisterProgramCommands(app);
-  dcoc::cli::RegisterRtlCommands(app);
-  dcoc::cli::RegisterLayerCommands(app);
-  dcoc::cli::RegisterOpCommands(app);
+  const dcoc::cli::Context ctx{dcoc::runtime::BuiltinBackends()};
+  dcoc::cli::RegisterRtlCommands(app, ctx);
+  dcoc::cli::RegisterLayerCommands(app, ctx);
+  dcoc::cli::RegisterOpCommands(app, ctx);
+  dcoc::cli::RegisterBackendCommands(app, ctx);
+  dcoc::cli::RegisterHlsCommands(app);
+#ifdef DCOC_HAVE_MODEL
+  dcoc::cli::RegisterModelCommands(app, ctx);
+#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

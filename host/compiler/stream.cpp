@@ -27,17 +27,17 @@ spec::Instruction MemInsn(spec::Opcode op, spec::MemType m, uint64_t sram, uint6
 }
 
 Module ModuleOf(const Instruction& in) {
-  if (in.opcode == Opcode::kStore) return Module::kStore;
-  if (in.opcode == Opcode::kLoad && (in.memory_type == MemType::kInp || in.memory_type == MemType::kWgt))
-    return Module::kLoad;
-  return Module::kCompute;
+  if (const std::optional<Module> m = spec::RouteOf(in)) return *m;
+  throw Error(fmt::format("internal compiler error: no module executes {} of memory type {}", spec::Name(in.opcode),
+                          spec::Name(in.memory_type)));
 }
 
 namespace {
 bool IsPrev(Module from, Module to) { return int(from) < int(to); }  // `from` is `to`'s previous module
 void CheckAdjacent(Module a, Module b) {
-  if (std::abs(int(a) - int(b)) != 1)
-    throw Error(fmt::format("internal compiler error: token between non-adjacent modules {} and {}", int(a), int(b)));
+  if (!spec::QueueBetween(a, b))
+    throw Error(fmt::format("internal compiler error: token between non-adjacent modules {} and {}", spec::Name(a),
+                            spec::Name(b)));
 }
 }  // namespace
 
@@ -89,26 +89,14 @@ void InsnStream::Finish() {
   Emit(fin);
 }
 
-std::array<int, 4> InsnStream::MaxOutstanding() const {
-  // Queue ids as in docs/semantics.md: 0 load->compute, 1 compute->load, 2 compute->store, 3 store->compute.
-  std::array<int, 4> cur{}, mx{};
-  auto queue = [](Module from, Module to) {
-    if (from == Module::kLoad) return 0;
-    if (from == Module::kStore) return 3;
-    return to == Module::kLoad ? 1 : 2;
-  };
+std::array<int, spec::kNumTokenQueues> InsnStream::MaxOutstanding() const {
+  std::array<int, spec::kNumTokenQueues> cur{}, mx{};
   for (const Instruction& in : insns_) {
     const Module m = ModuleOf(in);
-    if (in.pop_prev) --cur[size_t(queue(Module(int(m) - 1), m))];
-    if (in.pop_next) --cur[size_t(queue(Module(int(m) + 1), m))];
-    if (in.push_prev) {
-      const int q = queue(m, Module(int(m) - 1));
-      mx[size_t(q)] = std::max(mx[size_t(q)], ++cur[size_t(q)]);
-    }
-    if (in.push_next) {
-      const int q = queue(m, Module(int(m) + 1));
-      mx[size_t(q)] = std::max(mx[size_t(q)], ++cur[size_t(q)]);
-    }
+    for (const auto& q : spec::PopQueues(in, m))
+      if (q) --cur[size_t(*q)];
+    for (const auto& q : spec::PushQueues(in, m))
+      if (q) mx[size_t(*q)] = std::max(mx[size_t(*q)], ++cur[size_t(*q)]);
   }
   return mx;
 }

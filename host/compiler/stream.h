@@ -19,10 +19,12 @@
 
 #include "host/spec/hw_config.h"
 #include "host/spec/isa.h"
+#include "host/spec/routing.h"
 
 namespace dcoc::compiler {
 
-enum class Module : uint8_t { kLoad = 0, kCompute = 1, kStore = 2 };
+using spec::Module;
+// spec::RouteOf for the instructions the compiler emits (an unroutable one is an internal error).
 Module ModuleOf(const spec::Instruction& insn);
 
 // A LOAD or STORE without padding or dependency flags (sizes, stride and bases in rows of `m`).
@@ -41,7 +43,7 @@ class InsnStream {
   const std::vector<spec::Instruction>& insns() const { return insns_; }
   // Largest number of tokens waiting in each queue (load->compute, compute->load, compute->store,
   // store->compute) when the stream executes in program order: the queue depth it needs.
-  std::array<int, 4> MaxOutstanding() const;
+  std::array<int, spec::kNumTokenQueues> MaxOutstanding() const;
 
  private:
   void EmitNoop(Module m);

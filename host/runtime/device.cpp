@@ -6,79 +6,87 @@
 
 #include "host/common/error.h"
 #include "host/runtime/dram.h"
-#include "host/runtime/fsim_device.h"
+#include "host/spec/isa.h"
 
 namespace dcoc::runtime {
 
 uint64_t SimDram::Alloc(uint64_t bytes, uint64_t align) {
   if (align == 0 || (align & (align - 1)) != 0)
     throw UsageError(fmt::format("allocation alignment {} is not a power of two", align));
-  const uint64_t addr = (mem_.size() + align - 1) & ~(align - 1);
+  const uint64_t addr = (mem_->size() + align - 1) & ~(align - 1);
   constexpr uint64_t kMaxBytes = uint64_t(1) << 34;  // 16 GiB: far beyond any simulated board
   if (bytes > kMaxBytes || addr + bytes > kMaxBytes)
     throw UsageError(fmt::format("device allocation of {} bytes at {} exceeds the simulated DRAM limit of {} bytes",
                                  bytes, addr, kMaxBytes));
-  mem_.resize(size_t(addr + bytes), 0);
+  mem_->resize(size_t(addr + bytes), 0);
   return addr;
 }
 
 void SimDram::Write(uint64_t addr, std::span<const uint8_t> bytes) {
-  if (addr > mem_.size() || bytes.size() > mem_.size() - addr)
+  if (addr > mem_->size() || bytes.size() > mem_->size() - addr)
     throw UsageError(fmt::format("device write of {} bytes at {} is outside the {} allocated bytes", bytes.size(), addr,
-                                 mem_.size()));
-  std::copy(bytes.begin(), bytes.end(), mem_.begin() + std::ptrdiff_t(addr));
+                                 mem_->size()));
+  std::copy(bytes.begin(), bytes.end(), mem_->begin() + std::ptrdiff_t(addr));
 }
 
 void SimDram::Read(uint64_t addr, std::span<uint8_t> bytes) const {
-  if (addr > mem_.size() || bytes.size() > mem_.size() - addr)
+  if (addr > mem_->size() || bytes.size() > mem_->size() - addr)
     throw UsageError(fmt::format("device read of {} bytes at {} is outside the {} allocated bytes", bytes.size(), addr,
-                                 mem_.size()));
-  std::copy_n(mem_.begin() + std::ptrdiff_t(addr), bytes.size(), bytes.begin());
+                                 mem_->size()));
+  std::copy_n(mem_->begin() + std::ptrdiff_t(addr), bytes.size(), bytes.begin());
 }
 
-using Factory = std::unique_ptr<Device> (*)(const spec::Spec&);
-
 namespace {
-struct BackendEntry {
-  std::string_view name;
-  Factory make;
-};
-std::vector<BackendEntry>& Registry() {
-  static std::vector<BackendEntry> r = {
-      {"fsim", [](const spec::Spec& s) -> std::unique_ptr<Device> { return std::make_unique<FsimDevice>(s); }},
-  };
-  return r;
+int64_t RowBytes(const spec::Spec& s, spec::MemType t) {
+  switch (t) {
+    case spec::MemType::kUop: return s.uop_bytes;
+    case spec::MemType::kWgt: return s.wgt_row_bytes;
+    case spec::MemType::kInp: return s.inp_row_bytes;
+    case spec::MemType::kAcc: return s.acc_row_bytes;
+    case spec::MemType::kOut: return s.out_row_bytes;
+  }
+  return 1;
 }
 }  // namespace
 
-// Backends compiled in optionally (verilator, ...) add themselves through this hook.
-void RegisterBackend(std::string_view name, Factory make) { Registry().push_back({name, make}); }
-
-std::vector<std::string> Backends() {
-  std::vector<std::string> out;
-  for (const auto& e : Registry()) out.emplace_back(e.name);
-  return out;
+uint64_t ImageAlignment(const spec::Spec& s) {
+  uint64_t a = 64;
+  for (int t = 0; t < spec::kNumMemTypes; ++t) a = std::max(a, uint64_t(RowBytes(s, spec::MemType(t))));
+  return a;
 }
 
-std::unique_ptr<Device> CreateDevice(std::string_view backend, const spec::Spec& spec) {
-  for (const auto& e : Registry())
-    if (e.name == backend) return e.make(spec);
-  std::string names;
-  for (const auto& e : Registry()) names += fmt::format("{}{}", names.empty() ? "" : ", ", e.name);
-  throw UsageError(fmt::format("unknown backend \"{}\" (this build has: {})", backend, names));
+std::vector<spec::Instruction> Relocate(const spec::Spec& s, std::span<const spec::Instruction> insns, uint64_t base) {
+  std::vector<spec::Instruction> out(insns.begin(), insns.end());
+  if (base == 0) return out;
+  for (size_t i = 0; i < out.size(); ++i) {
+    spec::Instruction& in = out[i];
+    if (!in.IsMemory()) continue;
+    const uint64_t row = uint64_t(RowBytes(s, in.memory_type));
+    if (base % row != 0)
+      throw UsageError(fmt::format("cannot place the program at DRAM address {:#x}: instruction {} addresses {} rows of "
+                                   "{} bytes, and the address is not a multiple of that",
+                                   base, i, spec::Name(in.memory_type), row));
+    in.dram_base += base / row;
+    try {
+      (void)spec::Encode(s.isa, in);
+    } catch (const EncodeError& e) {
+      throw EncodeError(fmt::format("instruction {} placed at DRAM address {:#x}: {}", i, base, e.what()));
+    }
+  }
+  return out;
 }
 
 ProgramRun RunProgram(Device& dev, const spec::Program& p, const RunOptions& opts) {
   if (spec::ConfigTag(p.config) != dev.spec().tag)
     throw UsageError(fmt::format("program was built for configuration {}, the device is {}", spec::ConfigTag(p.config),
                                  dev.spec().tag));
-  const uint64_t base = dev.Alloc(p.dram.size(), 64);
-  if (base != 0) throw UsageError("RunProgram needs a fresh device (its DRAM image must start at address 0)");
-  dev.Write(0, p.dram);
+  const uint64_t base = dev.Alloc(p.dram.size(), ImageAlignment(dev.spec()));
+  const std::vector<spec::Instruction> insns = Relocate(dev.spec(), p.insns, base);
+  dev.Write(base, p.dram);
   ProgramRun r;
-  r.stats = dev.Run(p.insns, opts);
+  r.stats = dev.Run(insns, opts);
   r.dram.resize(p.dram.size());
-  dev.Read(0, r.dram);
+  dev.Read(base, r.dram);
   return r;
 }
 

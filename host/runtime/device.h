@@ -1,5 +1,6 @@
-// The device interface every backend implements (fsim now; verilator, systemc, xrt, remote later).
-// Deliberately small, as VTA's driver API is: allocate, copy, run, read counters.
+// The device interface every backend implements (fsim, verilator, systemc, hls-csim, xrt; remote later).
+// Deliberately small, as VTA's driver API is: allocate, copy, run, read counters. Devices are created
+// through a Registry (registry.h), filled at startup with the backends the build has (backends.h).
 #pragma once
 
 #include <cstdint>
@@ -27,7 +28,7 @@ struct RunStats {
   uint64_t cycles = 0;                        // simulated or measured cycles; 0 for untimed backends
   double seconds = 0.0;                       // cycles at the configured clock, or measured time
   double wall_seconds = 0.0;                  // host time the run took
-  std::map<std::string, uint64_t> counters;   // named counters ("gemm_uops", "load_bytes.inp", ...)
+  std::map<std::string, uint64_t> counters;   // counters named as in host/spec/counters.h
 };
 
 class Device {
@@ -44,13 +45,16 @@ class Device {
   virtual RunStats Run(std::span<const spec::Instruction> insns, const RunOptions& opts) = 0;
 };
 
-// "fsim" or "verilator" (when built). Throws UsageError naming the known backends.
-std::unique_ptr<Device> CreateDevice(std::string_view backend, const spec::Spec& spec);
-std::vector<std::string> Backends();
-// Optional backends (verilator, ...) register their factory at startup.
-void RegisterBackend(std::string_view name, std::unique_ptr<Device> (*make)(const spec::Spec&));
+// The instructions of a program whose DRAM image is placed at byte `base` instead of 0: every LOAD and
+// STORE moves by base / (its memory type's row bytes). Throws UsageError when `base` is not a multiple
+// of a row size the program addresses, EncodeError when a moved address does not fit its field.
+std::vector<spec::Instruction> Relocate(const spec::Spec& s, std::span<const spec::Instruction> insns, uint64_t base);
+// The alignment RunProgram allocates a program's image with: the largest row of any memory type (and
+// at least 64 bytes), so that every relocation is exact.
+uint64_t ImageAlignment(const spec::Spec& s);
 
-// Loads a program's DRAM image at address 0 of a fresh device, runs it, and returns the final image.
+// Allocates a program's DRAM image on the device (anywhere: the instructions are relocated to it), runs
+// it, and returns the final image. The device may have run other programs before.
 struct ProgramRun {
   RunStats stats;
   std::vector<uint8_t> dram;

@@ -6,6 +6,7 @@
 
 #include "host/runtime/device.h"
 #include "host/runtime/dram.h"
+#include "host/runtime/registry.h"
 
 namespace dcoc::sim {
 class Fsim;
@@ -31,7 +32,11 @@ class FsimDevice final : public Device {
   SimDram dram_;
 };
 
-// fsim's counters under the names every backend reports ("gemm_uops", "load_bytes.inp", ...).
-std::map<std::string, uint64_t> CountersToMap(const sim::Counters& c);
+// Adds "fsim" (untimed, exact: the reference every other backend is compared with).
+void AddFsimBackend(Registry& r);
+
+// fsim's counters of a run of `stream_insns` instructions, under the names of the counter table
+// (host/spec/counters.h): every counter the table marks as fsim's.
+std::map<std::string, uint64_t> CountersToMap(const sim::Counters& c, size_t stream_insns);
 
 }  // namespace dcoc::runtime

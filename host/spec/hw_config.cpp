@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "host/common/error.h"
+#include "host/common/hash.h"
 
 namespace dcoc::spec {
 
@@ -284,11 +285,18 @@ int64_t Depth(std::string_view key, int log_bytes, int64_t row_bytes, std::strin
 }
 }  // namespace
 
+uint64_t ConfigHash(const HwConfig& c) {
+  Fnv1a64 h;
+  h.Update(ConfigTag(c));
+  return h.Digest();
+}
+
 Spec Spec::Create(const HwConfig& c) {
   Validate(c);
   Spec s;
   s.config = c;
   s.tag = ConfigTag(c);
+  s.config_hash = ConfigHash(c);
   s.batch = 1 << c.log_batch;
   s.block_in = 1 << c.log_block_in;
   s.block_out = 1 << c.log_block_out;

@@ -64,6 +64,11 @@ nlohmann::ordered_json ConfigToJson(const HwConfig& c);  // keys in VTA's order
 HwConfig ConfigFromTag(std::string_view tag);
 std::string ConfigTag(const HwConfig& c);
 
+// The configuration hash: the RTL's read-only CONFIG_HASH register (a runtime refuses a model built for
+// another configuration), model and synthesis caches, tuning databases. FNV-1a 64 of the tag: the tag
+// names every hardware knob; the clock is not part of the hardware.
+uint64_t ConfigHash(const HwConfig& c);
+
 // Named presets ("default", "1x8x8", ...), each a valid, encodable configuration.
 struct Preset {
   std::string_view name;
@@ -82,6 +87,7 @@ void Validate(const HwConfig& c);
 struct Spec {
   HwConfig config;
   std::string tag;
+  uint64_t config_hash;  // ConfigHash(config)
 
   int batch, block_in, block_out;
   int inp_bits, wgt_bits, acc_bits, out_bits;  // element widths

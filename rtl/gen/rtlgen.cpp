@@ -7,9 +7,11 @@
 
 #include "host/common/error.h"
 #include "host/common/hash.h"
+#include "host/spec/counters.h"
+#include "host/spec/hw_constants.h"
 #include "host/spec/isa.h"
 #include "host/spec/program.h"
-#include "rtl/gen/regmap.h"
+#include "host/spec/regmap.h"
 
 #ifndef DCOC_RTL_SV_DIR
 #error "DCOC_RTL_SV_DIR must name rtl/sv"
@@ -18,14 +20,6 @@
 namespace dcoc::rtl {
 
 namespace {
-
-// Instruction-queue depth per module (fetch routes in order, as VTA does; a deeper queue lets fetch
-// run further ahead of a module that waits on tokens).
-constexpr int kInsnQueueDepth = 512;
-constexpr int kAxiAddrBits = 64;
-constexpr int kAxiIdBits = 3;
-constexpr int kAxiMaxOutstanding = 4;   // bursts in flight per DMA reader
-constexpr int kDmaXSizeBits = 32;       // fetch reads INSN_COUNT (32-bit) rows through the same DMA
 
 int Log2(int64_t v) {
   int l = 0;
@@ -102,12 +96,6 @@ void CheckBuildable(const spec::Spec& s) {
 
 }  // namespace
 
-uint64_t ConfigHash(const spec::HwConfig& c) {
-  Fnv1a64 h;
-  h.Update(spec::ConfigTag(c));
-  return h.Digest();
-}
-
 std::filesystem::path RtlSourceDir() { return std::filesystem::path(DCOC_RTL_SV_DIR); }
 
 const std::vector<std::string>& RtlSourceFiles() {
@@ -127,6 +115,14 @@ std::string RtlSourcesHash() {
     h.Update(f);
     h.Update(text);
   }
+  return h.HexDigest();
+}
+
+std::string DesignHash(const spec::Spec& s) {
+  Fnv1a64 h;
+  h.Update(PackageSv(s));
+  h.Update(TopSv(s));
+  h.Update(RtlSourcesHash());
   return h.HexDigest();
 }
 
@@ -182,28 +178,30 @@ std::string PackageSv(const spec::Spec& s) {
   p("BUS_WIDTH", s.bus_bits);
   p("BUS_BYTES", s.bus_bytes);
   p("LOG_BUS_BYTES", Log2(s.bus_bytes));
-  p("AXI_ADDR_W", kAxiAddrBits);
-  p("AXI_ID_W", kAxiIdBits);
-  p("AXI_MAX_OUTSTANDING", kAxiMaxOutstanding, "bursts in flight per DMA reader");
-  p("AXIL_ADDR_W", kAxilAddrBits);
-  p("AXIL_DATA_W", 32);
+  p("AXI_ADDR_W", spec::kAxiAddrBits);
+  p("AXI_ID_W", spec::kAxiIdBits);
+  p("AXI_MAX_OUTSTANDING", spec::kAxiMaxOutstanding, "bursts in flight per DMA reader");
+  p("AXI_MAX_BURST_BEATS", spec::kAxiMaxBurstBeats);
+  p("AXI_BOUNDARY_BYTES", spec::kAxiBoundaryBytes, "no burst crosses this boundary");
+  p("AXIL_ADDR_W", spec::kAxilAddrBits);
+  p("AXIL_DATA_W", spec::kAxilDataBits);
   o += "\n  // Queues\n";
   p("DEP_QUEUE_DEPTH", s.config.dep_queue_depth);
   p("TOKEN_CNT_W", BitsFor(s.config.dep_queue_depth));
-  p("INSN_QUEUE_DEPTH", kInsnQueueDepth);
+  p("INSN_QUEUE_DEPTH", spec::kInsnQueueDepth);
   o += "\n  // Instruction fields\n";
   p("INSN_BITS", spec::IsaLayout::kInsnBits);
   p("SIZE_W", spec::IsaLayout::kSizeBits);
   p("PAD_W", spec::IsaLayout::kPadBits);
   p("LOOP_W", spec::IsaLayout::kLoopIterBits);
   p("IMM_W", spec::IsaLayout::kImmBits);
-  p("DMA_XSIZE_W", kDmaXSizeBits, "the DMA's x size also carries INSN_COUNT");
+  p("DMA_XSIZE_W", spec::kDmaXSizeBits, "the DMA's x size also carries INSN_COUNT");
   o += "\n  // Micro-op word: dst at bit 0, then src, then wgt\n";
   p("UOP_DST_W", l.uop.dst_bits);
   p("UOP_SRC_W", l.uop.src_bits);
   p("UOP_WGT_W", l.uop.wgt_bits);
   o += fmt::format("\n  localparam logic [63:0] CONFIG_HASH = 64'h{:016x};  // FNV-1a of \"{}\"\n\n",
-                   ConfigHash(s.config), s.tag);
+                   s.config_hash, s.tag);
 
   o += "  typedef enum logic [2:0] {\n    OPCODE_LOAD = 3'd0,\n    OPCODE_STORE = 3'd1,\n    OPCODE_GEMM = 3'd2,\n"
        "    OPCODE_FINISH = 3'd3,\n    OPCODE_ALU = 3'd4\n  } opcode_e;\n\n";
@@ -221,18 +219,21 @@ std::string PackageSv(const spec::Spec& s) {
                    l.uop.wgt_bits - 1, l.uop.src_bits - 1, l.uop.dst_bits - 1);
 
   o += "  // AXI4-Lite register map (byte offsets), see docs/registers.md\n";
-  for (const Register& r : Registers())
-    o += fmt::format("  localparam logic [AXIL_ADDR_W-1:0] REG_{} = 12'h{:03x};\n", r.name, r.offset);
-  o += fmt::format("  localparam logic [AXIL_ADDR_W-1:0] COUNTER_BASE = 12'h{:03x};\n", kCounterBase);
-  p("NUM_COUNTERS", int64_t(Counters().size()));
-  p("CNT_INC_W", 16, "largest per-cycle counter increment: one row of bytes");
-  for (size_t i = 0; i < Counters().size(); ++i) p("CNT_" + Upper(Counters()[i].name), int64_t(i));
+  for (const spec::Register& r : spec::Registers())
+    o += fmt::format("  localparam logic [AXIL_ADDR_W-1:0] REG_{} = {}'h{:03x};\n", r.name, spec::kAxilAddrBits,
+                     r.offset);
+  o += fmt::format("  localparam logic [AXIL_ADDR_W-1:0] COUNTER_BASE = {}'h{:03x};\n", spec::kAxilAddrBits,
+                   spec::kCounterBase);
+  const auto counters = spec::RtlCounters();
+  p("NUM_COUNTERS", int64_t(counters.size()));
+  p("CNT_INC_W", spec::kCounterIncBits, "largest per-cycle counter increment: one row of bytes");
+  for (size_t i = 0; i < counters.size(); ++i) p("CNT_" + Upper(counters[i].name), int64_t(i));
   o += fmt::format(
       "  localparam int unsigned STATUS_DONE_BIT = {};\n  localparam int unsigned STATUS_RUNNING_BIT = {};\n"
       "  localparam int unsigned STATUS_ERROR_BIT = {};\n  localparam int unsigned ERROR_BAD_INSN_BIT = {};\n"
       "  localparam int unsigned ERROR_FINISH_RACE_BIT = {};\n  localparam int unsigned ERROR_SRAM_BOUNDS_BIT = {};\n",
-      Log2(kStatusDone), Log2(kStatusRunning), Log2(kStatusError), Log2(kErrorBadInsn), Log2(kErrorFinishRace),
-      Log2(kErrorSramBounds));
+      Log2(spec::kStatusDone), Log2(spec::kStatusRunning), Log2(spec::kStatusError), Log2(spec::kErrorBadInsn),
+      Log2(spec::kErrorFinishRace), Log2(spec::kErrorSramBounds));
   o += "\nendpackage\n";
   return o;
 }

@@ -12,16 +12,15 @@
 
 namespace dcoc::rtl {
 
-// Read-only CONFIG_HASH register value: FNV-1a 64 of the configuration tag (the tag names every
-// hardware knob; the clock is not part of the hardware).
-uint64_t ConfigHash(const spec::HwConfig& c);
-
 // The directory of the hand-written modules (rtl/sv in the source tree).
 std::filesystem::path RtlSourceDir();
 // The hand-written module files, in compile order (relative to RtlSourceDir()).
 const std::vector<std::string>& RtlSourceFiles();
 // FNV-1a over the names and contents of the hand-written sources: part of every model cache key.
 std::string RtlSourcesHash();
+// FNV-1a over the generated package and top and the hand-written sources: names the exact design of a
+// configuration (synthesis caches; a generator change alone changes it).
+std::string DesignHash(const spec::Spec& s);
 
 std::string PackageSv(const spec::Spec& s);
 std::string TopSv(const spec::Spec& s);

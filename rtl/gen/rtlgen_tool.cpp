@@ -8,12 +8,12 @@
 #include <fmt/format.h>
 
 #include "host/common/error.h"
-#include "rtl/gen/regmap.h"
+#include "host/spec/regmap.h"
 #include "rtl/gen/rtlgen.h"
 
 int main(int argc, char** argv) {
   if (argc == 2 && std::string_view(argv[1]) == "--regdoc") {
-    fmt::print("{}", dcoc::rtl::RegistersMarkdown());
+    fmt::print("{}", dcoc::spec::RegistersMarkdown());
     return 0;
   }
   if (argc != 3) {

@@ -1,14 +1,14 @@
 // External RTL tools on a generated configuration: Verilator lint, Yosys parse, Yosys synthesis for a
-// resource estimate (cached per configuration), and the board descriptors in boards/.
+// resource estimate (cached per configuration and design).
 #pragma once
 
 #include <filesystem>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "boards/board.h"
 #include "host/spec/hw_config.h"
 
 namespace dcoc::rtl {
@@ -24,37 +24,22 @@ ToolResult Lint(const spec::Spec& s, const std::filesystem::path& work_dir);
 // yosys: read_verilog -sv of every file, hierarchy -check, proc.
 ToolResult YosysParse(const spec::Spec& s, const std::filesystem::path& work_dir);
 
-struct Resources {
+// A Yosys synthesis estimate of a configuration.
+struct SynthEstimate {
+  boards::Resources used;
   std::string family;  // yosys synth_xilinx -family
-  double lut = 0, ff = 0, dsp = 0, bram36 = 0, uram = 0, lutram = 0;  // lut includes lutram
   double seconds = 0;  // synthesis time (0 when cached)
   bool cached = false;
+  std::filesystem::path dir;  // the cache entry (generated sources, log, stat.json)
 };
-nlohmann::ordered_json ToJson(const Resources& r);
+nlohmann::ordered_json ToJson(const SynthEstimate& r);
 
-// yosys synth_xilinx -family <family> -top vta_top; parses `stat`. Cached in cache_dir by
-// configuration hash, RTL sources hash and family. Throws Error with the yosys log tail on failure.
-Resources EstimateResources(const spec::Spec& s, const std::string& family, const std::filesystem::path& cache_dir);
-
-struct Board {
-  std::string name, part, family, memory;
-  double lut = 0, ff = 0, dsp = 0, bram36 = 0, uram = 0;
-  double clock_mhz = 0;
-  int bus_bits = 0;
-  double bandwidth_gbps = 0;  // GB/s
-  std::vector<std::string> sources;
-};
-std::filesystem::path BoardsDir();
-std::vector<std::string> BoardNames();
-Board LoadBoard(const std::string& name);  // throws UsageError naming the known boards
-
-struct Fit {
-  bool fits = true;
-  double cap = 0.8;  // utilization cap
-  // Per resource: used / available.
-  std::vector<std::pair<std::string, double>> utilization;
-  std::string limiting;  // resource with the highest utilization
-};
-Fit CheckFit(const Resources& r, const Board& b, double cap = 0.8);
+// yosys synth_xilinx -family <family> -top vta_top -flatten, counting LUT (LUTRAM included), FF, DSP,
+// BRAM36 (RAMB18 as half) and URAM from `stat`. Cached in cache_dir/resources by configuration hash,
+// design hash (generated package and top, hand-written sources) and family. Throws Error with the
+// yosys log tail on failure.
+SynthEstimate EstimateResources(const spec::Spec& s, const std::string& family, const std::filesystem::path& cache_dir);
+// The resources counted from the JSON of yosys `stat -json` after synth_xilinx.
+boards::Resources CountCells(const nlohmann::json& stat);
 
 }  // namespace dcoc::rtl

@@ -15,25 +15,6 @@ using spec::Instruction;
 using spec::MemType;
 using spec::Opcode;
 
-std::string_view Name(Module m) {
-  switch (m) {
-    case Module::kLoad: return "load";
-    case Module::kCompute: return "compute";
-    case Module::kStore: return "store";
-  }
-  return "?";
-}
-
-std::string_view Name(TokenQueue q) {
-  switch (q) {
-    case TokenQueue::kLoadToCompute: return "load->compute";
-    case TokenQueue::kComputeToLoad: return "compute->load";
-    case TokenQueue::kComputeToStore: return "compute->store";
-    case TokenQueue::kStoreToCompute: return "store->compute";
-  }
-  return "?";
-}
-
 namespace {
 
 int64_t Wrap(int64_t x, int bits) {
@@ -60,44 +41,14 @@ void WriteElem(std::vector<uint8_t>& dram, uint64_t off, int bytes, int64_t v) {
   for (int b = 0; b < bytes; ++b) dram[size_t(off) + size_t(b)] = uint8_t(uint64_t(v) >> (8 * b));
 }
 
-// The token queues each module pops and pushes, per direction flag.
-// kNoQueue marks a direction the module does not have; flags on it are rejected at fetch.
-constexpr int kNoQueue = kNumTokenQueues;
-struct Ports {
-  int pop_prev = kNoQueue, pop_next = kNoQueue, push_prev = kNoQueue, push_next = kNoQueue;
-};
-Ports PortsOf(Module m) {
-  switch (m) {
-    case Module::kLoad: return {kNoQueue, int(TokenQueue::kComputeToLoad), kNoQueue, int(TokenQueue::kLoadToCompute)};
-    case Module::kCompute:
-      return {int(TokenQueue::kLoadToCompute), int(TokenQueue::kStoreToCompute), int(TokenQueue::kComputeToLoad),
-              int(TokenQueue::kComputeToStore)};
-    case Module::kStore: return {int(TokenQueue::kComputeToStore), kNoQueue, int(TokenQueue::kStoreToCompute), kNoQueue};
-  }
-  return {};
-}
-
 }  // namespace
 
 Module RouteOf(const Instruction& in, size_t index) {
-  switch (in.opcode) {
-    case Opcode::kLoad:
-      switch (in.memory_type) {
-        case MemType::kInp:
-        case MemType::kWgt: return Module::kLoad;
-        case MemType::kUop:
-        case MemType::kAcc: return Module::kCompute;
-        case MemType::kOut: break;
-      }
-      throw ExecError(fmt::format("{}: LOAD cannot target the OUT buffer (only UOP, INP, WGT, ACC)", Describe(in, index)));
-    case Opcode::kStore:
-      if (in.memory_type != MemType::kOut)
-        throw ExecError(fmt::format("{}: STORE reads only the OUT buffer", Describe(in, index)));
-      return Module::kStore;
-    case Opcode::kGemm:
-    case Opcode::kAlu:
-    case Opcode::kFinish: return Module::kCompute;
-  }
+  if (const std::optional<Module> m = spec::RouteOf(in)) return *m;
+  if (in.opcode == Opcode::kLoad)
+    throw ExecError(fmt::format("{}: LOAD cannot target the OUT buffer (only UOP, INP, WGT, ACC)", Describe(in, index)));
+  if (in.opcode == Opcode::kStore)
+    throw ExecError(fmt::format("{}: STORE reads only the OUT buffer", Describe(in, index)));
   throw ExecError(fmt::format("instruction {}: unknown opcode {}", index, int(in.opcode)));
 }
 
@@ -322,9 +273,9 @@ Counters Fsim::Run(std::span<const Instruction> insns, std::vector<uint8_t>& dra
       throw ExecError(fmt::format("instruction {}: {}", i, e.what()));
     }
     const Module m = RouteOf(in, i);
-    const Ports p = PortsOf(m);
-    auto bad = [&](bool set, int port, std::string_view flag) {
-      if (set && port == kNoQueue)
+    const spec::QueuePorts& p = spec::PortsOf(m);
+    auto bad = [&](bool set, const std::optional<TokenQueue>& port, std::string_view flag) {
+      if (set && !port)
         throw ExecError(fmt::format("{}: {} is set, but the {} module has no {} neighbour", Describe(in, i), flag, Name(m),
                                     flag.substr(flag.find('_') + 1)));
     };
@@ -336,7 +287,7 @@ Counters Fsim::Run(std::span<const Instruction> insns, std::vector<uint8_t>& dra
   }
 
   Counters c;
-  std::array<uint64_t, kNumTokenQueues + 1> tokens{};  // + the never-used kNoQueue slot
+  std::array<uint64_t, kNumTokenQueues> tokens{};
   std::array<size_t, kNumModules> pc{};
   const uint64_t cap = uint64_t(spec_.config.dep_queue_depth);
   std::mt19937_64 rng(opts.seed);
@@ -345,28 +296,25 @@ Counters Fsim::Run(std::span<const Instruction> insns, std::vector<uint8_t>& dra
   // whatever the interleaving: the k-th pop of a queue always receives its k-th push.
   using Clock = std::array<uint64_t, kNumModules>;
   std::array<Clock, kNumModules> clock{};
-  std::array<std::deque<Clock>, kNumTokenQueues + 1> carried;
+  std::array<std::deque<Clock>, kNumTokenQueues> carried;
 
   // Why instruction `i` of module `m` cannot run now, or empty if it can.
   auto blocked_on = [&](Module m, const Instruction& in) -> std::string {
-    const Ports p = PortsOf(m);
     std::string why;
-    auto need = [&](bool flag, int q, bool pop) {
-      if (!flag) return;
-      if (pop && tokens[size_t(q)] == 0) why += fmt::format("{}waits for a token on {}", why.empty() ? "" : ", ", Name(TokenQueue(q)));
-      if (!pop && tokens[size_t(q)] >= cap) why += fmt::format("{}waits for room on {} (full at {})", why.empty() ? "" : ", ", Name(TokenQueue(q)), cap);
-    };
-    need(in.pop_prev, p.pop_prev, true);
-    need(in.pop_next, p.pop_next, true);
-    need(in.push_prev, p.push_prev, false);
-    need(in.push_next, p.push_next, false);
+    for (const auto& q : spec::PopQueues(in, m))
+      if (q && tokens[size_t(*q)] == 0) why += fmt::format("{}waits for a token on {}", why.empty() ? "" : ", ", Name(*q));
+    for (const auto& q : spec::PushQueues(in, m))
+      if (q && tokens[size_t(*q)] >= cap)
+        why += fmt::format("{}waits for room on {} (full at {})", why.empty() ? "" : ", ", Name(*q), cap);
     return why;
   };
 
   auto can_run = [&](Module m, const Instruction& in) {
-    const Ports p = PortsOf(m);
-    return !(in.pop_prev && tokens[size_t(p.pop_prev)] == 0) && !(in.pop_next && tokens[size_t(p.pop_next)] == 0) &&
-           !(in.push_prev && tokens[size_t(p.push_prev)] >= cap) && !(in.push_next && tokens[size_t(p.push_next)] >= cap);
+    for (const auto& q : spec::PopQueues(in, m))
+      if (q && tokens[size_t(*q)] == 0) return false;
+    for (const auto& q : spec::PushQueues(in, m))
+      if (q && tokens[size_t(*q)] >= cap) return false;
+    return true;
   };
 
   bool finished = false;
@@ -408,16 +356,13 @@ Counters Fsim::Run(std::span<const Instruction> insns, std::vector<uint8_t>& dra
     }
     const size_t i = queue[size_t(m)][pc[size_t(m)]++];
     const Instruction& in = insns[i];
-    const Ports p = PortsOf(m);
-    auto pop = [&](bool flag, int q) {
-      if (!flag) return;
-      --tokens[size_t(q)];
-      const Clock& t = carried[size_t(q)].front();
+    for (const auto& q : spec::PopQueues(in, m)) {
+      if (!q) continue;
+      --tokens[size_t(*q)];
+      const Clock& t = carried[size_t(*q)].front();
       for (int k = 0; k < kNumModules; ++k) clock[size_t(m)][size_t(k)] = std::max(clock[size_t(m)][size_t(k)], t[size_t(k)]);
-      carried[size_t(q)].pop_front();
-    };
-    pop(in.pop_prev, p.pop_prev);
-    pop(in.pop_next, p.pop_next);
+      carried[size_t(*q)].pop_front();
+    }
     clock[size_t(m)][size_t(m)] = pc[size_t(m)];
     switch (in.opcode) {
       case Opcode::kLoad: ExecLoad(in, i, m, dram, c); break;
@@ -439,14 +384,12 @@ Counters Fsim::Run(std::span<const Instruction> insns, std::vector<uint8_t>& dra
         break;
     }
     ++c.insns[size_t(m)];
-    auto push = [&](bool flag, int q) {
-      if (!flag) return;
-      ++tokens[size_t(q)];
-      ++c.tokens[size_t(q)];
-      carried[size_t(q)].push_back(clock[size_t(m)]);
-    };
-    push(in.push_prev, p.push_prev);
-    push(in.push_next, p.push_next);
+    for (const auto& q : spec::PushQueues(in, m)) {
+      if (!q) continue;
+      ++tokens[size_t(*q)];
+      ++c.tokens[size_t(*q)];
+      carried[size_t(*q)].push_back(clock[size_t(m)]);
+    }
   }
   return c;
 }

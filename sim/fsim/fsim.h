@@ -13,21 +13,18 @@
 #include "host/spec/hw_config.h"
 #include "host/spec/isa.h"
 #include "host/spec/program.h"
+#include "host/spec/routing.h"
 
 namespace dcoc::sim {
 
-enum class Module : uint8_t { kLoad = 0, kCompute = 1, kStore = 2 };
-constexpr int kNumModules = 3;
-std::string_view Name(Module m);
+// The modules and token queues are the spec's (host/spec/routing.h).
+using spec::kNumModules;
+using spec::kNumTokenQueues;
+using spec::Module;
+using spec::TokenQueue;
 
-// The four token queues, named producer-to-consumer.
-enum class TokenQueue : uint8_t { kLoadToCompute = 0, kComputeToLoad = 1, kComputeToStore = 2, kStoreToCompute = 3 };
-constexpr int kNumTokenQueues = 4;
-std::string_view Name(TokenQueue q);
-
-// Which module executes an instruction (VTA's fetch routing): LOAD INP/WGT -> load; LOAD UOP/ACC,
-// GEMM, ALU, FINISH -> compute; STORE -> store. Throws ExecError for a LOAD of OUT or a STORE of
-// anything but OUT.
+// spec::RouteOf, throwing ExecError (naming instruction `index`) for an instruction no module executes:
+// a LOAD of OUT, a STORE of anything but OUT.
 Module RouteOf(const spec::Instruction& insn, size_t index);
 
 struct Counters {

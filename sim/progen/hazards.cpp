@@ -11,6 +11,7 @@
 #include "host/common/error.h"
 #include "host/spec/hw_config.h"
 #include "host/spec/isa.h"
+#include "host/spec/routing.h"
 
 namespace dcoc::sim {
 
@@ -31,16 +32,15 @@ using spec::Instruction;
 using spec::MemType;
 using spec::Opcode;
 
-constexpr int kLoadM = 0, kComputeM = 1, kStoreM = 2, kModules = 3;
-constexpr std::array<std::string_view, kModules> kModuleNames = {"load", "compute", "store"};
-// Token queues as fsim numbers them: load->compute, compute->load, compute->store, store->compute.
+// Modules and token queues by their spec numbers (host/spec/routing.h); kNone: no module or queue.
+constexpr int kLoadM = int(spec::Module::kLoad), kComputeM = int(spec::Module::kCompute),
+              kStoreM = int(spec::Module::kStore), kModules = spec::kNumModules;
 constexpr int kNone = -1;
-struct Ports {
-  int pop_prev, pop_next, push_prev, push_next;
-};
-constexpr std::array<Ports, kModules> kPorts = {Ports{kNone, 1, kNone, 0}, Ports{0, 3, 1, 2}, Ports{2, kNone, 3, kNone}};
-constexpr std::array<std::string_view, 4> kQueueNames = {"load->compute", "compute->load", "compute->store",
-                                                         "store->compute"};
+std::string_view ModuleName(int m) { return spec::Name(spec::Module(m)); }
+std::string_view QueueName(int q) { return spec::Name(spec::TokenQueue(q)); }
+std::array<int, 2> QueueIds(const std::array<std::optional<spec::TokenQueue>, 2>& q) {
+  return {q[0] ? int(*q[0]) : kNone, q[1] ? int(*q[1]) : kNone};
+}
 
 enum Buf : int { kUopBuf = 0, kInpBuf, kWgtBuf, kAccBuf, kDramBuf, kNumBufs };
 constexpr std::array<std::string_view, kNumBufs> kBufNames = {"micro-op", "input", "weight", "accumulator/out", "DRAM"};
@@ -123,8 +123,8 @@ void Checker::Access(Buf b, uint64_t unit, bool write, size_t insn, int m, const
     Add(HazardKind::kRace, insn,
         fmt::format("race on {} {} {}: {} ({} module) {} it and {} ({} module) {} it, and no dependency token orders "
                     "them",
-                    kBufNames[size_t(b)], where_name, where, Describe(p_.insns[other], other), kModuleNames[size_t(other_m)],
-                    other_writes ? "writes" : "reads", Describe(p_.insns[insn], insn), kModuleNames[size_t(m)],
+                    kBufNames[size_t(b)], where_name, where, Describe(p_.insns[other], other), ModuleName(other_m),
+                    other_writes ? "writes" : "reads", Describe(p_.insns[insn], insn), ModuleName(m),
                     write ? "writes" : "reads"));
   };
   if (c.w_mod >= 0 && c.w_mod != m && c.w_clk > vc[size_t(c.w_mod)]) race(c.w_insn, c.w_mod, true);
@@ -132,7 +132,7 @@ void Checker::Access(Buf b, uint64_t unit, bool write, size_t insn, int m, const
     c.reported_uninit = true;
     Add(HazardKind::kUninitialized, insn,
         fmt::format("{} ({} module) reads {} row {}, which nothing wrote before", Describe(p_.insns[insn], insn),
-                    kModuleNames[size_t(m)], kBufNames[size_t(b)], where));
+                    ModuleName(m), kBufNames[size_t(b)], where));
   }
   if (write) {
     for (int k = 0; k < kModules; ++k)
@@ -275,18 +275,10 @@ std::vector<Hazard> Checker::Run() {
                       kMaxWork));
       return out_;
     }
-    int m = kComputeM;
-    if (in.opcode == Opcode::kLoad) {
-      if (in.memory_type == MemType::kInp || in.memory_type == MemType::kWgt) m = kLoadM;
-      else if (in.memory_type != MemType::kUop && in.memory_type != MemType::kAcc) m = kNone;
-    } else if (in.opcode == Opcode::kStore) {
-      m = in.memory_type == MemType::kOut ? kStoreM : kNone;
-    } else if (uint8_t(in.opcode) > 4 || (in.opcode == Opcode::kFinish && i + 1 != insns.size())) {
-      m = kNone;
-    }
-    const Ports& pt = kPorts[size_t(m == kNone ? 0 : m)];
-    if (m == kNone || (in.pop_prev && pt.pop_prev == kNone) || (in.pop_next && pt.pop_next == kNone) ||
-        (in.push_prev && pt.push_prev == kNone) || (in.push_next && pt.push_next == kNone)) {
+    int m = kNone;
+    if (!(in.opcode == Opcode::kFinish && i + 1 != insns.size()))
+      if (const std::optional<spec::Module> r = spec::RouteOf(in)) m = int(*r);
+    if (m == kNone || spec::HasFlagWithoutQueue(in, spec::Module(m))) {
       Add(HazardKind::kInvalid, i, fmt::format("{}: not routable, or a dependency flag its module has no queue for",
                                                Describe(in, i)));
       return out_;
@@ -301,13 +293,8 @@ std::vector<Hazard> Checker::Run() {
   std::array<Clock, kModules> clock{};
   std::array<size_t, kModules> pc{};
   size_t rr = 0;
-  auto pops = [](const Instruction& in, int m) {
-    return std::array<int, 2>{in.pop_prev ? kPorts[size_t(m)].pop_prev : kNone, in.pop_next ? kPorts[size_t(m)].pop_next : kNone};
-  };
-  auto pushes = [](const Instruction& in, int m) {
-    return std::array<int, 2>{in.push_prev ? kPorts[size_t(m)].push_prev : kNone,
-                              in.push_next ? kPorts[size_t(m)].push_next : kNone};
-  };
+  auto pops = [](const Instruction& in, int m) { return QueueIds(spec::PopQueues(in, spec::Module(m))); };
+  auto pushes = [](const Instruction& in, int m) { return QueueIds(spec::PushQueues(in, spec::Module(m))); };
   auto ready = [&](int m) {
     if (pc[size_t(m)] >= queue[size_t(m)].size()) return false;
     const Instruction& in = insns[queue[size_t(m)][pc[size_t(m)]]];
@@ -327,12 +314,12 @@ std::vector<Hazard> Checker::Run() {
       for (int k = 0; k < kModules; ++k)
         if (pc[size_t(k)] < queue[size_t(k)].size()) {
           at = std::min(at, queue[size_t(k)][pc[size_t(k)]]);
-          msg += fmt::format(" {} module blocked at {};", kModuleNames[size_t(k)],
+          msg += fmt::format(" {} module blocked at {};", ModuleName(k),
                              Describe(insns[queue[size_t(k)][pc[size_t(k)]]], queue[size_t(k)][pc[size_t(k)]]));
         }
       msg += " queued tokens:";
       for (int q = 0; q < 4; ++q)
-        msg += fmt::format(" {}={}", kQueueNames[size_t(q)], push_clk[size_t(q)].size() - pop_clk[size_t(q)].size());
+        msg += fmt::format(" {}={}", QueueName(q), push_clk[size_t(q)].size() - pop_clk[size_t(q)].size());
       Add(HazardKind::kDeadlock, at, msg);
       return out_;
     }
@@ -359,13 +346,13 @@ std::vector<Hazard> Checker::Run() {
           const size_t first = queue[size_t(other)][vc[size_t(other)]];
           Add(HazardKind::kRace, i,
               fmt::format("{} is not ordered after {} of the {} module's {} instruction(s) (first: {})", Describe(in, i),
-                          total - vc[size_t(other)], kModuleNames[size_t(other)], total, Describe(insns[first], first)));
+                          total - vc[size_t(other)], ModuleName(other), total, Describe(insns[first], first)));
         }
       }
       for (int q = 0; q < 4; ++q) {
         const size_t left = push_clk[size_t(q)].size() - pop_clk[size_t(q)].size();
         if (left > 0)
-          Add(HazardKind::kUnpoppedToken, i, fmt::format("{} token(s) still queued on {} at FINISH", left, kQueueNames[size_t(q)]));
+          Add(HazardKind::kUnpoppedToken, i, fmt::format("{} token(s) still queued on {} at FINISH", left, QueueName(q)));
       }
       return out_;
     }

@@ -11,6 +11,7 @@
 
 #include "host/common/error.h"
 #include "host/spec/isa.h"
+#include "host/spec/routing.h"
 
 namespace dcoc::sim {
 
@@ -613,11 +614,8 @@ void Generator::Block(int t) {
 // room (capacity DEP_QUEUE_DEPTH). By determinacy of the token network, no interleaving deadlocks.
 std::vector<Item> Generator::Merge() {
   std::array<size_t, 3> pos{};
-  std::array<int, 4> tokens{};  // load->compute, compute->load, compute->store, store->compute
+  std::array<int, spec::kNumTokenQueues> tokens{};
   const int cap = s_.config.dep_queue_depth;
-  // Queue popped/pushed by each module's prev/next flags (-1: none).
-  constexpr std::array<int, 3> kPopPrev = {-1, 0, 2}, kPopNext = {1, 3, -1}, kPushPrev = {-1, 1, 3},
-                               kPushNext = {0, 2, -1};
   std::vector<Item> out;
   const size_t total = queues_[0].size() + queues_[1].size() + queues_[2].size();
   while (out.size() < total) {
@@ -628,11 +626,10 @@ std::vector<Item> Generator::Merge() {
       const Instruction& i = queues_[size_t(m)][pos[size_t(m)]].insn;
       // FINISH goes last: only when the other modules are done.
       if (i.opcode == Opcode::kFinish && (pos[0] < queues_[0].size() || pos[2] < queues_[2].size())) continue;
-      auto has = [&](bool f, int q) { return !f || (q >= 0 && tokens[size_t(q)] > 0); };
-      auto room = [&](bool f, int q) { return !f || (q >= 0 && tokens[size_t(q)] < cap); };
-      if (has(i.pop_prev, kPopPrev[size_t(m)]) && has(i.pop_next, kPopNext[size_t(m)]) &&
-          room(i.push_prev, kPushPrev[size_t(m)]) && room(i.push_next, kPushNext[size_t(m)]))
-        ready[size_t(n++)] = m;
+      bool ok = !spec::HasFlagWithoutQueue(i, spec::Module(m));
+      for (const auto& q : spec::PopQueues(i, spec::Module(m))) ok = ok && (!q || tokens[size_t(*q)] > 0);
+      for (const auto& q : spec::PushQueues(i, spec::Module(m))) ok = ok && (!q || tokens[size_t(*q)] < cap);
+      if (ok) ready[size_t(n++)] = m;
     }
     if (n == 0)
       throw Error(fmt::format("progen internal error: the generated program (seed {}) deadlocks with "
@@ -641,13 +638,13 @@ std::vector<Item> Generator::Merge() {
     const size_t m = size_t(ready[size_t(rng_.Range(0, n - 1))]);
     const Item& item = queues_[m][pos[m]++];
     const Instruction& i = item.insn;
-    if (i.pop_prev) --tokens[size_t(kPopPrev[m])];
-    if (i.pop_next) --tokens[size_t(kPopNext[m])];
-    if (i.push_prev) ++tokens[size_t(kPushPrev[m])];
-    if (i.push_next) ++tokens[size_t(kPushNext[m])];
+    for (const auto& q : spec::PopQueues(i, spec::Module(m)))
+      if (q) --tokens[size_t(*q)];
+    for (const auto& q : spec::PushQueues(i, spec::Module(m)))
+      if (q) ++tokens[size_t(*q)];
     out.push_back(item);
   }
-  if (tokens != std::array<int, 4>{})
+  if (tokens != std::array<int, spec::kNumTokenQueues>{})
     throw Error(fmt::format("progen internal error: the generated program (seed {}) leaves tokens in the queues", seed_));
   return out;
 }

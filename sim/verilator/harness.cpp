@@ -4,13 +4,16 @@
 #include <cstdlib>
 #include <cstring>
 #include <algorithm>
+#include <array>
 #include <deque>
+#include <optional>
 
 #include <fmt/format.h>
 
 #include "host/common/error.h"
-#include "rtl/gen/regmap.h"
-#include "rtl/gen/rtlgen.h"
+#include "host/spec/counters.h"
+#include "host/spec/regmap.h"
+#include "host/spec/routing.h"
 
 namespace dcoc::sim {
 
@@ -49,12 +52,7 @@ Harness::Harness(const spec::Spec& s, std::unique_ptr<VtaModel> model)
     : spec_(s), model_(std::move(model)), impl_(std::make_unique<Impl>()) {
   if (!model_) throw UsageError("Harness needs a model");
   Reset();
-  const uint64_t hash = uint64_t(ReadReg(rtl::RegisterOffset("CONFIG_HASH_LO"))) |
-                        (uint64_t(ReadReg(rtl::RegisterOffset("CONFIG_HASH_HI"))) << 32);
-  if (hash != rtl::ConfigHash(s.config))
-    throw ConfigError(fmt::format("the verilated model's CONFIG_HASH is {:016x}, configuration {} needs {:016x}: the "
-                                  "model was built for another configuration",
-                                  hash, s.tag, rtl::ConfigHash(s.config)));
+  driver::CheckConfigHash(*this, s, "the verilated model");
 }
 
 Harness::~Harness() { model_->CloseTrace(); }
@@ -82,8 +80,9 @@ void Harness::CheckAxi(const VtaPins& p, bool ar_hs, bool aw_hs) {
     const uint64_t first = addr & ~(bus_bytes - 1);
     if ((1u << size) != bus_bytes) return fmt::format("{}SIZE {} is not the bus width", ch, size);
     if (burst != 1) return fmt::format("{}BURST {} is not INCR", ch, burst);
-    if ((first % 4096) + uint64_t(len + 1) * bus_bytes > 4096)
-      return fmt::format("{} burst at {:#x} of {} beats crosses a 4 KiB boundary", ch, addr, len + 1);
+    if ((first % spec::kAxiBoundaryBytes) + uint64_t(len + 1) * bus_bytes > spec::kAxiBoundaryBytes)
+      return fmt::format("{} burst at {:#x} of {} beats crosses a {}-byte boundary", ch, addr, len + 1,
+                         spec::kAxiBoundaryBytes);
     return "";
   };
   if (p.m_axi_arvalid) {
@@ -247,72 +246,16 @@ uint32_t Harness::ReadReg(uint32_t offset) {
   return v;
 }
 
-uint64_t Harness::ReadCounter(int index) {
-  const uint32_t off = rtl::kCounterBase + 8 * uint32_t(index);
-  const uint32_t lo = ReadReg(off);
-  const uint32_t hi = ReadReg(off + 4);
-  return uint64_t(lo) | (uint64_t(hi) << 32);
-}
+uint64_t Harness::ReadCounter(int index) { return driver::ReadCounter(*this, index); }
 
-namespace {
-// Which module executes an instruction (fetch's routing), 0 load, 1 compute, 2 store.
-int ModuleOf(const spec::Instruction& in) {
-  if (in.opcode == spec::Opcode::kStore) return 2;
-  if (in.opcode == spec::Opcode::kLoad && (in.memory_type == spec::MemType::kInp || in.memory_type == spec::MemType::kWgt))
-    return 0;
-  return 1;
-}
-// The stream index of module m's instruction number `ordinal` (from 0), or -1.
-int64_t StreamIndex(std::span<const spec::Instruction> insns, int m, uint64_t ordinal) {
-  uint64_t seen = 0;
-  for (size_t i = 0; i < insns.size(); ++i)
-    if (ModuleOf(insns[i]) == m && seen++ == ordinal) return int64_t(i);
-  return -1;
-}
-}  // namespace
-
-std::string Harness::Diagnose(std::span<const spec::Instruction> insns) {
-  const uint32_t t0 = ReadReg(rtl::RegisterOffset("TOKENS_0"));
-  const uint32_t t1 = ReadReg(rtl::RegisterOffset("TOKENS_1"));
-  const uint32_t st = ReadReg(rtl::RegisterOffset("STATE"));
-  auto cnt = [&](std::string_view name) { return ReadCounter(rtl::CounterIndex(name)); };
-  const uint64_t executed[3] = {cnt("load_insns"), cnt("compute_insns"), cnt("store_insns")};
-  const uint64_t tokens[4] = {t0 & 0xffff, t0 >> 16, t1 & 0xffff, t1 >> 16};  // l2c, c2l, c2s, s2c
-  std::string s = fmt::format(
-      "fetched {} instructions; executed load {}, compute {}, store {}; module states fetch {:#x}, load {:#x}, "
-      "compute {:#x}, store {:#x}; instruction queues non-empty: load {}, compute {}, store {}; tokens "
-      "load->compute {}, compute->load {}, compute->store {}, store->compute {}",
-      cnt("fetch_insns"), executed[0], executed[1], executed[2], st & 0xf, (st >> 4) & 0xf, (st >> 8) & 0xf,
-      (st >> 12) & 0xf, (st >> 16) & 1, (st >> 17) & 1, (st >> 18) & 1, tokens[0], tokens[1], tokens[2], tokens[3]);
-  if (insns.empty()) return s;
-  // Each module's next instruction (in its own stream order) and what it waits for.
-  static constexpr const char* kModule[3] = {"load", "compute", "store"};
-  static constexpr const char* kQueue[4] = {"load->compute", "compute->load", "compute->store", "store->compute"};
-  // Queue a module pops through pop_prev / pop_next and pushes through push_prev / push_next (-1: none).
-  static constexpr int kPopPrev[3] = {-1, 0, 2}, kPopNext[3] = {1, 3, -1};
-  static constexpr int kPushPrev[3] = {-1, 1, 3}, kPushNext[3] = {0, 2, -1};
-  uint64_t seen[3] = {0, 0, 0};
-  bool pending[3] = {false, false, false};
-  for (size_t i = 0; i < insns.size(); ++i) {
-    const spec::Instruction& in = insns[i];
-    const int m = ModuleOf(in);
-    if (seen[m]++ != executed[m] || pending[m]) continue;
-    pending[m] = true;
-    std::string waits;
-    auto need = [&](bool flag, int q, bool pop) {
-      if (!flag || q < 0) return;
-      const bool blocked = pop ? tokens[q] == 0 : tokens[q] >= uint64_t(spec_.config.dep_queue_depth);
-      if (blocked) waits += fmt::format("{}{} {}", waits.empty() ? "" : " and ", pop ? "a token in" : "room in", kQueue[q]);
-    };
-    need(in.pop_prev, kPopPrev[m], true);
-    need(in.pop_next, kPopNext[m], true);
-    need(in.push_prev, kPushPrev[m], false);
-    need(in.push_next, kPushNext[m], false);
-    s += fmt::format("; {} is at instruction {} ({}){}", kModule[m], i, spec::Disassemble(spec_.isa, in),
-                     waits.empty() ? "" : ", waiting for " + waits);
+void Harness::Advance(uint64_t cycles) {
+  for (uint64_t i = 0; i < cycles; ++i) {
+    Tick();
+    if (!impl_->error.empty()) throw ExecError(fmt::format("cycle {}: {}", impl_->cycle, impl_->error));
   }
-  return s;
 }
+
+uint64_t Harness::cycle() const { return impl_->cycle; }
 
 HarnessResult Harness::Run(uint64_t insn_addr, uint32_t count, const HarnessOptions& opts) {
   Impl& m = *impl_;
@@ -334,14 +277,11 @@ HarnessResult Harness::Run(uint64_t insn_addr, uint32_t count, const HarnessOpti
   const auto t0 = std::chrono::steady_clock::now();
   const uint64_t cycle0 = m.cycle;
 
-  WriteReg(rtl::RegisterOffset("INSN_ADDR_LO"), uint32_t(insn_addr));
-  WriteReg(rtl::RegisterOffset("INSN_ADDR_HI"), uint32_t(insn_addr >> 32));
-  WriteReg(rtl::RegisterOffset("INSN_COUNT"), count);
-  WriteReg(rtl::RegisterOffset("CTRL"), 1);
+  driver::Start(*this, insn_addr, count);
 
   constexpr uint64_t kCheckInterval = 4096;
-  const int gemm_idx = rtl::CounterIndex("gemm_uops");
-  const int alu_idx = rtl::CounterIndex("alu_uops");
+  const int gemm_idx = spec::RtlCounterIndex("gemm_uops");
+  const int alu_idx = spec::RtlCounterIndex("alu_uops");
   uint64_t last_progress_cycle = m.cycle, last_events = m.mem_events;
   uint32_t last_uops = 0;
   const uint64_t start_cycle = m.cycle;
@@ -349,26 +289,25 @@ HarnessResult Harness::Run(uint64_t insn_addr, uint32_t count, const HarnessOpti
     Tick();
     if (!m.error.empty()) throw ExecError(fmt::format("cycle {}: {}", m.cycle - start_cycle, m.error));
     if (opts.max_cycles && m.cycle - start_cycle > opts.max_cycles) {
-      const std::string d = Diagnose(opts.insns);
+      const std::string d = driver::Diagnose(*this, spec_, opts.insns);
       model_->CloseTrace();
       throw ExecError(fmt::format("the run exceeded max_cycles = {} without FINISH: {}", opts.max_cycles, d));
     }
     if ((m.cycle & (kCheckInterval - 1)) == 0) {
-      const uint32_t uops = ReadReg(rtl::kCounterBase + 8 * uint32_t(gemm_idx)) +
-                            ReadReg(rtl::kCounterBase + 8 * uint32_t(alu_idx));
+      const uint32_t uops = ReadReg(spec::CounterOffset(gemm_idx)) + ReadReg(spec::CounterOffset(alu_idx));
       if (uops != last_uops || m.mem_events != last_events) {
         last_uops = uops;
         last_events = m.mem_events;
         last_progress_cycle = m.cycle;
       } else if (opts.watchdog_cycles && m.cycle - last_progress_cycle >= opts.watchdog_cycles) {
-        const std::string d = Diagnose(opts.insns);
+        const std::string d = driver::Diagnose(*this, spec_, opts.insns);
         model_->CloseTrace();
         throw ExecError(fmt::format("deadlock: no progress for {} cycles (cycle {} of the run, no FINISH): {}",
                                     m.cycle - last_progress_cycle, m.cycle - start_cycle, d));
       }
       if (opts.timeout_seconds > 0 &&
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > opts.timeout_seconds) {
-        const std::string d = Diagnose(opts.insns);
+        const std::string d = driver::Diagnose(*this, spec_, opts.insns);
         model_->CloseTrace();
         throw ExecError(fmt::format("the run exceeded its {} s wall-clock limit at cycle {}: {}", opts.timeout_seconds,
                                     m.cycle - start_cycle, d));
@@ -379,36 +318,11 @@ HarnessResult Harness::Run(uint64_t insn_addr, uint32_t count, const HarnessOpti
   for (int i = 0; i < 64 && (!m.writes.empty() || !m.bresp.empty()); ++i) Tick();
 
   HarnessResult r;
-  const uint32_t err = ReadReg(rtl::RegisterOffset("ERROR"));
-  if (err != 0) {
-    std::string what;
-    if (err & rtl::kErrorBadInsn) what += "an instruction no module executes (LOAD of OUT, STORE of a non-OUT type, or a bad opcode); ";
-    if (err & rtl::kErrorFinishRace) what += "FINISH executed while load or store still had instructions; ";
-    if (err & rtl::kErrorSramBounds) {
-      static constexpr const char* kModule[3] = {"load", "compute", "store"};
-      const uint32_t addr = ReadReg(rtl::RegisterOffset("ERROR_ADDR"));
-      const uint32_t info = ReadReg(rtl::RegisterOffset("ERROR_INFO"));
-      const int mod = int(info & 3) < 3 ? int(info & 3) : 2;
-      const auto buf = spec::MemType((info >> 2) & 7);
-      const uint64_t ordinal = info >> 8;
-      int64_t depth = spec_.acc_depth;
-      if (buf == spec::MemType::kUop) depth = spec_.uop_depth;
-      if (buf == spec::MemType::kInp) depth = spec_.inp_depth;
-      if (buf == spec::MemType::kWgt) depth = spec_.wgt_depth;
-      const int64_t idx = StreamIndex(opts.insns, mod, ordinal);
-      what += fmt::format("the {} module's instruction {} of its stream{} touches {} index {}, outside the buffer's {} "
-                          "entries (it was skipped); ",
-                          kModule[mod], ordinal,
-                          idx < 0 ? std::string()
-                                  : fmt::format(" (instruction {}: {})", idx, spec::Disassemble(spec_.isa, opts.insns[size_t(idx)])),
-                          spec::Name(buf), addr, depth);
-    }
-    const std::string d = Diagnose(opts.insns);
+  if (const std::string e = driver::DescribeError(*this, spec_, opts.insns); !e.empty()) {
     model_->CloseTrace();
-    throw ExecError(fmt::format("the RTL flagged ERROR = {:#x}: {}{}", err, what, d));
+    throw ExecError(e);
   }
-  const auto& counters = rtl::Counters();
-  for (size_t i = 0; i < counters.size(); ++i) r.counters[std::string(counters[i].name)] = ReadCounter(int(i));
+  r.counters = driver::ReadCounters(*this);
   r.cycles = r.counters["cycles"];
   r.sim_cycles = m.cycle - cycle0;
   r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

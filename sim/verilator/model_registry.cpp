@@ -1,14 +1,13 @@
 // Finds the verilated model for a configuration: prebuilt, cached, or built on demand.
-#include <dlfcn.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <fstream>
-#include <mutex>
 
 #include <fmt/format.h>
 
+#include "host/common/cache.h"
 #include "host/common/error.h"
+#include "host/common/shell.h"
 #include "host/spec/program.h"
 #include "rtl/gen/rtlgen.h"
 #include "sim/verilator/vta_model.h"
@@ -19,34 +18,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path DefaultCacheDir() {
-  if (const char* d = std::getenv("DCOC_CACHE_DIR"); d && *d) return fs::path(d);
-  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return fs::path(x) / "dcoc";
-  if (const char* h = std::getenv("HOME"); h && *h) return fs::path(h) / ".cache" / "dcoc";
-  return fs::temp_directory_path() / "dcoc-cache";
-}
-
-void RunOrThrow(const std::string& cmd, const fs::path& log, std::string_view what) {
-  const std::string full = fmt::format("{} >> '{}' 2>&1", cmd, log.string());
-  if (std::system(full.c_str()) != 0) {
-    const std::vector<uint8_t> bytes = spec::ReadFile(log);
-    std::string text(bytes.begin(), bytes.end());
-    if (text.size() > 4000) text = "..." + text.substr(text.size() - 4000);
-    throw Error(fmt::format("{} failed (log {}):\n{}", what, log.string(), text));
-  }
-}
-
 using CreateFn = VtaModel* (*)();
 
 std::unique_ptr<VtaModel> LoadModel(const fs::path& lib) {
-  static std::mutex mu;
-  std::lock_guard<std::mutex> lock(mu);
-  // The handle stays open for the life of the process (models may be created again).
-  void* h = dlopen(lib.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!h) throw Error(fmt::format("cannot load verilated model {}: {}", lib.string(), dlerror()));
-  auto fn = reinterpret_cast<CreateFn>(dlsym(h, "dcoc_create_vta_model"));
-  if (!fn) throw Error(fmt::format("verilated model {} lacks dcoc_create_vta_model", lib.string()));
-  return std::unique_ptr<VtaModel>(fn());
+  return std::unique_ptr<VtaModel>(reinterpret_cast<CreateFn>(LoadSymbol(lib, "dcoc_create_vta_model"))());
 }
 
 void BuildModel(const spec::Spec& s, const ModelOptions& o, const fs::path& dest) {
@@ -91,7 +66,7 @@ void BuildModel(const spec::Spec& s, const ModelOptions& o, const fs::path& dest
 fs::path ModelCachePath(const spec::Spec& s, const ModelOptions& o) {
   const fs::path root = o.cache_dir.empty() ? DefaultCacheDir() : o.cache_dir;
   return root / "vmodels" /
-         fmt::format("{}-h{:016x}-rtl{}-t{}", s.tag, rtl::ConfigHash(s.config), rtl::RtlSourcesHash(), o.threads);
+         fmt::format("{}-h{:016x}-rtl{}-t{}", s.tag, s.config_hash, rtl::RtlSourcesHash(), o.threads);
 }
 
 std::unique_ptr<VtaModel> CreateVtaModel(const spec::Spec& s, const ModelOptions& o) {

@@ -27,11 +27,11 @@ TEST_P(FullLayer, BitExactOnFourConfigs) {
   constexpr uint64_t kMaxInsns = 400000;  // keeps the smallest-tile runs to seconds
   for (const std::string& cfg : configs) {
     const spec::Spec sp = testing::PresetSpec(cfg);
-    const ScheduleSpace space = EnumerateSpace(l, sp);
+    const std::vector<Schedule> valid = ScheduleSpace(l, sp).AllValid();
     std::vector<std::pair<std::string, Schedule>> scheds = {{"default", DefaultSchedule(l, sp)}};
     auto pick = [&](std::string name, auto pred, bool largest) {
       const Schedule* best = nullptr;
-      for (const Schedule& s : space.valid)
+      for (const Schedule& s : valid)
         if (pred(s) && EstimateCost(l, s, sp).insns <= kMaxInsns &&
             (!best || (largest ? testing::TileVolume(s) > testing::TileVolume(*best)
                                : testing::TileVolume(s) < testing::TileVolume(*best))))

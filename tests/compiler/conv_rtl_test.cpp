@@ -7,14 +7,14 @@
 #include <random>
 
 #include "host/compiler/eltwise.h"
-#include "host/runtime/device.h"
+#include "host/runtime/backends.h"
 #include "tests/compiler/layer_sweep.h"
 
 namespace dcoc::compiler {
 namespace {
 
 bool HaveVerilator() {
-  const auto b = runtime::Backends();
+  const auto b = runtime::BuiltinBackends().Names();
   return std::find(b.begin(), b.end(), "verilator") != b.end();
 }
 
@@ -23,7 +23,7 @@ class RtlLayers : public ::testing::TestWithParam<std::string> {};
 TEST_P(RtlLayers, ReducedLayersBitExactOnVerilator) {
   if (!HaveVerilator()) GTEST_SKIP() << "built without the Verilator backend";
   const spec::Spec sp = testing::PresetSpec(GetParam());
-  const std::unique_ptr<runtime::Device> probe = runtime::CreateDevice("verilator", sp);
+  const std::unique_ptr<runtime::Device> probe = runtime::BuiltinBackends().Create("verilator", sp);
   int runs = 0;
   for (const ConvLayer& full : BuiltinLayers()) {
     const ConvLayer l = ReduceSpatially(full, 4, 64);
@@ -32,7 +32,7 @@ TEST_P(RtlLayers, ReducedLayersBitExactOnVerilator) {
       const ConvOperands ops = RandomOperands(l, sp, uint64_t(runs) + 1);
       const CompiledConv c = CompileConv(l, sched, sp, ops);
       SCOPED_TRACE(l.name + " " + name + " " + ToString(sched));
-      const std::unique_ptr<runtime::Device> dev = runtime::CreateDevice("verilator", sp);
+      const std::unique_ptr<runtime::Device> dev = runtime::BuiltinBackends().Create("verilator", sp);
       const runtime::ProgramRun run = runtime::RunProgram(*dev, c.program);
       EXPECT_TRUE(ReadOutput(l, c.program, run.dram, sp) == ReferenceOutput(l, ops, sp));
       EXPECT_GT(run.stats.cycles, 0u);
@@ -55,7 +55,7 @@ TEST_P(RtlLayers, EltwiseAndPoolingBitExactOnVerilator) {
     return t;
   };
   auto run = [&](const spec::Program& p, int n, int c, int h, int w) {
-    const std::unique_ptr<runtime::Device> dev = runtime::CreateDevice("verilator", sp);
+    const std::unique_ptr<runtime::Device> dev = runtime::BuiltinBackends().Create("verilator", sp);
     const runtime::ProgramRun r = runtime::RunProgram(*dev, p);
     return ReadTensor(p, r.dram, n, c, h, w, sp);
   };
@@ -87,7 +87,7 @@ TEST(RtlFullLayers, ResNet18DefaultSchedulesOnVerilator) {
     const ConvOperands ops = RandomOperands(l, sp, uint64_t(i));
     const CompiledConv c = CompileConv(l, DefaultSchedule(l, sp), sp, ops);
     SCOPED_TRACE(l.name);
-    const std::unique_ptr<runtime::Device> dev = runtime::CreateDevice("verilator", sp);
+    const std::unique_ptr<runtime::Device> dev = runtime::BuiltinBackends().Create("verilator", sp);
     const runtime::ProgramRun run = runtime::RunProgram(*dev, c.program);
     EXPECT_TRUE(ReadOutput(l, c.program, run.dram, sp) == ReferenceOutput(l, ops, sp));
     const double util = double(l.Macs()) / double(sp.MacsPerCycle()) / double(run.stats.cycles);

@@ -25,10 +25,10 @@ inline int64_t TileVolume(const Schedule& s) {
 inline std::vector<std::pair<std::string, Schedule>> SweepSchedules(const ConvLayer& l, const spec::Spec& sp) {
   std::vector<std::pair<std::string, Schedule>> out;
   out.emplace_back("default", DefaultSchedule(l, sp));
-  const ScheduleSpace space = EnumerateSpace(l, sp);
+  const std::vector<Schedule> valid = ScheduleSpace(l, sp).AllValid();
   auto pick = [&](std::string name, auto pred, bool largest) {
     const Schedule* best = nullptr;
-    for (const Schedule& s : space.valid)
+    for (const Schedule& s : valid)
       if (pred(s) && (!best || (largest ? TileVolume(s) > TileVolume(*best) : TileVolume(s) < TileVolume(*best))))
         best = &s;
     if (best) out.emplace_back(std::move(name), *best);

@@ -58,16 +58,18 @@ TEST(Checker, UopAndFieldLimits) {
 TEST(Space, EveryEnumeratedScheduleIsValidAndCompiles) {
   const spec::Spec sp = PresetSpec("1x8x8");
   const ConvLayer l = ReduceSpatially(FindLayer("resnet18.C3"), 4, 32);
-  const ScheduleSpace space = EnumerateSpace(l, sp);
-  ASSERT_EQ(space.knobs.size(), 12u);
+  const ScheduleSpace space(l, sp);
+  ASSERT_EQ(space.knobs().size(), 12u);
   uint64_t product = 1;
-  for (const Knob& k : space.knobs) product *= k.values.size();
-  EXPECT_EQ(space.candidates, product);
-  ASSERT_FALSE(space.valid.empty());
-  EXPECT_LE(space.valid.size(), space.candidates);
+  for (const SpaceKnob& k : space.knobs()) product *= k.values.size();
+  EXPECT_EQ(space.size(), product);
+  const std::vector<Schedule> valid = space.AllValid();
+  ASSERT_FALSE(valid.empty());
+  EXPECT_LE(valid.size(), space.size());
+  EXPECT_EQ(valid.size(), space.CountValid());
   std::mt19937 rng(7);
   for (int i = 0; i < 12; ++i) {
-    const Schedule& s = space.valid[rng() % space.valid.size()];
+    const Schedule& s = valid[rng() % valid.size()];
     EXPECT_TRUE(Check(l, s, sp).empty());
     EXPECT_TRUE(RunsBitExact(l, s, sp, uint64_t(i)));
   }
@@ -160,10 +162,12 @@ TEST(Property, RandomLayersSchedulesAndConfigs) {
     const spec::Spec sp = RandomSpec(rng);
     const ConvLayer l = RandomLayer(rng, sp.out_bits);
     SCOPED_TRACE(l.Describe() + " on " + sp.tag);
-    const ScheduleSpace space = EnumerateSpace(l, sp);
-    ASSERT_FALSE(space.valid.empty());
+    const ScheduleSpace space(l, sp);
+    std::mt19937_64 pick(rng());
     for (int j = 0; j < 3; ++j) {
-      const Schedule& s = space.valid[rng() % space.valid.size()];
+      const std::optional<KnobIndices> p = space.Sample(pick);
+      ASSERT_TRUE(p.has_value());
+      const Schedule s = space.At(*p);
       EXPECT_TRUE(RunsBitExact(l, s, sp, rng(), /*random_interleave=*/j == 2));
       ++runs;
     }

@@ -9,8 +9,8 @@
 #include <gtest/gtest.h>
 
 #include "host/common/error.h"
-#include "rtl/gen/regmap.h"
-#include "rtl/gen/rtlgen.h"
+#include "host/spec/counters.h"
+#include "host/spec/regmap.h"
 #include "sim/verilator/harness.h"
 #include "tests/sim/fsim_bench.h"
 
@@ -421,19 +421,19 @@ TEST(RtlDirected, ScratchpadBoundsAreReported) {
 TEST(RtlRegisters, EveryRegister) {
   Rtl rtl("1x8x8");
   sim::Harness& h = rtl.h;
-  const uint64_t hash = rtl::ConfigHash(rtl.s.config);
-  EXPECT_EQ(h.ReadReg(rtl::RegisterOffset("CONFIG_HASH_LO")), uint32_t(hash));
-  EXPECT_EQ(h.ReadReg(rtl::RegisterOffset("CONFIG_HASH_HI")), uint32_t(hash >> 32));
-  h.WriteReg(rtl::RegisterOffset("CONFIG_HASH_LO"), 0);  // read-only: ignored
-  EXPECT_EQ(h.ReadReg(rtl::RegisterOffset("CONFIG_HASH_LO")), uint32_t(hash));
+  const uint64_t hash = rtl.s.config_hash;
+  EXPECT_EQ(h.ReadReg(spec::RegisterOffset("CONFIG_HASH_LO")), uint32_t(hash));
+  EXPECT_EQ(h.ReadReg(spec::RegisterOffset("CONFIG_HASH_HI")), uint32_t(hash >> 32));
+  h.WriteReg(spec::RegisterOffset("CONFIG_HASH_LO"), 0);  // read-only: ignored
+  EXPECT_EQ(h.ReadReg(spec::RegisterOffset("CONFIG_HASH_LO")), uint32_t(hash));
   for (const char* r : {"INSN_ADDR_LO", "INSN_ADDR_HI", "INSN_COUNT"}) {
-    h.WriteReg(rtl::RegisterOffset(r), 0xdeadbeef);
-    EXPECT_EQ(h.ReadReg(rtl::RegisterOffset(r)), 0xdeadbeefu) << r;
+    h.WriteReg(spec::RegisterOffset(r), 0xdeadbeef);
+    EXPECT_EQ(h.ReadReg(spec::RegisterOffset(r)), 0xdeadbeefu) << r;
   }
-  EXPECT_EQ(h.ReadReg(rtl::RegisterOffset("CTRL")), 0u);
+  EXPECT_EQ(h.ReadReg(spec::RegisterOffset("CTRL")), 0u);
   EXPECT_EQ(h.ReadReg(0x0F0), 0u);                                   // unmapped
-  EXPECT_EQ(h.ReadReg(rtl::kCounterBase + 8 * 200), 0u);              // past the last counter
-  for (const char* r : {"TOKENS_0", "TOKENS_1", "ERROR"}) EXPECT_EQ(h.ReadReg(rtl::RegisterOffset(r)), 0u) << r;
+  EXPECT_EQ(h.ReadReg(spec::kCounterBase + 8 * 200), 0u);              // past the last counter
+  for (const char* r : {"TOKENS_0", "TOKENS_1", "ERROR"}) EXPECT_EQ(h.ReadReg(spec::RegisterOffset(r)), 0u) << r;
 
   // A run: DONE is set, counters count, and the next start clears DONE and every counter at once.
   Bench b(rtl.s.config);
@@ -442,8 +442,8 @@ TEST(RtlRegisters, EveryRegister) {
   const auto insns = Wire({b.Load(MemType::kInp, 0, 0, 1, 2)}, {b.Load(MemType::kUop, 0, 0, 1, 1), Bench::Gemm(0, 1, false, 3, 1)},
                           {b.Store(0, 0, 1, 1)}, b);
   const auto r = rtl.RunBoth(b, insns);
-  EXPECT_EQ(h.ReadReg(rtl::RegisterOffset("STATUS")) & rtl::kStatusDone, rtl::kStatusDone);
-  EXPECT_EQ(h.ReadReg(rtl::RegisterOffset("INSN_DONE")), uint32_t(insns.size()));
+  EXPECT_EQ(h.ReadReg(spec::RegisterOffset("STATUS")) & spec::kStatusDone, spec::kStatusDone);
+  EXPECT_EQ(h.ReadReg(spec::RegisterOffset("INSN_DONE")), uint32_t(insns.size()));
   EXPECT_EQ(r.counters.at("fetch_insns"), insns.size());
   EXPECT_EQ(r.counters.at("fetch_bytes_read"), insns.size() * 16);
   EXPECT_EQ(r.counters.at("load_insns"), 1u);
@@ -459,7 +459,7 @@ TEST(RtlRegisters, EveryRegister) {
   EXPECT_GT(r.counters.at("store_busy"), 0u);
   EXPECT_GT(r.counters.at("compute_stall_l2c") + r.counters.at("store_stall_c2s"), 0u);
   // A counter read is LO then HI; HI is the latched upper half (0 here).
-  EXPECT_EQ(h.ReadReg(rtl::kCounterBase + 4), 0u);
+  EXPECT_EQ(h.ReadReg(spec::kCounterBase + 4), 0u);
   // Start again with an instruction count pointing at a stream that blocks: DONE drops immediately.
   Instruction g = Bench::Gemm(0, 0);
   g.pop_prev = true;
@@ -467,18 +467,18 @@ TEST(RtlRegisters, EveryRegister) {
   h.dram().insert(h.dram().end(), 64 - h.dram().size() % 64, 0);
   const uint64_t at = h.dram().size();
   h.dram().insert(h.dram().end(), stream.begin(), stream.end());
-  h.WriteReg(rtl::RegisterOffset("INSN_ADDR_LO"), uint32_t(at));
-  h.WriteReg(rtl::RegisterOffset("INSN_ADDR_HI"), 0);
-  h.WriteReg(rtl::RegisterOffset("INSN_COUNT"), 2);
-  h.WriteReg(rtl::RegisterOffset("CTRL"), 1);
-  const uint32_t st = h.ReadReg(rtl::RegisterOffset("STATUS"));
-  EXPECT_EQ(st & rtl::kStatusDone, 0u);
-  EXPECT_EQ(st & rtl::kStatusRunning, rtl::kStatusRunning);
-  EXPECT_LT(h.ReadReg(rtl::kCounterBase + 8 * uint32_t(rtl::CounterIndex("cycles"))), 50u);
-  EXPECT_EQ(h.ReadReg(rtl::kCounterBase + 8 * uint32_t(rtl::CounterIndex("gemm_uops"))), 0u);
-  for (int i = 0; i < 40; ++i) (void)h.ReadReg(rtl::RegisterOffset("STATUS"));
-  EXPECT_EQ(h.ReadReg(rtl::RegisterOffset("STATE")) & (1u << 17), 1u << 17);  // GEMM waits in compute's queue
-  EXPECT_EQ(h.ReadReg(rtl::kCounterBase + 8 * uint32_t(rtl::CounterIndex("compute_stall_l2c"))) > 0, true);
+  h.WriteReg(spec::RegisterOffset("INSN_ADDR_LO"), uint32_t(at));
+  h.WriteReg(spec::RegisterOffset("INSN_ADDR_HI"), 0);
+  h.WriteReg(spec::RegisterOffset("INSN_COUNT"), 2);
+  h.WriteReg(spec::RegisterOffset("CTRL"), 1);
+  const uint32_t st = h.ReadReg(spec::RegisterOffset("STATUS"));
+  EXPECT_EQ(st & spec::kStatusDone, 0u);
+  EXPECT_EQ(st & spec::kStatusRunning, spec::kStatusRunning);
+  EXPECT_LT(h.ReadReg(spec::CounterOffset(spec::RtlCounterIndex("cycles"))), 50u);
+  EXPECT_EQ(h.ReadReg(spec::CounterOffset(spec::RtlCounterIndex("gemm_uops"))), 0u);
+  for (int i = 0; i < 40; ++i) (void)h.ReadReg(spec::RegisterOffset("STATUS"));
+  EXPECT_EQ(h.ReadReg(spec::RegisterOffset("STATE")) & (1u << 17), 1u << 17);  // GEMM waits in compute's queue
+  EXPECT_EQ(h.ReadReg(spec::CounterOffset(spec::RtlCounterIndex("compute_stall_l2c"))) > 0, true);
   h.Reset();
 }
 

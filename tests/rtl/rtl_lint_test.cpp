@@ -51,22 +51,5 @@ TEST_P(RtlLint, YosysParses) {
 
 INSTANTIATE_TEST_SUITE_P(Presets, RtlLint, ::testing::ValuesIn(AllPresets()), Name);
 
-TEST(Boards, EveryBoardLoadsAndFitsChecks) {
-  const auto names = BoardNames();
-  EXPECT_EQ(names.size(), 7u);
-  for (const auto& n : names) {
-    const Board b = LoadBoard(n);
-    EXPECT_GT(b.lut, 0) << n;
-    EXPECT_GT(b.dsp, 0) << n;
-    EXPECT_FALSE(b.sources.empty()) << n;
-  }
-  Resources r;
-  r.lut = 40000, r.ff = 30000, r.dsp = 100, r.bram36 = 150;
-  const Fit f = CheckFit(r, LoadBoard("pynq-z2"), 0.8);
-  EXPECT_FALSE(f.fits);
-  EXPECT_EQ(f.limiting, "bram36");
-  EXPECT_THROW((void)LoadBoard("nope"), UsageError);
-}
-
 }  // namespace
 }  // namespace dcoc::rtl

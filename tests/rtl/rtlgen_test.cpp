@@ -7,8 +7,9 @@
 #include <gtest/gtest.h>
 
 #include "host/common/error.h"
+#include "host/spec/counters.h"
 #include "host/spec/program.h"
-#include "rtl/gen/regmap.h"
+#include "host/spec/regmap.h"
 #include "rtl/gen/rtlgen.h"
 
 namespace dcoc::rtl {
@@ -20,7 +21,7 @@ TEST(RtlGen, PackageCarriesTheConfiguration) {
   EXPECT_NE(pkg.find("localparam int unsigned BATCH = 2;"), std::string::npos);
   EXPECT_NE(pkg.find("localparam int unsigned BLOCK_OUT = 32;"), std::string::npos);
   EXPECT_NE(pkg.find("localparam int unsigned BUS_WIDTH = 128;"), std::string::npos);
-  EXPECT_NE(pkg.find(fmt::format("64'h{:016x}", ConfigHash(s.config))), std::string::npos);
+  EXPECT_NE(pkg.find(fmt::format("64'h{:016x}", s.config_hash)), std::string::npos);
   EXPECT_NE(pkg.find("typedef struct packed"), std::string::npos);
   EXPECT_EQ(pkg.find("import"), std::string::npos);
 }
@@ -44,12 +45,6 @@ TEST(RtlGen, DefaultLayoutMatchesVta) {
   EXPECT_NE(pkg.find("imm;  // [127:112]"), std::string::npos);
 }
 
-TEST(RtlGen, ConfigHashDiffersAcrossPresets) {
-  std::set<uint64_t> hashes;
-  for (const auto& p : spec::Presets()) hashes.insert(ConfigHash(p.config));
-  EXPECT_EQ(hashes.size(), spec::Presets().size());
-}
-
 // The scratchpads double-buffer, so the spec itself refuses single-row buffers before the generator runs.
 TEST(RtlGen, SingleRowBuffersAreRejectedBySpec) {
   spec::HwConfig c = spec::LoadConfig("1x64x64");
@@ -64,24 +59,15 @@ TEST(RtlGen, SingleRowBuffersAreRejectedBySpec) {
   }
 }
 
-TEST(RtlGen, RegisterMapIsConsistent) {
-  std::set<uint32_t> offsets;
-  for (const auto& r : Registers()) {
-    EXPECT_EQ(r.offset % 4, 0u) << r.name;
-    EXPECT_LT(r.offset, kCounterBase) << r.name;
-    EXPECT_TRUE(offsets.insert(r.offset).second) << r.name;
-  }
-  EXPECT_LT(kCounterBase + 8 * Counters().size(), 1u << kAxilAddrBits);
-  EXPECT_EQ(CounterIndex("cycles"), 0);
-  EXPECT_THROW((void)CounterIndex("nope"), UsageError);
-}
-
-TEST(RtlGen, RegistersDocIsUpToDate) {
-  const std::filesystem::path doc = std::filesystem::path(DCOC_SOURCE_DIR) / "docs" / "registers.md";
-  ASSERT_TRUE(std::filesystem::exists(doc)) << "docs/registers.md is missing; run `dcoc rtl regdoc > docs/registers.md`";
-  const std::vector<uint8_t> bytes = spec::ReadFile(doc);
-  const std::string text(bytes.begin(), bytes.end());
-  EXPECT_EQ(text, RegistersMarkdown()) << "docs/registers.md is stale; run `dcoc rtl regdoc > docs/registers.md`";
+// The package's register offsets and counter indices are the spec's.
+TEST(RtlGen, PackageCarriesTheRegisterMap) {
+  const std::string pkg = PackageSv(spec::Spec::Create(spec::LoadConfig("default")));
+  for (const spec::Register& r : spec::Registers())
+    EXPECT_NE(pkg.find(fmt::format("REG_{} = 12'h{:03x};", r.name, r.offset)), std::string::npos) << r.name;
+  const auto counters = spec::RtlCounters();
+  EXPECT_NE(pkg.find(fmt::format("NUM_COUNTERS = {};", counters.size())), std::string::npos);
+  EXPECT_NE(pkg.find("CNT_STORE_BYTES_WRITTEN = 25;"), std::string::npos);
+  EXPECT_NE(pkg.find(fmt::format("INSN_QUEUE_DEPTH = {};", spec::kInsnQueueDepth)), std::string::npos);
 }
 
 TEST(RtlGen, GenerateWritesFilelist) {
