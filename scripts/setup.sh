@@ -13,6 +13,8 @@ packages=(
   verilator yosys libsystemc-dev
   # tuning, models, boards, measurement farm
   libtorch-dev libxgboost-dev libonnx-dev libxrt-dev libboost-dev libboost-system-dev
+  # models: ONNX's test data (float executor checks), Fashion-MNIST, torchvision's networks (export script)
+  libprotobuf-dev libonnx-testdata dataset-fashion-mnist python3-torchvision
 )
 
 sudo_cmd=()

@@ -27,6 +27,9 @@ int main(int argc, char** argv) {
   dcoc::cli::RegisterOpCommands(app, ctx);
   dcoc::cli::RegisterBackendCommands(app, ctx);
   dcoc::cli::RegisterHlsCommands(app);
+#ifdef DCOC_HAVE_MODEL
+  dcoc::cli::RegisterModelCommands(app, ctx);
+#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -8,14 +8,14 @@
 #include <random>
 
 #include "host/common/error.h"
+#include "host/compiler/builder.h"
+#include "host/compiler/epilogue.h"
 #include "host/compiler/errors.h"
 #include "host/compiler/layout.h"
 #include "host/compiler/plan.h"
-#include "host/compiler/stream.h"
 
 namespace dcoc::compiler {
 
-using spec::Field;
 using spec::Instruction;
 using spec::MemType;
 using spec::Opcode;
@@ -51,7 +51,14 @@ reference::Tensor ReferenceOutput(const ConvLayer& layer, const ConvOperands& op
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Lowering
+// Lowering, in named steps on the shared ProgramBuilder:
+//   PlaceOperands     input, weights, bias (and per-channel shifts) and output in the DRAM image
+//   LowerTileGroup    one group of tiles, one per virtual thread, over the reduction steps
+//     InitAccumulator   the tile starts from its bias (broadcast) or from zero (reset)
+//     LoadInput         the input window of a reduction step (padded), unless its slot holds it
+//     LoadWeights       the weights of a reduction step, unless its slot holds them
+//     Gemm              the micro-op kernel and the GEMM instruction
+//     EpilogueAndStore  requantization on the ALU (epilogue.h), then the store of the tile
 
 namespace {
 
@@ -83,25 +90,310 @@ class SlotPool {
   std::vector<int64_t> last_;
 };
 
-Instruction AluInsn(spec::AluOp op, uint32_t uop, uint64_t io, uint64_t ii, uint64_t dfo, uint64_t dfi, uint64_t sfo,
-                    uint64_t sfi, std::optional<int64_t> imm) {
-  Instruction in;
-  in.opcode = Opcode::kAlu;
-  in.alu_opcode = op;
-  in.uop_bgn = uop;
-  in.uop_end = uop + 1;
-  in.iter_out = io;
-  in.iter_in = ii;
-  in.dst_factor_out = io == 1 ? 0 : dfo;
-  in.dst_factor_in = ii == 1 ? 0 : dfi;
-  in.src_factor_out = io == 1 ? 0 : sfo;
-  in.src_factor_in = ii == 1 ? 0 : sfi;
-  in.use_imm = imm.has_value();
-  in.imm = imm.value_or(0);
-  return in;
-}
+class ConvLowering {
+ public:
+  ConvLowering(const ConvLayer& layer, const Schedule& sched, const spec::Spec& sp, const ConvOperands& ops)
+      : L_(layer),
+        sched_(sched),
+        sp_(sp),
+        ops_(ops),
+        p_(layer, sched, sp),
+        S_(p_.S),
+        b_(sp),
+        inp_slots_(p_.nthread),
+        wgt_slots_(p_.nthread) {}
 
-uint64_t AlignUp(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
+  CompiledConv Run() {
+    PlaceOperands();
+    const int n_co_g = p_.n_co / S_.oc_nthread, n_h_g = p_.n_h / S_.h_nthread;
+    for (int bi = 0; bi < p_.n_b; ++bi) {
+      if (S_.loop_order == LoopOrder::kOcOuter) {
+        for (int co_g = 0; co_g < n_co_g; ++co_g)
+          for (int h_g = 0; h_g < n_h_g; ++h_g)
+            for (int wi = 0; wi < p_.n_w; ++wi) LowerTileGroup(bi, co_g, h_g, wi);
+      } else {
+        for (int h_g = 0; h_g < n_h_g; ++h_g)
+          for (int wi = 0; wi < p_.n_w; ++wi)
+            for (int co_g = 0; co_g < n_co_g; ++co_g) LowerTileGroup(bi, co_g, h_g, wi);
+      }
+    }
+    BuiltProgram built = b_.Build(fmt::format("{} schedule {}", L_.Describe(), ToString(sched_)));
+    CompiledConv out;
+    out.program = std::move(built.program);
+    out.queue_depth = built.queue_depth;
+    out.uop_kernels = built.uop_kernels;
+    out.uop_loads = built.uop_loads;
+    return out;
+  }
+
+ private:
+  // One virtual thread's tile.
+  struct Thread {
+    int b0, co0, h0, w0;  // tile origin in blocks / output pixels
+    int bi, coi, hi, wi;  // tile indices
+    uint32_t acc_base;    // its accumulator slot
+    size_t index;         // its accumulator resource
+  };
+
+  int TileRows() const { return S_.tile_h * S_.tile_w; }
+  uint64_t BlocksPerTile() const { return uint64_t(S_.tile_b) * S_.tile_co; }
+  int AccResource(const Thread& t) const { return OpGraph::Resource(OpGraph::kAcc, int(t.index)); }
+  // The tile's per-channel shift rows: after its outputs and its bias rows.
+  uint32_t ShiftRows(const Thread& t) const { return t.acc_base + uint32_t(p_.out_rows + p_.bias_rows); }
+
+  // DRAM image: input, weights, bias, output (the micro-ops follow, placed by the builder).
+  void PlaceOperands() {
+    const bool dw = p_.dw;
+    const bool wshape =
+        dw ? (ops_.weights.n == L_.c && ops_.weights.c == 1) : (ops_.weights.n == L_.k && ops_.weights.c == L_.c);
+    if (ops_.input.n != L_.n || ops_.input.c != L_.c || ops_.input.h != L_.h || ops_.input.w != L_.w || !wshape ||
+        ops_.weights.h != L_.r || ops_.weights.w != L_.s || (L_.epilogue.bias && int(ops_.bias.size()) != L_.k))
+      throw UsageError(fmt::format("operands do not match layer {}", L_.Describe()));
+    const std::vector<uint8_t> inp = PackActivations(ops_.input, sp_, p_.cb);
+    const std::vector<uint8_t> wgt = dw ? PackDepthwiseWeights(ops_.weights, sp_) : PackWeights(ops_.weights, sp_);
+    const std::vector<uint8_t> bias = L_.epilogue.bias ? PackBias(ops_.bias, L_.k, sp_) : std::vector<uint8_t>{};
+    inp_base_ = b_.Place("input", spec::RegionKind::kInput, inp, sp_.inp_row_bytes);
+    wgt_base_ = b_.Place("weights", spec::RegionKind::kWeight, wgt, sp_.wgt_row_bytes);
+    bias_base_ = b_.Place("bias", spec::RegionKind::kAcc, bias, sp_.acc_row_bytes);
+    const std::vector<int32_t>& cs = L_.epilogue.channel_shift;
+    if (!cs.empty())
+      shift_base_ = b_.Place("shifts", spec::RegionKind::kAcc, PackBias(cs, L_.k, sp_), sp_.acc_row_bytes);
+    out_base_ = b_.Reserve("output", spec::RegionKind::kOutput,
+                           uint64_t(p_.nb) * p_.kb * p_.oh * p_.ow * sp_.out_row_bytes, sp_.out_row_bytes);
+  }
+
+  std::vector<Thread> GroupThreads(int bi, int co_g, int h_g, int wi) const {
+    const int n_co_g = p_.n_co / S_.oc_nthread, n_h_g = p_.n_h / S_.h_nthread;
+    std::vector<Thread> th;
+    for (int ot = 0; ot < S_.oc_nthread; ++ot)
+      for (int ht = 0; ht < S_.h_nthread; ++ht) {
+        Thread t;
+        t.bi = bi;
+        t.coi = ot * n_co_g + co_g;
+        t.hi = ht * n_h_g + h_g;
+        t.wi = wi;
+        t.b0 = bi * S_.tile_b;
+        t.co0 = t.coi * S_.tile_co;
+        t.h0 = t.hi * S_.tile_h;
+        t.w0 = wi * S_.tile_w;
+        t.index = th.size();
+        t.acc_base = uint32_t(int64_t(t.index) * p_.acc_cap);
+        th.push_back(t);
+      }
+    return th;
+  }
+
+  void LowerTileGroup(int bi, int co_g, int h_g, int wi) {
+    const std::vector<Thread> threads = GroupThreads(bi, co_g, h_g, wi);
+    for (int ci_i = 0; ci_i < p_.n_ci; ++ci_i)
+      for (int ki = 0; ki < p_.n_kh; ++ki)
+        for (int kwi = 0; kwi < p_.n_kw; ++kwi) {
+          const bool first_step = ci_i == 0 && ki == 0 && kwi == 0;
+          const bool last_step = ci_i == p_.n_ci - 1 && ki == p_.n_kh - 1 && kwi == p_.n_kw - 1;
+          for (const Thread& t : threads) {
+            // Steps whose input window lies entirely in the padding add nothing and are skipped; a
+            // tile whose first step is all padding still starts from its bias.
+            if (p_.RowsLive(t.hi, ki) && p_.ColsLive(t.wi, kwi)) {
+              ++clock_;
+              const int ci0 = p_.dw ? DepthwiseFirstInBlock(sp_, t.co0) : ci_i * S_.tile_ci;
+              std::vector<Instruction> loads;
+              std::vector<int> written;
+              const int islot = LoadInput(t, ci0, ki, kwi, loads, written);
+              const int wslot = LoadWeights(t, ci_i, ci0, ki, kwi, loads, written);
+              b_.AddOp(Module::kLoad, std::move(loads), {}, written);
+              if (first_step) InitAccumulator(t);  // after this thread's first loads, so they are not held up
+              Gemm(t, ci0, islot, wslot);
+            } else if (first_step) {
+              InitAccumulator(t);
+            }
+            if (last_step) EpilogueAndStore(t);
+          }
+        }
+  }
+
+  // With a bias: load the tile's bias rows after its outputs and MOV them over the tile (one ALU pass
+  // replaces a reset and an ADD); without: a GEMM reset. Per-channel shifts are loaded after the bias.
+  void InitAccumulator(const Thread& t) {
+    std::vector<Instruction> insns;
+    const uint64_t bc = BlocksPerTile();
+    const uint64_t rows = uint64_t(TileRows());
+    if (p_.shift_rows)
+      insns.push_back(MemInsn(Opcode::kLoad, MemType::kAcc, ShiftRows(t), shift_base_ + uint64_t(t.co0),
+                              uint64_t(S_.tile_b), uint64_t(S_.tile_co), 0));
+    if (L_.epilogue.bias) {
+      const uint32_t bias_rows = t.acc_base + uint32_t(p_.out_rows);
+      insns.push_back(MemInsn(Opcode::kLoad, MemType::kAcc, bias_rows, bias_base_ + uint64_t(t.co0),
+                              uint64_t(S_.tile_b), uint64_t(S_.tile_co), 0));
+      EmitBroadcast(t.acc_base, bias_rows, bc, rows, b_, insns);
+    } else {
+      EmitReset(AccRows{t.acc_base, bc * uint64_t(S_.tile_h), uint64_t(S_.tile_w), uint64_t(S_.tile_w), 1}, b_, insns);
+    }
+    b_.AddOp(Module::kCompute, std::move(insns), {}, {AccResource(t)});
+  }
+
+  // The input window of reduction step (ci0.., ki, kwi) into an input slot; returns the slot.
+  int LoadInput(const Thread& t, int ci0, int ki, int kwi, std::vector<Instruction>& loads, std::vector<int>& written) {
+    const int tci = p_.TileCi(t.co0);
+    const auto [slot, hit] = inp_slots_.Acquire({t.bi, ci0, tci, t.hi, t.wi, ki, kwi}, clock_);
+    if (hit) return slot;
+    const uint32_t sram = uint32_t(slot * p_.inp_cap);
+    const int y0 = p_.RowStart(t.hi, ki), x0 = p_.ColStart(t.wi, kwi);
+    const int ys = std::max(y0, 0), ye = std::min(y0 + p_.in_h, L_.h);
+    const int xs = std::max(x0, 0), xe = std::min(x0 + p_.in_w, L_.w);
+    if (p_.subsample) {
+      // One load per output row: tile_w pixels stride_w apart (no padding: pad is 0).
+      for (int b = 0; b < S_.tile_b; ++b)
+        for (int ci = 0; ci < tci; ++ci)
+          for (int h = 0; h < S_.tile_h; ++h)
+            loads.push_back(MemInsn(
+                Opcode::kLoad, MemType::kInp,
+                sram + ((uint64_t(b) * tci + ci) * uint64_t(p_.in_h) + uint64_t(h)) * p_.in_w,
+                inp_base_ +
+                    ((uint64_t(t.b0 + b) * p_.cb + uint64_t(ci0 + ci)) * L_.h + uint64_t((t.h0 + h) * L_.stride_h)) *
+                        L_.w +
+                    uint64_t(t.w0 * L_.stride_w),
+                uint64_t(S_.tile_w), 1, uint64_t(L_.stride_w)));
+    } else {
+      for (int b = 0; b < S_.tile_b; ++b)
+        for (int ci = 0; ci < tci; ++ci) {
+          const uint64_t dram = inp_base_ +
+                                ((uint64_t(t.b0 + b) * p_.cb + uint64_t(ci0 + ci)) * L_.h + uint64_t(ys)) * L_.w +
+                                uint64_t(xs);
+          Instruction in =
+              MemInsn(Opcode::kLoad, MemType::kInp, sram + (uint64_t(b) * tci + ci) * uint64_t(p_.in_h) * p_.in_w, dram,
+                      uint64_t(ye - ys), uint64_t(xe - xs), uint64_t(L_.w));
+          in.y_pad_0 = uint64_t(ys - y0);
+          in.y_pad_1 = uint64_t(y0 + p_.in_h - ye);
+          in.x_pad_0 = uint64_t(xs - x0);
+          in.x_pad_1 = uint64_t(x0 + p_.in_w - xe);
+          loads.push_back(in);
+        }
+    }
+    written.push_back(OpGraph::Resource(OpGraph::kInp, slot));
+    return slot;
+  }
+
+  // The weights of reduction step (ci_i, ki, kwi) into a weight slot; returns the slot.
+  int LoadWeights(const Thread& t, int ci_i, int ci0, int ki, int kwi, std::vector<Instruction>& loads,
+                  std::vector<int>& written) {
+    const auto [slot, hit] = wgt_slots_.Acquire({t.coi, ci_i, ki, kwi, 0, 0, 0}, clock_);
+    if (hit) return slot;
+    const uint32_t sram = uint32_t(slot * p_.wgt_cap);
+    const uint64_t rs = uint64_t(L_.r) * L_.s;
+    const int wci0 = p_.dw ? 0 : ci0;
+    const int kh0 = ki * p_.tkh, kw0 = kwi * p_.tkw;
+    if (p_.tkh == L_.r && p_.tkw == L_.s) {
+      loads.push_back(MemInsn(Opcode::kLoad, MemType::kWgt, sram,
+                              wgt_base_ + (uint64_t(t.co0) * p_.wci + uint64_t(wci0)) * rs, uint64_t(S_.tile_co),
+                              uint64_t(p_.tciw) * rs, uint64_t(p_.wci) * rs));
+    } else if (p_.tkw == L_.s) {
+      for (int co = 0; co < S_.tile_co; ++co)
+        loads.push_back(
+            MemInsn(Opcode::kLoad, MemType::kWgt, sram + uint64_t(co) * p_.tciw * p_.tkh * L_.s,
+                    wgt_base_ + (uint64_t(t.co0 + co) * p_.wci + uint64_t(wci0)) * rs + uint64_t(kh0) * L_.s,
+                    uint64_t(p_.tciw), uint64_t(p_.tkh) * L_.s, rs));
+    } else {
+      for (int co = 0; co < S_.tile_co; ++co)
+        for (int j = 0; j < p_.tciw; ++j)
+          loads.push_back(MemInsn(Opcode::kLoad, MemType::kWgt,
+                                  sram + (uint64_t(co) * p_.tciw + uint64_t(j)) * p_.tkh * p_.tkw,
+                                  wgt_base_ + (uint64_t(t.co0 + co) * p_.wci + uint64_t(wci0 + j)) * rs +
+                                      uint64_t(kh0) * L_.s + uint64_t(kw0),
+                                  uint64_t(p_.tkh), uint64_t(p_.tkw), uint64_t(L_.s)));
+    }
+    written.push_back(OpGraph::Resource(OpGraph::kWgt, slot));
+    return slot;
+  }
+
+  // The micro-op kernel of one reduction step (the GEMM's two hardware loops walk the rest).
+  std::vector<spec::Uop> GemmKernel(const Thread& t, int ci0, uint32_t inp_sram, uint32_t wgt_sram) const {
+    const int tci = p_.TileCi(t.co0);
+    const int tile_rows = TileRows();
+    std::vector<spec::Uop> kernel;
+    kernel.reserve(size_t(p_.gemm.uops));
+    auto src_ci = [&](int co, int j) { return p_.dw ? DepthwiseFirstInBlock(sp_, t.co0 + co) - ci0 + j : j; };
+    const uint32_t ab = t.acc_base;
+    if (S_.gemm_loop == GemmLoop::kSpatial) {
+      for (int j = 0; j < p_.tciw; ++j)
+        for (int r = 0; r < p_.tkh; ++r)
+          for (int q = 0; q < p_.tkw; ++q)
+            for (int b = 0; b < S_.tile_b; ++b)
+              for (int co = 0; co < S_.tile_co; ++co) {
+                spec::Uop u;
+                u.dst = ab + uint32_t((b * S_.tile_co + co) * tile_rows);
+                u.src = inp_sram + uint32_t(((b * tci + src_ci(co, j)) * p_.in_h + r) * p_.in_w + q);
+                u.wgt = wgt_sram + uint32_t(((co * p_.tciw + j) * p_.tkh + r) * p_.tkw + q);
+                kernel.push_back(u);
+              }
+    } else {
+      for (int q = 0; q < p_.tkw; ++q)
+        for (int b = 0; b < S_.tile_b; ++b)
+          for (int co = 0; co < S_.tile_co; ++co)
+            for (int h = 0; h < S_.tile_h; ++h)
+              for (int w = 0; w < S_.tile_w; ++w) {
+                spec::Uop u;
+                u.dst = ab + uint32_t((b * S_.tile_co + co) * tile_rows + h * S_.tile_w + w);
+                u.src =
+                    inp_sram + uint32_t(((b * tci + src_ci(co, 0)) * p_.in_h + h * p_.esh) * p_.in_w + w * p_.esw + q);
+                u.wgt = wgt_sram + uint32_t(co * p_.tciw * p_.tkh * p_.tkw + q);
+                kernel.push_back(u);
+              }
+    }
+    return kernel;
+  }
+
+  void Gemm(const Thread& t, int ci0, int islot, int wslot) {
+    const std::vector<spec::Uop> kernel =
+        GemmKernel(t, ci0, uint32_t(islot * p_.inp_cap), uint32_t(wslot * p_.wgt_cap));
+    std::vector<Instruction> comp;
+    const uint32_t ub = b_.Uops(kernel, comp);
+    Instruction gm;
+    gm.opcode = Opcode::kGemm;
+    gm.uop_bgn = ub;
+    gm.uop_end = ub + uint32_t(kernel.size());
+    gm.iter_out = p_.gemm.iter_out;
+    gm.iter_in = p_.gemm.iter_in;
+    gm.dst_factor_out = p_.gemm.dst_fo;
+    gm.dst_factor_in = p_.gemm.dst_fi;
+    gm.src_factor_out = p_.gemm.src_fo;
+    gm.src_factor_in = p_.gemm.src_fi;
+    gm.wgt_factor_out = p_.gemm.wgt_fo;
+    gm.wgt_factor_in = p_.gemm.wgt_fi;
+    comp.push_back(gm);
+    b_.AddOp(Module::kCompute, std::move(comp),
+             {OpGraph::Resource(OpGraph::kInp, islot), OpGraph::Resource(OpGraph::kWgt, wslot)}, {AccResource(t)});
+  }
+
+  // Requantization of the finished tile on the ALU, then one store per (batch block, channel block).
+  void EpilogueAndStore(const Thread& t) {
+    std::vector<Instruction> alu;
+    const ChannelShifts shifts{ShiftRows(t), BlocksPerTile(), uint64_t(TileRows())};
+    EmitRequant(L_.epilogue,
+                AccRows{t.acc_base, BlocksPerTile() * uint64_t(S_.tile_h), uint64_t(S_.tile_w), uint64_t(S_.tile_w), 1},
+                b_, alu, p_.shift_rows ? &shifts : nullptr);
+    b_.AddOp(Module::kCompute, std::move(alu), {}, {AccResource(t)});
+    std::vector<Instruction> st;
+    for (int b = 0; b < S_.tile_b; ++b)
+      for (int co = 0; co < S_.tile_co; ++co)
+        st.push_back(
+            MemInsn(Opcode::kStore, MemType::kOut, t.acc_base + uint64_t((b * S_.tile_co + co) * TileRows()),
+                    out_base_ + ((uint64_t(t.b0 + b) * p_.kb + uint64_t(t.co0 + co)) * p_.oh + uint64_t(t.h0)) * p_.ow +
+                        uint64_t(t.w0),
+                    uint64_t(S_.tile_h), uint64_t(S_.tile_w), uint64_t(p_.ow)));
+    b_.AddOp(Module::kStore, std::move(st), {AccResource(t)}, {});
+  }
+
+  const ConvLayer& L_;
+  const Schedule& sched_;
+  const spec::Spec& sp_;
+  const ConvOperands& ops_;
+  const Plan p_;
+  const Schedule& S_;  // the plan's schedule (tile_kh / tile_kw resolved)
+  ProgramBuilder b_;
+  SlotPool inp_slots_, wgt_slots_;
+  int64_t clock_ = 0;
+  uint64_t inp_base_ = 0, wgt_base_ = 0, bias_base_ = 0, shift_base_ = 0, out_base_ = 0;
+};
 
 }  // namespace
 
@@ -112,305 +404,7 @@ CompiledConv CompileConv(const ConvLayer& layer, const Schedule& sched, const sp
     for (const Violation& v : bad) msg += fmt::format("\n  {}: {}", v.name, v.message);
     throw ScheduleError(msg);
   }
-  const Plan p(layer, sched, sp);
-  const Schedule& s = p.S;
-  const reference::Epilogue& epi = layer.epilogue;
-
-  // Operands: shapes must match the layer.
-  const bool wshape =
-      p.dw ? (ops.weights.n == layer.c && ops.weights.c == 1) : (ops.weights.n == layer.k && ops.weights.c == layer.c);
-  if (ops.input.n != layer.n || ops.input.c != layer.c || ops.input.h != layer.h || ops.input.w != layer.w || !wshape ||
-      ops.weights.h != layer.r || ops.weights.w != layer.s || (epi.bias && int(ops.bias.size()) != layer.k))
-    throw UsageError(fmt::format("operands do not match layer {}", layer.Describe()));
-
-  // DRAM image: input, weights, bias, output, then the micro-ops (whose size is known last).
-  const std::vector<uint8_t> inp_img = PackActivations(ops.input, sp, p.cb);
-  const std::vector<uint8_t> wgt_img = p.dw ? PackDepthwiseWeights(ops.weights, sp) : PackWeights(ops.weights, sp);
-  const std::vector<uint8_t> bias_img = epi.bias ? PackBias(ops.bias, layer.k, sp) : std::vector<uint8_t>{};
-  const uint64_t out_bytes = uint64_t(p.nb) * p.kb * p.oh * p.ow * sp.out_row_bytes;
-  uint64_t off = 0;
-  auto place = [&](uint64_t bytes, int row_bytes) {
-    off = AlignUp(off, std::max<uint64_t>(64, uint64_t(row_bytes)));
-    const uint64_t at = off;
-    off += bytes;
-    return at;
-  };
-  const uint64_t inp_off = place(inp_img.size(), sp.inp_row_bytes);
-  const uint64_t wgt_off = place(wgt_img.size(), sp.wgt_row_bytes);
-  const uint64_t bias_off = place(bias_img.size(), sp.acc_row_bytes);
-  const uint64_t out_off = place(out_bytes, sp.out_row_bytes);
-  const uint64_t uop_off = place(0, sp.uop_bytes);
-  const uint64_t inp_base = inp_off / uint64_t(sp.inp_row_bytes), wgt_base = wgt_off / uint64_t(sp.wgt_row_bytes);
-  const uint64_t bias_base = bias_off / uint64_t(sp.acc_row_bytes), out_base = out_off / uint64_t(sp.out_row_bytes);
-  const uint64_t uop_base = uop_off / uint64_t(sp.uop_bytes);
-
-  OpGraph g;
-  UopCache uops(sp);
-  SlotPool inp_slots(p.nthread), wgt_slots(p.nthread);
-  int64_t clock = 0;
-  const uint64_t rs = uint64_t(layer.r) * layer.s;
-
-  struct Thread {
-    int b0, co0, h0, w0;  // tile origin in blocks / output pixels
-    int bi, coi, hi, wi;  // tile indices
-    uint32_t acc_base;
-  };
-  const int n_co_g = p.n_co / s.oc_nthread, n_h_g = p.n_h / s.h_nthread;
-
-  auto group = [&](int bi, int co_g, int h_g, int wi) {
-    std::vector<Thread> th;
-    for (int ot = 0; ot < s.oc_nthread; ++ot)
-      for (int ht = 0; ht < s.h_nthread; ++ht) {
-        Thread t;
-        t.bi = bi;
-        t.coi = ot * n_co_g + co_g;
-        t.hi = ht * n_h_g + h_g;
-        t.wi = wi;
-        t.b0 = bi * s.tile_b;
-        t.co0 = t.coi * s.tile_co;
-        t.h0 = t.hi * s.tile_h;
-        t.w0 = wi * s.tile_w;
-        t.acc_base = uint32_t(int64_t(th.size()) * p.acc_cap);
-        th.push_back(t);
-      }
-    const int tile_rows = s.tile_h * s.tile_w;
-    // Initialize the accumulator tile: with a bias, load the bias rows and MOV them over the tile
-    // (one ALU pass replaces a reset and an ADD); without, a GEMM reset.
-    auto init = [&](size_t t) {
-      std::vector<Instruction> insns;
-      const uint64_t bc = uint64_t(s.tile_b) * s.tile_co;
-      if (epi.bias) {
-        const uint32_t bias_rows = th[t].acc_base + uint32_t(p.out_rows);
-        insns.push_back(MemInsn(Opcode::kLoad, MemType::kAcc, bias_rows, bias_base + uint64_t(th[t].co0),
-                                uint64_t(s.tile_b), uint64_t(s.tile_co), 0));
-        const uint32_t u = uops.Use({spec::Uop{th[t].acc_base, bias_rows, 0}}, uop_base, insns);
-        insns.push_back(
-            AluInsn(spec::AluOp::kMov, u, bc, uint64_t(tile_rows), uint64_t(tile_rows), 1, 1, 0, std::nullopt));
-      } else {
-        const uint32_t u = uops.Use({spec::Uop{th[t].acc_base, 0, 0}}, uop_base, insns);
-        Instruction rst;
-        rst.opcode = Opcode::kGemm;
-        rst.reset = true;
-        rst.uop_bgn = u;
-        rst.uop_end = u + 1;
-        rst.iter_out = bc * uint64_t(s.tile_h);
-        rst.iter_in = uint64_t(s.tile_w);
-        rst.dst_factor_out = rst.iter_out == 1 ? 0 : uint64_t(s.tile_w);
-        rst.dst_factor_in = rst.iter_in == 1 ? 0 : 1;
-        insns.push_back(rst);
-      }
-      g.AddOp(Module::kCompute, std::move(insns), {}, {OpGraph::Resource(OpGraph::kAcc, int(t))});
-    };
-    for (int ci_i = 0; ci_i < p.n_ci; ++ci_i)
-      for (int ki = 0; ki < p.n_kh; ++ki)
-        for (int kwi = 0; kwi < p.n_kw; ++kwi) {
-          const bool last_step = ci_i == p.n_ci - 1 && ki == p.n_kh - 1 && kwi == p.n_kw - 1;
-          const bool first_step = ci_i == 0 && ki == 0 && kwi == 0;
-          for (size_t t = 0; t < th.size(); ++t) {
-            const Thread& T = th[t];
-            const int kh0 = ki * p.tkh, kw0 = kwi * p.tkw;
-            if (p.RowsLive(T.hi, ki) && p.ColsLive(T.wi, kwi)) {
-              ++clock;
-              const int ci0 = p.dw ? DepthwiseFirstInBlock(sp, T.co0) : ci_i * s.tile_ci;
-              const int tci = p.TileCi(T.co0);
-              std::vector<Instruction> loads;
-              std::vector<int> written;
-              // Input window.
-              const auto [islot, ihit] = inp_slots.Acquire({T.bi, ci0, tci, T.hi, T.wi, ki, kwi}, clock);
-              const uint32_t inp_sram = uint32_t(islot * p.inp_cap);
-              if (!ihit) {
-                const int y0 = p.RowStart(T.hi, ki), x0 = p.ColStart(T.wi, kwi);
-                const int ys = std::max(y0, 0), ye = std::min(y0 + p.in_h, layer.h);
-                const int xs = std::max(x0, 0), xe = std::min(x0 + p.in_w, layer.w);
-                if (p.subsample) {
-                  // One load per output row: tile_w pixels stride_w apart (no padding: pad is 0).
-                  for (int b = 0; b < s.tile_b; ++b)
-                    for (int ci = 0; ci < tci; ++ci)
-                      for (int h = 0; h < s.tile_h; ++h)
-                        loads.push_back(
-                            MemInsn(Opcode::kLoad, MemType::kInp,
-                                    inp_sram + ((uint64_t(b) * tci + ci) * uint64_t(p.in_h) + uint64_t(h)) * p.in_w,
-                                    inp_base +
-                                        ((uint64_t(T.b0 + b) * p.cb + uint64_t(ci0 + ci)) * layer.h +
-                                         uint64_t((T.h0 + h) * layer.stride_h)) *
-                                            layer.w +
-                                        uint64_t(T.w0 * layer.stride_w),
-                                    uint64_t(s.tile_w), 1, uint64_t(layer.stride_w)));
-                } else {
-                  for (int b = 0; b < s.tile_b; ++b)
-                    for (int ci = 0; ci < tci; ++ci) {
-                      const uint64_t dram =
-                          inp_base +
-                          ((uint64_t(T.b0 + b) * p.cb + uint64_t(ci0 + ci)) * layer.h + uint64_t(ys)) * layer.w +
-                          uint64_t(xs);
-                      Instruction in = MemInsn(Opcode::kLoad, MemType::kInp,
-                                               inp_sram + (uint64_t(b) * tci + ci) * uint64_t(p.in_h) * p.in_w, dram,
-                                               uint64_t(ye - ys), uint64_t(xe - xs), uint64_t(layer.w));
-                      in.y_pad_0 = uint64_t(ys - y0);
-                      in.y_pad_1 = uint64_t(y0 + p.in_h - ye);
-                      in.x_pad_0 = uint64_t(xs - x0);
-                      in.x_pad_1 = uint64_t(x0 + p.in_w - xe);
-                      loads.push_back(in);
-                    }
-                }
-                written.push_back(OpGraph::Resource(OpGraph::kInp, islot));
-              }
-              // Weights.
-              const auto [wslot, whit] = wgt_slots.Acquire({T.coi, ci_i, ki, kwi, 0, 0, 0}, clock);
-              const uint32_t wgt_sram = uint32_t(wslot * p.wgt_cap);
-              if (!whit) {
-                const int wci0 = p.dw ? 0 : ci0;
-                if (p.tkh == layer.r && p.tkw == layer.s) {
-                  loads.push_back(MemInsn(Opcode::kLoad, MemType::kWgt, wgt_sram,
-                                          wgt_base + (uint64_t(T.co0) * p.wci + uint64_t(wci0)) * rs,
-                                          uint64_t(s.tile_co), uint64_t(p.tciw) * rs, uint64_t(p.wci) * rs));
-                } else if (p.tkw == layer.s) {
-                  for (int co = 0; co < s.tile_co; ++co)
-                    loads.push_back(MemInsn(
-                        Opcode::kLoad, MemType::kWgt, wgt_sram + uint64_t(co) * p.tciw * p.tkh * layer.s,
-                        wgt_base + (uint64_t(T.co0 + co) * p.wci + uint64_t(wci0)) * rs + uint64_t(kh0) * layer.s,
-                        uint64_t(p.tciw), uint64_t(p.tkh) * layer.s, rs));
-                } else {
-                  for (int co = 0; co < s.tile_co; ++co)
-                    for (int j = 0; j < p.tciw; ++j)
-                      loads.push_back(MemInsn(Opcode::kLoad, MemType::kWgt,
-                                              wgt_sram + (uint64_t(co) * p.tciw + uint64_t(j)) * p.tkh * p.tkw,
-                                              wgt_base + (uint64_t(T.co0 + co) * p.wci + uint64_t(wci0 + j)) * rs +
-                                                  uint64_t(kh0) * layer.s + uint64_t(kw0),
-                                              uint64_t(p.tkh), uint64_t(p.tkw), uint64_t(layer.s)));
-                }
-                written.push_back(OpGraph::Resource(OpGraph::kWgt, wslot));
-              }
-              g.AddOp(Module::kLoad, std::move(loads), {}, written);
-              if (first_step) init(t);  // after this thread's first loads, so they are not held up
-
-              // GEMM kernel.
-              std::vector<spec::Uop> kernel;
-              kernel.reserve(size_t(p.gemm.uops));
-              auto src_ci = [&](int co, int j) { return p.dw ? DepthwiseFirstInBlock(sp, T.co0 + co) - ci0 + j : j; };
-              const uint32_t ab = T.acc_base;
-              if (s.gemm_loop == GemmLoop::kSpatial) {
-                for (int j = 0; j < p.tciw; ++j)
-                  for (int r = 0; r < p.tkh; ++r)
-                    for (int q = 0; q < p.tkw; ++q)
-                      for (int b = 0; b < s.tile_b; ++b)
-                        for (int co = 0; co < s.tile_co; ++co) {
-                          spec::Uop u;
-                          u.dst = ab + uint32_t((b * s.tile_co + co) * tile_rows);
-                          u.src = inp_sram + uint32_t(((b * tci + src_ci(co, j)) * p.in_h + r) * p.in_w + q);
-                          u.wgt = wgt_sram + uint32_t(((co * p.tciw + j) * p.tkh + r) * p.tkw + q);
-                          kernel.push_back(u);
-                        }
-              } else {
-                for (int q = 0; q < p.tkw; ++q)
-                  for (int b = 0; b < s.tile_b; ++b)
-                    for (int co = 0; co < s.tile_co; ++co)
-                      for (int h = 0; h < s.tile_h; ++h)
-                        for (int w = 0; w < s.tile_w; ++w) {
-                          spec::Uop u;
-                          u.dst = ab + uint32_t((b * s.tile_co + co) * tile_rows + h * s.tile_w + w);
-                          u.src = inp_sram +
-                                  uint32_t(((b * tci + src_ci(co, 0)) * p.in_h + h * p.esh) * p.in_w + w * p.esw + q);
-                          u.wgt = wgt_sram + uint32_t(co * p.tciw * p.tkh * p.tkw + q);
-                          kernel.push_back(u);
-                        }
-              }
-              std::vector<Instruction> comp;
-              const uint32_t ub = uops.Use(kernel, uop_base, comp);
-              Instruction gm;
-              gm.opcode = Opcode::kGemm;
-              gm.uop_bgn = ub;
-              gm.uop_end = ub + uint32_t(kernel.size());
-              gm.iter_out = p.gemm.iter_out;
-              gm.iter_in = p.gemm.iter_in;
-              gm.dst_factor_out = p.gemm.dst_fo;
-              gm.dst_factor_in = p.gemm.dst_fi;
-              gm.src_factor_out = p.gemm.src_fo;
-              gm.src_factor_in = p.gemm.src_fi;
-              gm.wgt_factor_out = p.gemm.wgt_fo;
-              gm.wgt_factor_in = p.gemm.wgt_fi;
-              comp.push_back(gm);
-              g.AddOp(Module::kCompute, std::move(comp),
-                      {OpGraph::Resource(OpGraph::kInp, islot), OpGraph::Resource(OpGraph::kWgt, wslot)},
-                      {OpGraph::Resource(OpGraph::kAcc, int(t))});
-            } else if (first_step) {
-              init(t);  // a tile whose first step is all padding still starts from its bias
-            }
-            if (!last_step) continue;
-            // Epilogue and store of this thread's tile.
-            std::vector<Instruction> alu;
-            const uint64_t bc = uint64_t(s.tile_b) * s.tile_co;
-            auto imm_op = [&](spec::AluOp op, int64_t imm) {
-              const uint32_t u = uops.Use({spec::Uop{T.acc_base, T.acc_base, 0}}, uop_base, alu);
-              alu.push_back(AluInsn(op, u, bc * uint64_t(s.tile_h), uint64_t(s.tile_w), uint64_t(s.tile_w), 1,
-                                    uint64_t(s.tile_w), 1, imm));
-            };
-            if (epi.shift != 0) imm_op(spec::AluOp::kShr, epi.shift);
-            if (epi.clip_hi && epi.clip_lo && *epi.clip_lo == ~*epi.clip_hi) {
-              imm_op(spec::AluOp::kClip, *epi.clip_hi);  // a symmetric clamp [~hi, hi] in one pass
-            } else {
-              if (epi.clip_hi) imm_op(spec::AluOp::kMin, *epi.clip_hi);
-              if (epi.clip_lo) imm_op(spec::AluOp::kMax, *epi.clip_lo);
-            }
-            g.AddOp(Module::kCompute, std::move(alu), {}, {OpGraph::Resource(OpGraph::kAcc, int(t))});
-            std::vector<Instruction> st;
-            for (int b = 0; b < s.tile_b; ++b)
-              for (int co = 0; co < s.tile_co; ++co)
-                st.push_back(MemInsn(
-                    Opcode::kStore, MemType::kOut, T.acc_base + uint64_t((b * s.tile_co + co) * tile_rows),
-                    out_base + ((uint64_t(T.b0 + b) * p.kb + uint64_t(T.co0 + co)) * p.oh + uint64_t(T.h0)) * p.ow +
-                        uint64_t(T.w0),
-                    uint64_t(s.tile_h), uint64_t(s.tile_w), uint64_t(p.ow)));
-            g.AddOp(Module::kStore, std::move(st), {OpGraph::Resource(OpGraph::kAcc, int(t))}, {});
-          }
-        }
-  };
-
-  for (int bi = 0; bi < p.n_b; ++bi) {
-    if (s.loop_order == LoopOrder::kOcOuter) {
-      for (int co_g = 0; co_g < n_co_g; ++co_g)
-        for (int h_g = 0; h_g < n_h_g; ++h_g)
-          for (int wi = 0; wi < p.n_w; ++wi) group(bi, co_g, h_g, wi);
-    } else {
-      for (int h_g = 0; h_g < n_h_g; ++h_g)
-        for (int wi = 0; wi < p.n_w; ++wi)
-          for (int co_g = 0; co_g < n_co_g; ++co_g) group(bi, co_g, h_g, wi);
-    }
-  }
-
-  const InsnStream stream = g.Finalize();
-  CompiledConv out;
-  out.queue_depth = stream.MaxOutstanding();
-  for (int q = 0; q < 4; ++q)
-    if (out.queue_depth[size_t(q)] > sp.config.dep_queue_depth)
-      throw ScheduleError(
-          fmt::format("schedule {} for {} needs {} tokens in dependency queue {}, DEP_QUEUE_DEPTH is {}",
-                      ToString(sched), layer.Describe(), out.queue_depth[size_t(q)], q, sp.config.dep_queue_depth));
-  out.uop_kernels = uops.kernels();
-  out.uop_loads = uops.loads();
-  spec::Program& prog = out.program;
-  prog.config = sp.config;
-  prog.insns = stream.insns();
-  const std::vector<uint8_t> uop_img = uops.Image();
-  prog.dram.assign(size_t(uop_off + uop_img.size()), 0);
-  std::copy(inp_img.begin(), inp_img.end(), prog.dram.begin() + std::ptrdiff_t(inp_off));
-  std::copy(wgt_img.begin(), wgt_img.end(), prog.dram.begin() + std::ptrdiff_t(wgt_off));
-  std::copy(bias_img.begin(), bias_img.end(), prog.dram.begin() + std::ptrdiff_t(bias_off));
-  std::copy(uop_img.begin(), uop_img.end(), prog.dram.begin() + std::ptrdiff_t(uop_off));
-  prog.regions.push_back({"input", spec::RegionKind::kInput, inp_off, inp_img.size()});
-  prog.regions.push_back({"weights", spec::RegionKind::kWeight, wgt_off, wgt_img.size()});
-  if (epi.bias) prog.regions.push_back({"bias", spec::RegionKind::kAcc, bias_off, bias_img.size()});
-  prog.regions.push_back({"output", spec::RegionKind::kOutput, out_off, out_bytes});
-  prog.regions.push_back({"uops", spec::RegionKind::kUop, uop_off, uop_img.size()});
-  prog.description = fmt::format("{} schedule {}", layer.Describe(), ToString(sched));
-  // Safety net: every field must encode (throws EncodeError naming the field otherwise).
-  try {
-    (void)spec::EncodeStream(sp.isa, prog.insns);
-  } catch (const EncodeError& e) {
-    throw Error(
-        fmt::format("internal compiler error: {} with schedule {}: {}", layer.Describe(), ToString(sched), e.what()));
-  }
-  return out;
+  return ConvLowering(layer, sched, sp, ops).Run();
 }
 
 reference::Tensor ReadOutput(const ConvLayer& layer, const spec::Program& p, std::span<const uint8_t> dram,

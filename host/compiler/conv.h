@@ -11,7 +11,8 @@
 //     for each reduction step (tile_ci input-channel blocks x tile_kh kernel rows x tile_kw columns):
 //       for each thread: LOAD the input window (padded) and the weights into a slot, unless the slot
 //                        already holds them; GEMM (one instruction, two hardware loops)
-//     for each thread: ALU epilogue (SHR, then CLIP for a symmetric clamp or MIN / MAX) and STORE
+//     for each thread: ALU epilogue (SHR — by per-channel shift rows when the epilogue has them — then
+//                      CLIP for a symmetric clamp or MIN / MAX) and STORE
 // Steps whose input window lies entirely in the zero padding are skipped (they add nothing).
 // Dependency tokens come from the scratchpad slots each op reads and writes (stream.h's OpGraph).
 #pragma once

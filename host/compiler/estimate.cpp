@@ -23,8 +23,10 @@ Estimate EstimateCost(const ConvLayer& layer, const Schedule& sched, const spec:
   const reference::Epilogue& ep = layer.epilogue;
   const bool clip1 = ep.clip_hi && ep.clip_lo && *ep.clip_lo == ~*ep.clip_hi;
   // The tile's initialization (a MOV of the bias rows, or a reset), then shift and clamp: one row per
-  // cycle each (a tensor MOV reads only its source, so it is single-pass on the RTL).
-  const int alu_ops = 1 + (ep.shift ? 1 : 0) + (clip1 ? 1 : (ep.clip_hi ? 1 : 0) + (ep.clip_lo ? 1 : 0));
+  // cycle each (a tensor MOV reads only its source, so it is single-pass on the RTL); per-channel
+  // shifts are a tensor SHR: two passes per row.
+  const int shift_ops = ep.channel_shift.empty() ? (ep.shift ? 1 : 0) : 2;
+  const int alu_ops = 1 + shift_ops + (clip1 ? 1 : (ep.clip_hi ? 1 : 0) + (ep.clip_lo ? 1 : 0));
   e.alu_cycles = tiles * uint64_t(alu_ops) * uint64_t(p.out_rows);
   const bool single = p.n_ci * p.n_kh * p.n_kw == 1;
   const uint64_t inp_bytes = uint64_t(p.inp_rows) * sp.inp_row_bytes,
@@ -36,7 +38,7 @@ Estimate EstimateCost(const ConvLayer& layer, const Schedule& sched, const spec:
       single && s.loop_order == LoopOrder::kOcOuter ? uint64_t(p.n_b) * p.n_co : steps / uint64_t(s.h_nthread);
   e.inp_bytes = inp_loads * inp_bytes;
   e.wgt_bytes = wgt_loads * wgt_bytes;
-  e.acc_bytes = tiles * uint64_t(p.bias_rows) * sp.acc_row_bytes;
+  e.acc_bytes = tiles * uint64_t(p.bias_rows + p.shift_rows) * sp.acc_row_bytes;
   e.load_bytes = e.inp_bytes + e.wgt_bytes + e.acc_bytes;
   e.store_bytes = tiles * uint64_t(p.out_rows) * sp.out_row_bytes;
   e.load_insns = steps * uint64_t(s.tile_b * p.tci_max * (p.subsample ? s.tile_h : 1) + s.tile_co);

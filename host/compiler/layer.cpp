@@ -42,6 +42,8 @@ void ConvLayer::Validate() const {
   need(kind != ConvKind::kDense || (h == 1 && w == 1 && r == 1 && s == 1 && pad_h == 0 && pad_w == 0),
        "dense needs H = W = R = S = 1 and no padding");
   need(int64_t(n) * c * h * w <= (int64_t(1) << 31) && int64_t(k) * c * r * s <= (int64_t(1) << 31), "layer too large");
+  need(epilogue.channel_shift.empty() || int(epilogue.channel_shift.size()) == k,
+       fmt::format("{} channel shifts for {} output channels", epilogue.channel_shift.size(), k));
 }
 
 namespace {
@@ -79,6 +81,7 @@ nlohmann::ordered_json ToJson(const ConvLayer& l) {
   e["shift"] = l.epilogue.shift;
   e["clip_lo"] = l.epilogue.clip_lo ? nlohmann::ordered_json(*l.epilogue.clip_lo) : nlohmann::ordered_json(nullptr);
   e["clip_hi"] = l.epilogue.clip_hi ? nlohmann::ordered_json(*l.epilogue.clip_hi) : nlohmann::ordered_json(nullptr);
+  if (!l.epilogue.channel_shift.empty()) e["channel_shift"] = l.epilogue.channel_shift;
   j["epilogue"] = e;
   return j;
 }
@@ -102,7 +105,7 @@ ConvLayer LayerFromJson(const nlohmann::json& j) {
     const nlohmann::json& e = j["epilogue"];
     if (!e.is_object()) throw UsageError(fmt::format("layer key \"epilogue\" must be an object, got {}", e.dump()));
     for (const auto& [key, v] : e.items())
-      if (key != "bias" && key != "shift" && key != "clip_lo" && key != "clip_hi")
+      if (key != "bias" && key != "shift" && key != "clip_lo" && key != "clip_hi" && key != "channel_shift")
         throw UsageError(fmt::format("unknown epilogue key \"{}\"", key));
     if (e.contains("bias")) {
       if (!e["bias"].is_boolean()) throw UsageError(fmt::format("epilogue key \"bias\" must be true or false, got {}", e["bias"].dump()));
@@ -113,6 +116,15 @@ ConvLayer LayerFromJson(const nlohmann::json& j) {
       std::optional<int32_t>& dst = std::string_view(key) == "clip_lo" ? l.epilogue.clip_lo : l.epilogue.clip_hi;
       if (e.contains(key) && !e[key].is_null()) dst = IntAt(e, key, "epilogue");
     }
+    if (e.contains("channel_shift")) {
+      const nlohmann::json& cs = e["channel_shift"];
+      if (!cs.is_array()) throw UsageError(fmt::format("epilogue key \"channel_shift\" must be an array, got {}", cs.dump()));
+      for (const nlohmann::json& v : cs) {
+        if (!v.is_number_integer() || v.get<int64_t>() < -64 || v.get<int64_t>() > 64)
+          throw UsageError(fmt::format("epilogue channel_shift value {} is not an integer in [-64, 64]", v.dump()));
+        l.epilogue.channel_shift.push_back(v.get<int32_t>());
+      }
+    }
   }
   l.Validate();
   return l;
@@ -122,7 +134,7 @@ std::string TaskKey(const ConvLayer& l) {
   std::string key = fmt::format("{}:n{},c{},h{},w{},k{},r{},s{},sh{},sw{},ph{},pw{}:", Name(l.kind), l.n, l.c, l.h, l.w,
                                 l.k, l.r, l.s, l.stride_h, l.stride_w, l.pad_h, l.pad_w);
   const reference::Epilogue& e = l.epilogue;
-  key += fmt::format("{}shr{}", e.bias ? "bias," : "", e.shift);
+  key += fmt::format("{}shr{}", e.bias ? "bias," : "", e.channel_shift.empty() ? std::to_string(e.shift) : "channel");
   if (e.clip_lo || e.clip_hi)
     key += fmt::format(",clip{}..{}", e.clip_lo ? std::to_string(*e.clip_lo) : "", e.clip_hi ? std::to_string(*e.clip_hi) : "");
   return key;

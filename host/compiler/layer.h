@@ -32,11 +32,12 @@ struct ConvLayer {
   void Validate() const;
 };
 
-// {"name", "kind", "n", "c", ..., "pad_w", "epilogue": {"bias", "shift", "clip_lo", "clip_hi"}}.
+// {"name", "kind", "n", "c", ..., "pad_w", "epilogue": {"bias", "shift", "clip_lo", "clip_hi"[, "channel_shift"]}}.
 nlohmann::ordered_json ToJson(const ConvLayer& l);
 // Throws UsageError naming the key for a missing or mistyped key, an unknown key, or an invalid shape.
 ConvLayer LayerFromJson(const nlohmann::json& j);
-// "conv2d:n1,c64,h56,w56,k64,r3,s3,sh1,sw1,ph1,pw1:bias,shr8,clip-128..127" (no name).
+// "conv2d:n1,c64,h56,w56,k64,r3,s3,sh1,sw1,ph1,pw1:bias,shr8,clip-128..127" (no name); per-channel
+// shifts show as "shrchannel" (their values change data, not the program).
 std::string TaskKey(const ConvLayer& l);
 
 }  // namespace dcoc::compiler

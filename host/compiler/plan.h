@@ -42,7 +42,7 @@ struct Plan {
   int tciw;  // weight input blocks per output block in a slot (tile_ci, or nov)
   int nov;
   int tci_max;  // input blocks per input slot (the largest over tiles)
-  int64_t out_rows, bias_rows, inp_rows, wgt_rows, acc_rows;
+  int64_t out_rows, bias_rows, shift_rows, inp_rows, wgt_rows, acc_rows;
   int64_t inp_cap, wgt_cap, acc_cap;
   GemmShape gemm;
 
@@ -79,9 +79,10 @@ struct Plan {
       for (int co0 = 0; co0 + S.tile_co <= kb; co0 += S.tile_co) tci_max = std::max(tci_max, TileCi(co0));
     out_rows = int64_t(S.tile_b) * S.tile_co * S.tile_h * S.tile_w;
     bias_rows = L.epilogue.bias ? int64_t(S.tile_b) * S.tile_co : 0;
+    shift_rows = L.epilogue.channel_shift.empty() ? 0 : int64_t(S.tile_b) * S.tile_co;
     inp_rows = int64_t(S.tile_b) * tci_max * in_h * in_w;
     wgt_rows = int64_t(S.tile_co) * tciw * tkh * tkw;
-    acc_rows = out_rows + bias_rows;
+    acc_rows = out_rows + bias_rows + shift_rows;
     const int slots = std::max(1, nthread);
     inp_cap = sp.inp_depth / slots;
     wgt_cap = sp.wgt_depth / slots;

@@ -47,10 +47,11 @@ Epilogue Epilogue::Requant(int shift, bool relu, int out_bits, bool bias) {
   return e;
 }
 
-int32_t ApplyEpilogue(int64_t acc, int32_t bias, const Epilogue& e, const IntFormat& f) {
+int32_t ApplyEpilogue(int64_t acc, int32_t bias, const Epilogue& e, const IntFormat& f, int channel) {
   int64_t v = Wrap(acc, f.acc_bits);
   if (e.bias) v = Wrap(v + bias, f.acc_bits);
-  if (e.shift != 0) v = Shr(v, e.shift, f.acc_bits);
+  const int64_t shift = e.channel_shift.empty() ? e.shift : e.channel_shift[size_t(channel)];
+  if (shift != 0) v = Shr(v, shift, f.acc_bits);
   if (e.clip_hi) v = std::min<int64_t>(v, Wrap(*e.clip_hi, f.acc_bits));
   if (e.clip_lo) v = std::max<int64_t>(v, Wrap(*e.clip_lo, f.acc_bits));
   return int32_t(Wrap(v, f.out_bits));
@@ -65,6 +66,8 @@ Tensor Conv2d(const Tensor& x, const Tensor& w, std::span<const int32_t> bias, c
               const IntFormat& f) {
   Expect(x.c == w.c, fmt::format("conv2d: input has {} channels, weights expect {}", x.c, w.c));
   Expect(!e.bias || int(bias.size()) == w.n, fmt::format("conv2d: bias has {} values, expected {}", bias.size(), w.n));
+  Expect(e.channel_shift.empty() || int(e.channel_shift.size()) == w.n,
+         fmt::format("conv2d: {} channel shifts, expected {}", e.channel_shift.size(), w.n));
   const int oh = OutSize(x.h, w.h, a.stride_h, a.pad_h), ow = OutSize(x.w, w.w, a.stride_w, a.pad_w);
   Tensor y(x.n, w.n, oh, ow);
   // y[n][k][oy][ox] = sum over c, r, s of x[n][c][oy*stride + r - pad][ox*stride + s - pad] * w[k][c][r][s],
@@ -91,7 +94,7 @@ Tensor Conv2d(const Tensor& x, const Tensor& w, std::span<const int32_t> bias, c
           }
       for (int oy = 0; oy < oh; ++oy)
         for (int ox = 0; ox < ow; ++ox)
-          y.At(n, k, oy, ox) = ApplyEpilogue(acc[size_t(oy) * ow + ox], e.bias ? bias[size_t(k)] : 0, e, f);
+          y.At(n, k, oy, ox) = ApplyEpilogue(acc[size_t(oy) * ow + ox], e.bias ? bias[size_t(k)] : 0, e, f, k);
     }
   return y;
 }
@@ -102,6 +105,8 @@ Tensor DepthwiseConv2d(const Tensor& x, const Tensor& w, std::span<const int32_t
          fmt::format("depthwise conv2d: weights [{},{},..] do not match {} input channels", w.n, w.c, x.c));
   Expect(!e.bias || int(bias.size()) == x.c,
          fmt::format("depthwise conv2d: bias has {} values, expected {}", bias.size(), x.c));
+  Expect(e.channel_shift.empty() || int(e.channel_shift.size()) == x.c,
+         fmt::format("depthwise conv2d: {} channel shifts, expected {}", e.channel_shift.size(), x.c));
   const int oh = OutSize(x.h, w.h, a.stride_h, a.pad_h), ow = OutSize(x.w, w.w, a.stride_w, a.pad_w);
   Tensor y(x.n, x.c, oh, ow);
   for (int n = 0; n < x.n; ++n)
@@ -118,7 +123,7 @@ Tensor DepthwiseConv2d(const Tensor& x, const Tensor& w, std::span<const int32_t
               acc += int64_t(x.At(n, c, iy, ix)) * w.At(c, 0, r, s);
             }
           }
-          y.At(n, c, oy, ox) = ApplyEpilogue(acc, e.bias ? bias[size_t(c)] : 0, e, f);
+          y.At(n, c, oy, ox) = ApplyEpilogue(acc, e.bias ? bias[size_t(c)] : 0, e, f, c);
         }
   return y;
 }

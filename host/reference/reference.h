@@ -40,6 +40,9 @@ struct Epilogue {
   bool bias = false;
   int shift = 0;
   std::optional<int32_t> clip_lo, clip_hi;
+  // Per-output-channel shifts (conv2d, depthwise, dense with per-channel weight scales): when not
+  // empty, output channel c shifts by channel_shift[c] instead of `shift`.
+  std::vector<int32_t> channel_shift;
 
   // The usual requantization: shift, then clamp to the output range (lo = 0 adds a ReLU).
   static Epilogue Requant(int shift, bool relu, int out_bits, bool bias = true);
@@ -50,8 +53,9 @@ struct Conv2dAttrs {
 };
 
 int64_t Wrap(int64_t v, int bits);
-// One accumulator value through the epilogue (bias already selected by channel), narrowed.
-int32_t ApplyEpilogue(int64_t acc, int32_t bias, const Epilogue& e, const IntFormat& f);
+// One accumulator value of output channel `channel` through the epilogue (bias already selected by
+// channel), narrowed.
+int32_t ApplyEpilogue(int64_t acc, int32_t bias, const Epilogue& e, const IntFormat& f, int channel = 0);
 
 int OutSize(int in, int k, int stride, int pad);
 

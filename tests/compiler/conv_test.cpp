@@ -41,6 +41,32 @@ TEST(Conv, RandomInterleavingsAgree) {
   for (uint64_t seed = 1; seed <= 5; ++seed) EXPECT_TRUE(RunsBitExact(l, s, sp, seed, /*random_interleave=*/true));
 }
 
+// Per-output-channel shifts (per-channel weight quantization): a tensor SHR by the shift row broadcast
+// over each block's tile, for conv2d, depthwise and dense, with and without bias and ReLU, on several
+// configurations and schedules (threads, both GEMM loop forms).
+TEST(Conv, PerChannelShifts) {
+  for (const char* cfg : {"default", "1x8x8", "2x16x32", "min"}) {
+    const spec::Spec sp = PresetSpec(cfg);
+    for (ConvKind kind : {ConvKind::kConv2d, ConvKind::kDepthwise, ConvKind::kDense}) {
+      ConvLayer l = kind == ConvKind::kDense ? Small(2, 70, 1, 1, 37, 1, 1, 0) : Small(1, 24, 7, 7, 24, 3, 1, 1);
+      l.kind = kind;
+      for (int variant = 0; variant < 2; ++variant) {
+        l.epilogue = reference::Epilogue::Requant(0, variant == 1, sp.out_bits, variant == 0);
+        l.epilogue.channel_shift.clear();
+        for (int k = 0; k < l.k; ++k) l.epilogue.channel_shift.push_back((k * 7) % 13 - 1);  // -1 (left) to 11
+        const std::vector<Schedule> valid = ScheduleSpace(l, sp).AllValid();
+        ASSERT_FALSE(valid.empty()) << cfg;
+        for (size_t i = 0; i < valid.size(); i += std::max<size_t>(1, valid.size() / 5))
+          EXPECT_TRUE(RunsBitExact(l, valid[i], sp)) << cfg << " " << ToString(valid[i]);
+        EXPECT_TRUE(RunsBitExact(l, DefaultSchedule(l, sp), sp)) << cfg;
+      }
+    }
+  }
+  ConvLayer bad = Small(1, 16, 4, 4, 16, 3, 1, 1);
+  bad.epilogue.channel_shift = {1, 2, 3};
+  EXPECT_THROW(bad.Validate(), UsageError);
+}
+
 TEST(Conv, ChannelsNotMultipleOfBlockAndBatchPadding) {
   const spec::Spec sp = PresetSpec("4x32x8");
   const ConvLayer l = Small(3, 5, 7, 9, 11, 3, 2, 1);
