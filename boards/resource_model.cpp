@@ -46,13 +46,16 @@ double SteerFfs(int64_t row, int64_t bus) { return row == bus ? 0.0 : double(std
 
 const std::vector<std::string_view>& LogicFeatures::Names() {
   static const std::vector<std::string_view> kNames = {
-      "const",        // fetch, AXI-Lite registers and counters, token queues, state machines
-      "gemm_macs",    // GEMM products (the glue around each DSP48)
-      "alu_lane_bits",  // BATCH x BLOCK_OUT lanes x ACC_WIDTH: the ALU and the accumulator-row pipeline
-      "row_bits",     // INP + WGT + ACC + OUT row bits: padding, write-data and forwarding multiplexers
-      "dma_steer",    // beat-to-row steering of the four scratchpad DMAs, fetch and store
-      "dma_regs",     // row assembly / beat registers of the same
-      "bus_bits",     // the AXI data width
+      "const",            // fetch, AXI-Lite registers and counters, token queues, state machines
+      "gemm_dsp_macs",    // products of an all-DSP48 GEMM (multiply-adds cascaded in the DSP48s)
+      "gemm_sum_bits",    // otherwise: products x ACC_WIDTH, the adder trees of the dot products in LUTs
+      "gemm_pack_units",  // DSP48s holding two products (packing and the sign correction)
+      "gemm_lut_mult_bits",  // products built from LUTs x INP_WIDTH x WGT_WIDTH (shift-and-add multipliers)
+      "alu_lane_bits",    // BATCH x BLOCK_OUT lanes x ACC_WIDTH: the ALU and the accumulator-row pipeline
+      "row_bits",         // INP + WGT + ACC + OUT row bits: padding, write-data and forwarding multiplexers
+      "dma_steer",        // beat-to-row steering of the four scratchpad DMAs, fetch and store
+      "dma_regs",         // row assembly / beat registers of the same
+      "bus_bits",         // the AXI data width
   };
   return kNames;
 }
@@ -67,9 +70,16 @@ LogicFeatures FeaturesOf(const spec::Spec& s) {
     steer += SteerLuts(row, bus);
     regs += SteerFfs(row, bus);
   }
+  const double products = double(s.MacsPerCycle());
+  // vta_gemm_dp: every product on its own DSP48 sums them in the DSP48s; any other plan builds the
+  // products (packed pairs, single DSP48 products, LUT multipliers) and sums them in LUT adders.
+  const bool all_dsp = !s.gemm_pack && double(s.gemm_dsp_units) >= products;
   LogicFeatures f;
   f.values = {1.0,
-              double(s.MacsPerCycle()),
+              all_dsp ? products : 0.0,
+              all_dsp ? 0.0 : products * s.acc_bits,
+              s.gemm_pack ? double(s.gemm_dsp_units) : 0.0,
+              double(s.gemm_lut_products) * s.inp_bits * s.wgt_bits,
               double(s.batch) * s.block_out * s.acc_bits,
               double(inp + wgt + acc + out),
               steer,
@@ -255,7 +265,8 @@ Prediction ResourceModel::PredictDetailed(const spec::Spec& s) const {
     p.total.lut += lut_[i] * f[i];
     p.total.ff += ff_[i] * f[i];
   }
-  p.dsp_gemm = double(s.MacsPerCycle()) * MultiplierDsps(s.inp_bits, s.wgt_bits, s.inp_bits + s.wgt_bits, family_);
+  // Each DSP48 unit of the GEMM holds one product, or two packed (the packed factor is 25 bits by 8).
+  p.dsp_gemm = double(s.gemm_dsp_units) * MultiplierDsps(s.inp_bits, s.wgt_bits, s.inp_bits + s.wgt_bits, family_);
   p.dsp_alu = double(s.batch) * s.block_out * MultiplierDsps(s.acc_bits, s.acc_bits, s.acc_bits, family_);
   // vta_mem_bounds in load, compute and store: (y_pad_0 + y_size + y_pad_1) x (x_pad_0 + x_size + x_pad_1).
   const int nw = spec::IsaLayout::kSizeBits + 1;

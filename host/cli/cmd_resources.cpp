@@ -14,6 +14,7 @@
 
 #include "boards/board.h"
 #include "boards/fit.h"
+#include "boards/gemm_choice.h"
 #include "boards/ram_mapping.h"
 #include "boards/resource_model.h"
 #include "host/cli/cli_util.h"
@@ -113,7 +114,8 @@ double PredictNanoseconds(const boards::ResourceModel& m) {
 void RegisterResourceCommands(CLI::App& app) {
   auto* rtl = app.get_subcommand("rtl");
   static std::string config = "default", board, family, file, only, space_text;
-  static bool json = false, model = false, all = false;
+  static bool json = false, model = false, all = false, choose_gemm = false;
+  static std::string gemm_mac = "as-given";
   static int jobs = 1;
   static size_t top = 0;
 
@@ -122,10 +124,38 @@ void RegisterResourceCommands(CLI::App& app) {
   res->add_option("--board", board, "Board (boards/*.json): report the fit under the board file's caps");
   res->add_option("--family", family, "FPGA family, xc7 or xcup (default: the board's, else xc7)");
   res->add_flag("--model", model, "The resource model's prediction (microseconds) instead of a Yosys run (minutes)");
+  res->add_flag("--choose-gemm", choose_gemm,
+                "With --board: if the configuration does not fit, try GEMM_MAC pack, mix (the largest DSP budget the cap "
+                "leaves) and lut, and report the first that fits");
   res->add_flag("--json", json, "Machine-readable output");
   res->callback([] {
-    const spec::Spec s = SpecFor(config);
+    if (choose_gemm && board.empty()) throw UsageError("--choose-gemm needs --board");
+    spec::Spec s = SpecFor(config);
     const std::string fam = family.empty() ? DefaultFamily(board) : family;
+    nlohmann::ordered_json choice;
+    if (choose_gemm) {
+      const boards::Board cb = boards::LoadBoard(board);
+      const boards::Estimator estimate = [&](const spec::Spec& x) {
+        if (model) return boards::ResourceModel::ForFamily(fam).Predict(x);
+        if (!json) fmt::print(stderr, "yosys synth_xilinx -family {} of {} (cached after the first run)\n", fam, x.tag);
+        return rtl::EstimateResources(x, fam, DefaultCacheDir()).used;
+      };
+      const boards::GemmChoice g = boards::ChooseGemmMac(s.config, cb, estimate);
+      for (const auto& t : g.tried) {
+        nlohmann::ordered_json e;
+        e["config"] = spec::ConfigTag(t.config);
+        e["fits"] = t.fit.fits;
+        e["limiting"] = boards::Name(t.fit.limiting);
+        choice["tried"].push_back(e);
+        if (!json)
+          fmt::print("GEMM_MAC {:<6} {:<44} {}\n", spec::Name(t.config.gemm_mac), spec::ConfigTag(t.config),
+                     t.fit.fits ? "fits" : fmt::format("does not fit (limiting {})", boards::Name(t.fit.limiting)));
+      }
+      choice["chosen"] = spec::ConfigTag(g.config);
+      choice["fits"] = g.fits;
+      s = spec::Spec::Create(g.config);
+      if (!json) fmt::print("{}: {}\n", g.fits ? "chosen" : "nothing fits; closest", s.tag);
+    }
     nlohmann::ordered_json j;
     j["config"] = s.tag;
     boards::Resources used;
@@ -165,6 +195,7 @@ void RegisterResourceCommands(CLI::App& app) {
       j["part"] = b->part;
       j["fit"] = boards::ToJson(*f);
     }
+    if (choose_gemm) j["gemm_choice"] = choice;
     if (json) {
       PrintJson(j);
       return;
@@ -286,6 +317,11 @@ void RegisterResourceCommands(CLI::App& app) {
   sw->add_option("--space", space_text,
                  "Changes to the default space (LOG_BATCH 0-2, LOG_BLOCK_IN/OUT 3-6, LOG_INP/WGT/ACC_BUFF_SIZE 13-18, "
                  "LOG_BUS_WIDTH 6-9): KEY=lo-hi or KEY=a|b|c, comma-separated");
+  sw->add_option("--gemm-mac", gemm_mac,
+                 "as-given: the space's GEMM_MAC (dsp); auto: per configuration, the first of dsp, pack, mix (largest DSP "
+                 "budget under the cap), lut that fits")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"as-given", "auto"}));
   sw->add_flag("--all", all, "List the configurations that do not fit too (with the caps they exceed)");
   sw->add_option("--top", top, "List only the first N (most GEMM products first; 0: all)");
   sw->add_flag("--json", json, "Machine-readable output");
@@ -301,8 +337,15 @@ void RegisterResourceCommands(CLI::App& app) {
     std::vector<Row> rows;
     uint64_t valid = 0, fits = 0;
     const auto t0 = std::chrono::steady_clock::now();
+    const boards::Estimator estimate = [&](const spec::Spec& x) { return m.Predict(x); };
     const uint64_t skipped = space.ForEach([&](const spec::Spec& s) {
       ++valid;
+      if (gemm_mac == "auto") {
+        const boards::GemmChoice g = boards::ChooseGemmMac(s.config, b, estimate);
+        fits += g.fits;
+        if (g.fits || all) rows.push_back({spec::Spec::Create(g.config), g.resources, g.fit});
+        return true;
+      }
       const boards::Resources r = m.Predict(s);
       boards::Fit f = boards::FitsBoard(r, b);
       fits += f.fits;
@@ -318,6 +361,7 @@ void RegisterResourceCommands(CLI::App& app) {
     nlohmann::ordered_json j;
     j["board"] = b.name;
     j["family"] = b.family;
+    j["gemm_mac"] = gemm_mac;
     j["space_points"] = space.Size();
     j["valid"] = valid;
     j["invalid"] = skipped;
@@ -339,13 +383,13 @@ void RegisterResourceCommands(CLI::App& app) {
     fmt::print("{}: {} of {} valid configurations fit under the caps ({} of the {} points are invalid or not encodable); "
                "{:.2f} s\n",
                b.name, fits, valid, skipped, space.Size(), secs);
-    fmt::print("{:<44} {:>5} {:>7} {:>7} {:>7} {:>7} {:>7}  {}\n", "configuration", "MACs", "LUT%", "FF%", "DSP%", "BRAM%",
+    fmt::print("{:<52} {:>5} {:>7} {:>7} {:>7} {:>7} {:>7}  {}\n", "configuration", "MACs", "LUT%", "FF%", "DSP%", "BRAM%",
                "URAM%", "fit");
     for (const Row& r : rows) {
       auto u = [&](boards::Resource x) { return Percent(r.f.Of(x).utilization); };
       std::string over;
       for (boards::Resource x : r.f.exceeded) over += fmt::format("{}{}", over.empty() ? "exceeds " : ", ", boards::Name(x));
-      fmt::print("{:<44} {:>5} {:>7.1f} {:>7.1f} {:>7.1f} {:>7.1f} {:>7.1f}  {}\n", r.s.tag, r.s.MacsPerCycle(),
+      fmt::print("{:<52} {:>5} {:>7.1f} {:>7.1f} {:>7.1f} {:>7.1f} {:>7.1f}  {}\n", r.s.tag, r.s.MacsPerCycle(),
                  u(boards::Resource::kLut), u(boards::Resource::kFf), u(boards::Resource::kDsp),
                  u(boards::Resource::kBram36), b.available.uram > 0 ? u(boards::Resource::kUram) : 0.0,
                  r.f.fits ? "yes" : over);
