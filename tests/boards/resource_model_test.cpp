@@ -1,0 +1,139 @@
+// The resource model: RAM mapping and DSP counts against Yosys, the fit, and its accuracy on the
+// checked-in calibration file (hold-out configurations: DSP and BRAM36 within 5%, LUT and FF within 10%).
+#include <chrono>
+#include <cmath>
+#include <span>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "boards/ram_mapping.h"
+#include "boards/resource_model.h"
+#include "host/common/error.h"
+#include "host/spec/hw_space.h"
+
+namespace dcoc::boards {
+namespace {
+
+// Yosys 0.23 `synth_xilinx` of a single vta_ram_1r1w (scripts/yosys_ram_sweep.sh): width, depth, the
+// 36 Kb blocks (RAMB18 as half), UltraRAMs and LUTs used as memory.
+struct RamCase {
+  int64_t width, depth;
+  double bram36, uram, lutram;
+};
+const RamCase kXc7Rams[] = {
+#include "tests/boards/yosys_rams_xc7.inc"
+};
+const RamCase kXcupRams[] = {
+#include "tests/boards/yosys_rams_xcup.inc"
+};
+
+void ExpectMapping(std::span<const RamCase> cases, std::string_view family) {
+  for (const RamCase& c : cases) {
+    const MemoryMapping m = MapMemory(c.width, c.depth, family);
+    const std::string what = fmt::format("{} {} x {} mapped as {} {}", family, c.width, c.depth, m.units, m.primitive);
+    EXPECT_EQ(m.bram36, c.bram36) << what;
+    EXPECT_EQ(m.uram, c.uram) << what;
+    EXPECT_EQ(m.lutram_luts, c.lutram) << what;
+  }
+}
+
+TEST(RamMapping, MatchesYosysOnSingleRams) {
+  EXPECT_GE(std::size(kXc7Rams), 50u);
+  ExpectMapping(kXc7Rams, "xc7");
+  ExpectMapping(kXcupRams, "xcup");
+}
+
+TEST(RamMapping, ExamplesAndErrors) {
+  // 2048 x 128 bits (default's INP): fifteen 2K x 9 halves cost less than eight 2K x 18 blocks.
+  const MemoryMapping inp = MapMemory(128, 2048, "xc7");
+  EXPECT_EQ(inp.primitive, "RAMB18 2Kx9");
+  EXPECT_EQ(inp.units, 15);
+  EXPECT_EQ(inp.bram36, 7.5);
+  // A deep, wide memory goes to UltraRAM on UltraScale+.
+  EXPECT_GT(MapMemory(512, 8192, "xcup").uram, 0);
+  EXPECT_EQ(MapMemory(512, 8192, "xc7").uram, 0);
+  EXPECT_THROW((void)MapMemory(128, 2048, "ecp5"), UsageError);
+  EXPECT_THROW((void)MapMemory(0, 2048, "xc7"), UsageError);
+}
+
+TEST(RamMapping, DesignMemoriesOfDefault) {
+  const spec::Spec s = spec::Spec::Create(spec::LoadConfig("default"));
+  double bram = 0;
+  for (const Memory& m : DesignMemories(s)) bram += MapMemory(m.width, m.depth, "xc7").bram36;
+  EXPECT_EQ(bram, 116.5);  // Yosys on the whole default design: 73 RAMB36 + 87 RAMB18
+}
+
+TEST(Dsp, MultiplierTiling) {
+  EXPECT_EQ(MultiplierDsps(8, 8, 16, "xc7"), 1);
+  EXPECT_EQ(MultiplierDsps(16, 16, 32, "xc7"), 1);
+  EXPECT_EQ(MultiplierDsps(32, 32, 32, "xc7"), 3);  // 24 + 17 >= 32 drops the high x high product
+  EXPECT_EQ(MultiplierDsps(16, 16, 16, "xc7"), 1);
+  EXPECT_EQ(MultiplierDsps(32, 32, 64, "xc7"), 4);
+  EXPECT_EQ(MultiplierDsps(17, 17, 34, "xcup"), 1);
+}
+
+TEST(Fit, NonNegativeLeastSquaresRecoversAndClamps) {
+  // y = 2 a + 3 b exactly.
+  const std::vector<std::vector<double>> a = {{1, 0}, {0, 1}, {1, 1}, {2, 1}};
+  const std::vector<double> b = {2, 3, 5, 7};
+  const auto x = NonNegativeLeastSquares(a, b);
+  EXPECT_NEAR(x[0], 2, 1e-9);
+  EXPECT_NEAR(x[1], 3, 1e-9);
+  // The unconstrained solution has a negative coefficient: NNLS sets it to 0 and refits the other.
+  const std::vector<std::vector<double>> a2 = {{1, 1}, {2, 1}, {3, 1}};
+  const std::vector<double> b2 = {3, 2, 1};  // slope -1, intercept 4
+  const auto x2 = NonNegativeLeastSquares(a2, b2);
+  EXPECT_EQ(x2[0], 0.0);
+  EXPECT_NEAR(x2[1], 2.0, 1e-9);
+}
+
+TEST(Calibration, FileIsWellFormedWithReasons) {
+  const Calibration c = LoadCalibration(DefaultCalibrationPath());
+  size_t calibration = 0, holdout = 0;
+  for (const CalibrationPoint& p : c.points) {
+    EXPECT_FALSE(p.reason.empty()) << p.config;
+    EXPECT_NO_THROW((void)spec::Spec::Create(spec::LoadConfig(p.config))) << p.config;
+    (p.role == "calibration" ? calibration : holdout) += p.family == "xc7";
+  }
+  EXPECT_GE(calibration, 12u);
+  EXPECT_GE(holdout, 4u);
+}
+
+// The acceptance figures of the model, on the Yosys figures checked in with it.
+TEST(ResourceModel, HoldoutErrorsWithinBounds) {
+  const Calibration c = LoadCalibration(DefaultCalibrationPath());
+  const ResourceModel m = ResourceModel::Fit(c, "xc7");
+  size_t holdouts = 0;
+  for (const PointEvaluation& e : Evaluate(m, c)) {
+    if (e.point.role != "holdout") continue;
+    ++holdouts;
+    EXPECT_LE(std::abs(e.error.dsp), 0.05) << e.point.config;
+    EXPECT_LE(std::abs(e.error.bram36), 0.05) << e.point.config;
+    EXPECT_LE(std::abs(e.error.lut), 0.10) << e.point.config;
+    EXPECT_LE(std::abs(e.error.ff), 0.10) << e.point.config;
+  }
+  EXPECT_GE(holdouts, 4u);
+}
+
+TEST(ResourceModel, PredictsTheWholeDefaultSpaceInMicroseconds) {
+  const ResourceModel& m = ResourceModel::ForFamily("xc7");
+  uint64_t n = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  spec::HwSpace::Default().ForEach([&](const spec::Spec& s) {
+    const Resources r = m.Predict(s);
+    EXPECT_GT(r.lut, 0);
+    EXPECT_GT(r.dsp, 0);
+    ++n;
+    return true;
+  });
+  const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count() / double(n);
+  EXPECT_GT(n, 10000u);
+  EXPECT_LT(us, 1000.0);  // generous bound for a loaded machine and sanitizers; docs/benchmarks.md has the figure
+}
+
+TEST(ResourceModel, UnknownFamilyIsAnError) { EXPECT_THROW((void)ResourceModel::ForFamily("ecp5"), UsageError); }
+
+}  // namespace
+}  // namespace dcoc::boards
