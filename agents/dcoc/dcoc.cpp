@@ -35,6 +35,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <functional>
 #include <cmath>
 #include <numeric>
 #include <set>
@@ -57,8 +59,8 @@ struct Params {
   double critic_coeff = 1, ppo_clip = 0.2, entropy = 0.01, penalty = 2;
   bool confidence_sampling = true;
   double confidence_threshold = 0.5, random_fraction = 0.1, confidence_scale = 0.5;
-  double build_margin = 0.05, random_hardware = 0.1;
-  int max_hardware = 16;
+  double build_margin = 0.05, random_hardware = 0.2, optimism = 1.0, second_share = 0.25;
+  int max_hardware = 16, hardware_warmup = 3;
   bool software_only = false;
 };
 
@@ -85,7 +87,10 @@ Params ReadParams(const nlohmann::json& j) {
   p.confidence_scale = r.Real("confidence_scale", p.confidence_scale, 1e-6, 100);
   p.build_margin = r.Real("build_margin", p.build_margin, 0, 100);
   p.random_hardware = r.Real("random_hardware", p.random_hardware, 0, 1);
+  p.optimism = r.Real("optimism", p.optimism, 0, 100);
+  p.second_share = r.Real("second_share", p.second_share, 0, 0.9);
   p.max_hardware = r.Int("max_hardware", p.max_hardware, 1, 1 << 20);
+  p.hardware_warmup = r.Int("hardware_warmup", p.hardware_warmup, 0, 1 << 20);
   p.software_only = r.Bool("software_only", p.software_only);
   r.Finish();
   return p;
@@ -120,6 +125,7 @@ struct HwEval {
   double value = 0;            // critic: work-weighted best Q over tasks
   double predicted_log = 0;    // cost model: -log2(predicted model cycles) from the best candidates
   std::vector<double> best_s;  // per task: the best valid sample's throughput (measured or predicted)
+  std::vector<double> best_spread;  // per task: the cost model's spread on that sample (0 when measured)
   std::vector<std::vector<size_t>> groups;  // per task: the software samples drawn on it
 };
 
@@ -199,7 +205,10 @@ class DcocTuner : public CoTuner {
       ++stats_.measured;
       stats_.build_seconds += o.build_seconds;
       const std::string hk = Key(c.hardware);
-      if (measured_hw_.insert(hk).second) ++stats_.hardware_measured;
+      if (measured_hw_.insert(hk).second) {
+        ++stats_.hardware_measured;
+        measured_hw_points_[hk] = c.hardware;
+      }
       if (!o.ok || o.cycles <= 0) {
         ++stats_.failed;
         continue;
@@ -329,8 +338,8 @@ class DcocTuner : public CoTuner {
         hw_actions.emplace_back(acts.begin() + ptrdiff_t(size_t(i) * hw_sizes_.size()),
                                 acts.begin() + ptrdiff_t(size_t(i + 1) * hw_sizes_.size()));
       hw_points.push_back(base_);
-      const Design incumbent = Best();
-      if (incumbent.found) hw_points.push_back(incumbent.hardware);
+      // Every measured point is re-evaluated each round, so that the plan can return to any of them.
+      for (const auto& [key, point] : measured_hw_points_) hw_points.push_back(point);
       for (const Point& h : hw_actions) hw_points.push_back(h);
       std::set<std::string> seen;
       std::erase_if(hw_points, [&](const Point& h) { return !seen.insert(Key(h)).second; });
@@ -349,6 +358,7 @@ class DcocTuner : public CoTuner {
       e.penalties = problem_.HardwarePenalties(e.hw);
       e.groups.resize(nt);
       e.best_s.assign(nt, -1e9);
+      e.best_spread.assign(nt, 0);
       for (const Penalty& x : e.penalties) ++stats_.penalties["hardware." + x.name];
       if (!e.defined) continue;
       std::vector<float> tfeat(tf_), hfeat(hf_);
@@ -425,7 +435,11 @@ class DcocTuner : public CoTuner {
       JointFeatures(hws[s.hw].hw, s.task, s.sw, s.valid, std::span<float>(xs).subspan(i * xdim_, xdim_));
     }
     std::vector<float> mean, spread;
+    // The networks learn throughputs relative to the mean measured one (targets near 0 train fast).
+    if (!cost_.target.empty())
+      offset_ = float(std::accumulate(cost_.target.begin(), cost_.target.end(), 0.0) / double(cost_.target.size()));
     if (ns) model_->Predict(xs, int(ns), mean, spread);
+    for (float& m : mean) m += offset_;
     std::vector<float> task_floor(nt, 1e9f);
     for (size_t i = 0; i < ns; ++i) {
       SwSample& s = samples[i];
@@ -436,7 +450,10 @@ class DcocTuner : public CoTuner {
       s.s = m != measured_.end() ? m->second.s : s.mean;
       task_floor[s.task] = std::min(task_floor[s.task], s.s);
       auto& b = hws[s.hw].best_s[s.task];
-      b = std::max(b, double(s.s));
+      if (double(s.s) > b) {
+        b = double(s.s);
+        hws[s.hw].best_spread[s.task] = m != measured_.end() ? 0.0 : double(s.spread);
+      }
     }
     for (size_t t = 0; t < nt; ++t)
       if (task_floor[t] > 1e8f) task_floor[t] = 0;
@@ -459,7 +476,11 @@ class DcocTuner : public CoTuner {
     }
     {
       const auto f0 = std::chrono::steady_clock::now();
-      const auto losses = model_->Train(cost_, replay, p_.train_steps, p_.minibatch, p_.critic_coeff, rng_);
+      CostCritic::CostExamples cost = cost_;
+      for (float& t : cost.target) t -= offset_;
+      CostCritic::CriticExamples critic = replay;
+      for (float& r : critic.reward) r -= offset_;
+      const auto losses = model_->Train(cost, critic, p_.train_steps, p_.minibatch, p_.critic_coeff, rng_);
       stats_.last_cost_loss = losses.cost;
       stats_.last_critic_loss = losses.critic;
       fit += Seconds(f0);
@@ -474,14 +495,19 @@ class DcocTuner : public CoTuner {
       for (size_t t = 0; t < nt; ++t) {
         const auto& g = e.groups[t];
         if (g.empty()) continue;
-        double mq = 0, best = -1e30;
+        double mq = 0;
+        std::vector<float> top;
         for (size_t i : g) {
           mq += double(q[i]);
-          best = std::max(best, double(q[i]));
+          top.push_back(q[i]);
         }
         mq /= double(g.size());
         for (size_t i : g) adv[i] = float(double(q[i]) - mq);
-        value += work_share_[t] * best;
+        // What the software agents reach on this hardware: the mean of the best Q values (the best few,
+        // not the single best, which is the most overestimated).
+        const size_t k = std::min<size_t>(top.size(), 4);
+        std::partial_sort(top.begin(), top.begin() + ptrdiff_t(k), top.end(), std::greater<float>());
+        value += work_share_[t] * double(std::accumulate(top.begin(), top.begin() + ptrdiff_t(k), 0.0f)) / double(k);
       }
       e.value = value;
     }
@@ -522,6 +548,11 @@ class DcocTuner : public CoTuner {
       fit += Seconds(f0);
     }
 
+    if (std::getenv("DCOC_DEBUG")) {
+      for (const HwEval& e : hws)
+        fmt::print(stderr, "round {} hw {} defined {} pen {} value {:.3f} pred {:.3f}\n", stats_.rounds, Key(e.hw),
+                   e.defined, e.penalties.size(), e.value, e.defined ? PredictedModelLog(e) : 0.0);
+    }
     // 6. Confidence sampling of the round's measurements.
     Plan(hws, samples);
     stats_.fit_seconds += fit;
@@ -568,8 +599,13 @@ class DcocTuner : public CoTuner {
       if (measured_hw_.count(Key(e.hw))) {
         if (!best_known || v > best_known->predicted_log) best_known = &e;
       } else {
+        // A point never measured is ranked optimistically: its prediction plus `optimism` x the cost
+        // model's spread there (work-weighted over the tasks' best candidates).
+        double spread = 0;
+        for (size_t t = 0; t < nt; ++t) spread += work_share_[t] * e.best_spread[t];
+        e.predicted_log = v + p_.optimism * spread;
         feasible_new.push_back(&e);
-        if (!best_new || v > best_new->predicted_log) best_new = &e;
+        if (!best_new || e.predicted_log > best_new->predicted_log) best_new = &e;
       }
     }
     const bool may_build = int64_t(measured_hw_.size()) < p_.max_hardware;
@@ -579,10 +615,13 @@ class DcocTuner : public CoTuner {
     }
     if (!target) {
       target = best_known;
+      // The first rounds after the base point measure new points (the cost model learns how the hardware
+      // matters only from measurements on several points).
+      const bool warmup = stats_.rounds <= 1 + p_.hardware_warmup;
       if (may_build && best_new &&
           (!best_known || best_new->predicted_log > best_known->predicted_log + std::log2(1 + p_.build_margin)))
         target = best_new;
-      if (may_build && !feasible_new.empty() && rng_.Uniform() < p_.random_hardware)
+      if (may_build && !feasible_new.empty() && (warmup || rng_.Uniform() < p_.random_hardware))
         target = feasible_new[rng_.Below(feasible_new.size())];
     }
     if (!target) {
@@ -590,7 +629,23 @@ class DcocTuner : public CoTuner {
         if (e.defined && e.penalties.empty()) target = &e;
     }
     if (!target) return;  // nothing feasible this round: the agents learned from the penalties
+    // A share of the plan goes to the runner-up (measured or new): a hardware point is judged by the
+    // schedules found on it, and one round of them is rarely enough.
+    const HwEval* second = nullptr;
+    for (const HwEval& e : hws) {
+      if (&e == target || !e.defined || !e.penalties.empty()) continue;
+      if (!measured_hw_.count(Key(e.hw)) && !may_build) continue;
+      if (!second || e.predicted_log > second->predicted_log) second = &e;
+    }
+    const int second_plan = second ? int(std::lround(p_.second_share * p_.plan_size)) : 0;
+    PlanOn(*target, p_.plan_size - second_plan, samples);
+    if (second_plan > 0) PlanOn(*second, second_plan, samples);
+  }
 
+  // Confidence sampling of `plan` measurements on one hardware point.
+  void PlanOn(const HwEval& e, int plan, const std::vector<SwSample>& samples) {
+    const size_t nt = problem_.NumTasks();
+    const HwEval* target = &e;
     // The plan split over tasks by their predicted share of the model's cycles (at least one each; two
     // on a hardware point without measurements of the task, so its model throughput becomes known).
     const auto known = best_.find(Key(target->hw));
@@ -607,10 +662,10 @@ class DcocTuner : public CoTuner {
     int assigned = 0;
     for (size_t t = 0; t < nt; ++t) {
       const bool has = known != best_.end() && t < known->second.size() && known->second[t].found;
-      quota[t] = std::max(has ? 1 : 2, int(std::floor(double(p_.plan_size) * share[t] / total)));
+      quota[t] = std::max(has ? 1 : 2, int(std::floor(double(plan) * share[t] / total)));
       assigned += quota[t];
     }
-    for (size_t t = 0; assigned < p_.plan_size; t = (t + 1) % nt, ++assigned) ++quota[t];
+    for (size_t t = 0; assigned < plan; t = (t + 1) % nt, ++assigned) ++quota[t];
 
     for (size_t t = 0; t < nt; ++t) {
       std::vector<size_t> pool;
@@ -680,6 +735,7 @@ class DcocTuner : public CoTuner {
   std::unique_ptr<Actor> hw_actor_, map_actor_, sched_actor_;
   std::unique_ptr<CostCritic> model_;
   CostCritic::CostExamples cost_;
+  float offset_ = 0;
   CostCritic::CriticExamples replay_;
   std::vector<Candidate> queue_;
   bool exhausted_ = false;
@@ -687,7 +743,7 @@ class DcocTuner : public CoTuner {
   std::unordered_map<std::string, std::vector<uint64_t>> proposed_by_space_;
   std::unordered_map<std::string, MeasuredValue> measured_;
   std::map<std::string, std::vector<TaskBest>> best_;
-  std::map<std::string, Point> best_hw_points_;
+  std::map<std::string, Point> best_hw_points_, measured_hw_points_;
   std::unordered_map<std::string, std::unique_ptr<SpaceTools>> tools_;
   CoTunerStats stats_;
 };

@@ -64,8 +64,10 @@ class CoTuner {
 // scaled by 1 + overshoot; confidence_sampling (true); confidence_threshold (0.5); random_fraction (0.1);
 // confidence_scale (0.5) cost-model spread (log2 units) at which its confidence is 1/e;
 // build_margin (0.05) predicted gain a not-yet-measured hardware point must promise over the best measured
-// one to be built; random_hardware (0.1) chance per round of measuring a random feasible hardware point;
-// max_hardware (16) distinct hardware points measured at most; software_only (false) fixes the hardware
+// one to be built; optimism (1) weight of the cost model's spread in the predicted throughput of a hardware point
+// never measured; second_share (0.25) of each plan measured on the runner-up hardware point; random_hardware (0.2) chance per round of measuring a random feasible hardware point;
+// max_hardware (16) distinct hardware points measured at most; hardware_warmup (3) rounds after the first
+// that measure the best new feasible point drawn; software_only (false) fixes the hardware
 // at the base point.
 std::unique_ptr<CoTuner> Create(const Problem& problem, const TunerOptions& opts);
 std::string Describe();

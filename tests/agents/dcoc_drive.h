@@ -9,7 +9,7 @@
 #include <string>
 
 #include "agents/dcoc/dcoc.h"
-#include "dcoc_synthetic.h"
+#include "tests/agents/dcoc_synthetic.h"
 
 namespace dcoc::agents::codesign::testing {
 
