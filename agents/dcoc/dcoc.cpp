@@ -55,7 +55,7 @@ namespace {
 struct Params {
   int plan_size = 64, hardware_samples = 8, software_samples = 32, hidden = 64, cost_heads = 4;
   double actor_lr = 3e-3, critic_lr = 3e-3;
-  int train_steps = 60, minibatch = 128, ppo_epochs = 8;
+  int train_steps = 150, minibatch = 128, ppo_epochs = 8;
   double critic_coeff = 1, ppo_clip = 0.2, entropy = 0.01, penalty = 2;
   bool confidence_sampling = true;
   double confidence_threshold = 0.5, random_fraction = 0.1, confidence_scale = 0.5;

@@ -59,7 +59,7 @@ class CoTuner {
 // Parameters (TunerOptions::params; unknown or out-of-range ones are UsageErrors naming the known ones):
 // plan_size (64) measurements per round; hardware_samples (8) hardware actions per round;
 // software_samples (32) schedules drawn per task and hardware point; hidden (64); actor_lr (3e-3);
-// critic_lr (3e-3); cost_heads (4); train_steps (60); minibatch (128); critic_coeff (1); ppo_epochs (8);
+// critic_lr (3e-3); cost_heads (4); train_steps (150); minibatch (128); critic_coeff (1); ppo_epochs (8);
 // ppo_clip (0.2); entropy (0.01); penalty (2) reward lost per violated constraint (log2 throughput units),
 // scaled by 1 + overshoot; confidence_sampling (true); confidence_threshold (0.5); random_fraction (0.1);
 // confidence_scale (0.5) cost-model spread (log2 units) at which its confidence is 1/e;
