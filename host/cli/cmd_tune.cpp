@@ -542,9 +542,9 @@ void RegisterTuneCommands(CLI::App& app) {
   tune->add_option("--model", args.model,
                    "Every task of a built-in model (" + fmt::format("{}", fmt::join(compiler::BuiltinModels(), ", ")) +
                        ") under one budget, split evenly");
-  tune->add_option("--tuner", args.tuner,
-                   "random, grid, ga, autotvm or chameleon (schedules on --config), or dcoc (hardware configuration "
-                   "and schedules together, on --board)")
+  tune->add_option("--tuner", args.tuner, fmt::format("One of: {} (schedules on --config), or dcoc (hardware configuration and schedules "
+                                               "together, on --board)",
+                                               fmt::join(agents::TunerNames(), ", ")))
       ->capture_default_str();
   tune->add_option("--board", args.board, "dcoc: the board whose resource caps the hardware must fit")
       ->capture_default_str();
