@@ -633,6 +633,7 @@ class DcocTuner : public CoTuner {
     // schedules found on it, and one round of them is rarely enough.
     const HwEval* second = nullptr;
     for (const HwEval& e : hws) {
+      if (stats_.rounds == 1) break;  // the first round measures the base point only
       if (&e == target || !e.defined || !e.penalties.empty()) continue;
       if (!measured_hw_.count(Key(e.hw)) && !may_build) continue;
       if (!second || e.predicted_log > second->predicted_log) second = &e;
