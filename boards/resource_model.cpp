@@ -213,6 +213,24 @@ std::vector<double> NonNegativeLeastSquares(const std::vector<std::vector<double
   return x;
 }
 
+namespace {
+// NNLS on columns scaled to unit norm, coefficients scaled back: the same solution when it is unique;
+// when it is not (fewer points than features), the active set grows by correlation with the residual
+// instead of by the features' units (otherwise "const", worth 1 per design, would enter last).
+std::vector<double> FitColumnsScaled(std::vector<std::vector<double>> a, const std::vector<double>& b) {
+  const size_t n = a.empty() ? 0 : a[0].size();
+  std::vector<double> norm(n, 0.0);
+  for (const auto& row : a)
+    for (size_t i = 0; i < n; ++i) norm[i] += row[i] * row[i];
+  for (double& x : norm) x = x > 0 ? std::sqrt(x) : 1.0;
+  for (auto& row : a)
+    for (size_t i = 0; i < n; ++i) row[i] /= norm[i];
+  std::vector<double> x = NonNegativeLeastSquares(a, b);
+  for (size_t i = 0; i < n; ++i) x[i] /= norm[i];
+  return x;
+}
+}  // namespace
+
 ResourceModel ResourceModel::Fit(const Calibration& c, std::string_view family) {
   std::vector<std::vector<double>> rows_lut, rows_ff;
   std::vector<double> y_lut, y_ff;
@@ -232,13 +250,18 @@ ResourceModel ResourceModel::Fit(const Calibration& c, std::string_view family) 
     y_ff.push_back(1.0);
   }
   const size_t n = LogicFeatures::Names().size();
-  if (rows_lut.size() < n)
-    throw ConfigError(fmt::format("resource model for {}: {} measured calibration points, the model needs at least {}",
-                                  family, rows_lut.size(), n));
+  if (rows_lut.size() < kMinPoints)
+    throw ConfigError(fmt::format("resource model for {}: {} measured calibration points, the model needs at least {} "
+                                  "(run `dcoc rtl calibrate`)",
+                                  family, rows_lut.size(), kMinPoints));
   ResourceModel m;
   m.family_ = m.fitted_on_ = std::string(family);
-  m.lut_ = NonNegativeLeastSquares(rows_lut, y_lut);
-  m.ff_ = NonNegativeLeastSquares(rows_ff, y_ff);
+  m.points_ = rows_lut.size();
+  m.calibrated_.assign(n, false);
+  for (const auto& row : rows_lut)
+    for (size_t i = 0; i < n; ++i) m.calibrated_[i] = m.calibrated_[i] || row[i] != 0;
+  m.lut_ = FitColumnsScaled(rows_lut, y_lut);
+  m.ff_ = FitColumnsScaled(rows_ff, y_ff);
   return m;
 }
 
@@ -264,6 +287,7 @@ Prediction ResourceModel::PredictDetailed(const spec::Spec& s) const {
   for (size_t i = 0; i < f.size(); ++i) {
     p.total.lut += lut_[i] * f[i];
     p.total.ff += ff_[i] * f[i];
+    if (f[i] != 0 && !calibrated_[i]) p.uncalibrated.push_back(LogicFeatures::Names()[i]);
   }
   // Each DSP48 unit of the GEMM holds one product, or two packed (the packed factor is 25 bits by 8).
   p.dsp_gemm = double(s.gemm_dsp_units) * MultiplierDsps(s.inp_bits, s.wgt_bits, s.inp_bits + s.wgt_bits, family_);
@@ -304,14 +328,36 @@ std::vector<PointEvaluation> Evaluate(const ResourceModel& m, const Calibration&
   return out;
 }
 
+std::vector<PointEvaluation> LeaveOneOut(const Calibration& c, std::string_view family) {
+  std::vector<PointEvaluation> out;
+  for (size_t k = 0; k < c.points.size(); ++k) {
+    const CalibrationPoint& p = c.points[k];
+    if (p.family != family || p.role != "calibration" || !p.measured) continue;
+    Calibration rest = c;
+    rest.points.erase(rest.points.begin() + std::ptrdiff_t(k));
+    ResourceModel m;
+    try {
+      m = ResourceModel::Fit(rest, family);
+    } catch (const ConfigError&) {
+      return {};
+    }
+    Calibration one;
+    one.points = {p};
+    for (PointEvaluation& e : Evaluate(m, one)) out.push_back(std::move(e));
+  }
+  return out;
+}
+
 nlohmann::ordered_json ResourceModel::ToJson() const {
   nlohmann::ordered_json j;
   j["family"] = family_;
   j["fitted_on"] = fitted_on_;
+  j["points"] = points_;
   const auto& names = LogicFeatures::Names();
   for (size_t i = 0; i < names.size(); ++i) {
     j["lut"][std::string(names[i])] = lut_[i];
     j["ff"][std::string(names[i])] = ff_[i];
+    if (!calibrated_[i]) j["uncalibrated"].push_back(std::string(names[i]));
   }
   return j;
 }

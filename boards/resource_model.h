@@ -60,12 +60,18 @@ struct Prediction {
   Resources total;
   double dsp_gemm = 0, dsp_alu = 0, dsp_fixed = 0;
   std::vector<std::pair<std::string, Resources>> memories;  // per RAM: its bram36 / uram / lutram
+  // Features this configuration has that no calibration point had (their coefficients are 0, so its
+  // LUT and FF lack that part): empty when the prediction stays within what was calibrated.
+  std::vector<std::string_view> uncalibrated;
 };
 
 class ResourceModel {
  public:
-  // Fits LUT and FF on the measured calibration points of `family` (at least as many as features).
-  // Throws ConfigError when there are too few.
+  // Fits LUT and FF on the measured calibration points of `family` (at least kMinPoints; with fewer
+  // points than features NNLS keeps at most one coefficient per point). A feature that is 0 on every
+  // calibration point cannot be fitted: it is reported as uncalibrated in predictions that use it.
+  // Throws ConfigError when there are too few points.
+  static constexpr size_t kMinPoints = 2;
   static ResourceModel Fit(const Calibration& c, std::string_view family);
   // The model of `family` fitted on DefaultCalibrationPath(), loaded once. A family without its own
   // calibration points uses xc7's LUT/FF coefficients (its DSP and RAM counts stay its own).
@@ -78,11 +84,15 @@ class ResourceModel {
   const std::string& fitted_on() const { return fitted_on_; }  // the family whose points fitted LUT/FF
   const std::vector<double>& lut_coefficients() const { return lut_; }
   const std::vector<double>& ff_coefficients() const { return ff_; }
+  const std::vector<bool>& calibrated() const { return calibrated_; }  // per feature: some point had it
+  size_t points() const { return points_; }                             // measured calibration points used
   nlohmann::ordered_json ToJson() const;
 
  private:
   std::string family_, fitted_on_;
   std::vector<double> lut_, ff_;
+  std::vector<bool> calibrated_;
+  size_t points_ = 0;
 };
 
 // The model against the measured points of a calibration (its family only): predicted and Yosys
@@ -93,6 +103,9 @@ struct PointEvaluation {
   Resources error;
 };
 std::vector<PointEvaluation> Evaluate(const ResourceModel& m, const Calibration& c);
+// Leave-one-out: each measured calibration point of `family` predicted by the model fitted on the
+// others (the held-out error the calibration points alone can give). Empty with too few points.
+std::vector<PointEvaluation> LeaveOneOut(const Calibration& c, std::string_view family);
 
 // Non-negative least squares: minimizes |A x - b| over x >= 0 (Lawson-Hanson active set). A is
 // row-major rows x cols. Exposed for tests.

@@ -81,6 +81,23 @@ nlohmann::ordered_json ModelReport(const boards::ResourceModel& m, const boards:
                  e.predicted.ff, Percent(e.error.ff), e.point.yosys.dsp, e.predicted.dsp, Percent(e.error.dsp),
                  e.point.yosys.bram36, e.predicted.bram36, Percent(e.error.bram36));
   }
+  // Leave-one-out over the calibration points: each predicted by the model fitted on the others.
+  const auto loo = boards::LeaveOneOut(c, m.fitted_on());
+  for (const auto& e : loo) {
+    nlohmann::ordered_json p;
+    p["config"] = e.point.config;
+    p["predicted"] = boards::ToJson(e.predicted);
+    for (boards::Resource r : boards::kAllResources) {
+      p["error"][std::string(boards::Name(r))] = e.error.Get(r);
+      double& w = worst["leave-one-out"].At(r);
+      w = std::max(w, std::abs(e.error.Get(r)));
+    }
+    j["leave_one_out"].push_back(p);
+    if (print)
+      fmt::print("{:<40} {:<11} {:>7.0f}/{:<7.0f}{:+5.1f}% {:>6.0f}/{:<6.0f}{:+5.1f}%\n", e.point.config, "left out",
+                 e.point.yosys.lut, e.predicted.lut, Percent(e.error.lut), e.point.yosys.ff, e.predicted.ff,
+                 Percent(e.error.ff));
+  }
   for (const auto& [role, w] : worst) {
     j["max_abs_error"][role] = boards::ToJson(w);
     if (print)
@@ -172,6 +189,7 @@ void RegisterResourceCommands(CLI::App& app) {
       j["dsp"] = {{"gemm", p.dsp_gemm}, {"alu", p.dsp_alu}, {"bounds", p.dsp_fixed}};
       for (const auto& [name, r] : p.memories) j["memories"][name] = boards::ToJson(r);
       j["microseconds"] = us;
+      for (std::string_view u : p.uncalibrated) j["uncalibrated"].push_back(std::string(u));
       header = fmt::format("{} ({}, model fitted on {}): LUT {:.0f} (LUTRAM {:.0f})  FF {:.0f}  DSP {:.0f} (GEMM {:.0f}, ALU "
                            "{:.0f}, bounds {:.0f})  BRAM36 {:.1f}  URAM {:.0f}  [{:.1f} us]",
                            s.tag, fam, m.fitted_on(), used.lut, used.lutram, used.ff, used.dsp, p.dsp_gemm, p.dsp_alu,
@@ -201,6 +219,9 @@ void RegisterResourceCommands(CLI::App& app) {
       return;
     }
     fmt::print("{}\n", header);
+    if (j.contains("uncalibrated"))
+      fmt::print("warning: no calibration point has {}: LUT/FF lack that part (run `dcoc rtl calibrate`)\n",
+                 j["uncalibrated"].dump());
     if (b) PrintFit(*b, *f);
   });
 
@@ -306,8 +327,9 @@ void RegisterResourceCommands(CLI::App& app) {
     std::string coef;
     const auto& names = boards::LogicFeatures::Names();
     for (size_t i = 0; i < names.size(); ++i)
-      coef += fmt::format("  {:<14} LUT {:>10.4f}  FF {:>10.4f}\n", names[i], m.lut_coefficients()[i], m.ff_coefficients()[i]);
-    fmt::print("coefficients (per unit of each feature):\n{}", coef);
+      coef += fmt::format("  {:<18} LUT {:>10.4f}  FF {:>10.4f}{}\n", names[i], m.lut_coefficients()[i],
+                          m.ff_coefficients()[i], m.calibrated()[i] ? "" : "  (no calibration point has it)");
+    fmt::print("coefficients (per unit of each feature; fitted on {} points):\n{}", m.points(), coef);
     fmt::print("one prediction (Spec::Create + Predict, median over the default space): {:.2f} us\n", ns / 1000.0);
   });
 
@@ -368,12 +390,15 @@ void RegisterResourceCommands(CLI::App& app) {
     j["fit"] = fits;
     j["seconds"] = secs;
     j["configurations"] = nlohmann::ordered_json::array();
+    size_t uncalibrated = 0;
     for (const Row& r : rows) {
       nlohmann::ordered_json e;
       e["config"] = r.s.tag;
       e["macs"] = r.s.MacsPerCycle();
       e["resources"] = boards::ToJson(r.r);
       e["fit"] = boards::ToJson(r.f);
+      for (std::string_view u : m.PredictDetailed(r.s).uncalibrated) e["uncalibrated"].push_back(std::string(u));
+      uncalibrated += e.contains("uncalibrated");
       j["configurations"].push_back(e);
     }
     if (json) {
@@ -383,6 +408,10 @@ void RegisterResourceCommands(CLI::App& app) {
     fmt::print("{}: {} of {} valid configurations fit under the caps ({} of the {} points are invalid or not encodable); "
                "{:.2f} s\n",
                b.name, fits, valid, skipped, space.Size(), secs);
+    if (uncalibrated)
+      fmt::print("warning: {} listed configurations use features no calibration point has (LUT/FF underestimated; "
+                 "`dcoc rtl model` lists them)\n",
+                 uncalibrated);
     fmt::print("{:<52} {:>5} {:>7} {:>7} {:>7} {:>7} {:>7}  {}\n", "configuration", "MACs", "LUT%", "FF%", "DSP%", "BRAM%",
                "URAM%", "fit");
     for (const Row& r : rows) {
