@@ -44,7 +44,8 @@ VtaProblem::VtaProblem(std::vector<VtaTask> tasks, spec::HwSpace space, boards::
   for (const compiler::KnobDef& k : compiler::ScheduleKnobs()) sw_names_.emplace_back(k.name);
 
   // Action-head widths: the most values each knob takes for any task over the space's batch and block
-  // sizes (the knobs' values depend on nothing else of the configuration).
+  // sizes (the knobs' values depend on nothing else of the configuration; the buffers only decide whether
+  // a combination is a valid configuration).
   max_values_.assign(sw_names_.size(), 1);
   const auto values_of = [&](std::string_view key) {
     for (const auto& [k, v] : space_.values)
@@ -52,7 +53,6 @@ VtaProblem::VtaProblem(std::vector<VtaTask> tasks, spec::HwSpace space, boards::
     return std::vector<int>{space_.base.*MemberOf(key)};
   };
   spec::HwConfig c = space_.base;
-  c.log_inp_buff_size = c.log_wgt_buff_size = c.log_acc_buff_size = RangeOf("LOG_INP_BUFF_SIZE").hi;
   for (int lb : values_of("LOG_BATCH"))
     for (int bi : values_of("LOG_BLOCK_IN"))
       for (int bo : values_of("LOG_BLOCK_OUT")) {
@@ -60,11 +60,16 @@ VtaProblem::VtaProblem(std::vector<VtaTask> tasks, spec::HwSpace space, boards::
         c.log_block_in = bi;
         c.log_block_out = bo;
         std::optional<spec::Spec> s;
-        try {
-          s = spec::Spec::Create(c);
-        } catch (const ConfigError&) {
-          continue;
+        for (int buffers : {0, 13}) {  // the base's buffers, else the smallest (encodable where larger are not)
+          spec::HwConfig cb = c;
+          if (buffers) cb.log_inp_buff_size = cb.log_wgt_buff_size = cb.log_acc_buff_size = buffers;
+          try {
+            s = spec::Spec::Create(cb);
+            break;
+          } catch (const ConfigError&) {
+          }
         }
+        if (!s) continue;
         for (const VtaTask& t : tasks_) {
           const auto& knobs = compiler::ScheduleKnobs();
           for (size_t k = 0; k < knobs.size(); ++k)
