@@ -246,6 +246,14 @@ class Progress {
   bool drawn_ = false;
 };
 
+// --json: the result as the last JSON line.
+void PrintResultLine(const nlohmann::ordered_json& j) {
+  nlohmann::ordered_json line;
+  line["event"] = "result";
+  line.update(j);
+  fmt::print("{}\n", line.dump());
+}
+
 // --tuner dcoc: the hardware configuration and every task's schedule together (agents/dcoc).
 void CoTuneCommand(const TuneArgs& a) {
   const spec::Spec s = SpecFor(a.config);
@@ -326,13 +334,7 @@ void CoTuneCommand(const TuneArgs& a) {
     }
     write(std::filesystem::path(a.out_dir) / "schedules.json", table);
   }
-  if (a.json) {
-    nlohmann::ordered_json line;
-    line["event"] = "result";
-    line.update(j);
-    fmt::print("{}\n", line.dump());
-    return;
-  }
+  if (a.json) return PrintResultLine(j);
   if (!r.best.found) {
     fmt::print("no hardware point has a successful measurement of every task yet ({} measurements)\n", r.measured);
   } else {
@@ -391,13 +393,7 @@ void Tune(const TuneArgs& a) {
     f << j.dump(2) << "\n";
     if (!f) throw Error(fmt::format("--save {}: cannot write the file", a.save));
   }
-  if (a.json) {
-    nlohmann::ordered_json line;
-    line["event"] = "result";
-    line.update(j);
-    fmt::print("{}\n", line.dump());
-    return;
-  }
+  if (a.json) return PrintResultLine(j);
   double measure_s = 0, fit_s = 0, search_s = 0;
   for (const agents::tune::TaskResult& t : r.tasks) {
     measure_s += t.measure_seconds, fit_s += t.fit_seconds, search_s += t.search_seconds;
