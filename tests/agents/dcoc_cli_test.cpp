@@ -88,7 +88,7 @@ TEST_F(DcocCli, TunesWritesTheDesignAndReplaysFromTheDatabase) {
   EXPECT_TRUE(std::filesystem::exists(Path("design") + "/config.json"));
   EXPECT_TRUE(std::filesystem::exists(Path("design") + "/schedules.json"));
   // The chosen configuration is a valid configuration file for --config.
-  const Output show = Run("config show --config " + Path("design") + "/config.json");
+  const Output show = Run("config show " + Path("design") + "/config.json");
   EXPECT_EQ(show.status, 0) << show.err;
 
   // The same command again: every measurement comes from the database, the result is the same.
