@@ -20,6 +20,9 @@
 #include "host/cli/commands.h"
 #include "host/common/error.h"
 #include "host/compiler/workloads.h"
+#ifdef DCOC_HAVE_MODEL
+#include "host/model/pipeline.h"
+#endif
 
 namespace dcoc::cli {
 
@@ -109,13 +112,24 @@ compiler::ConvLayer ParseConvLayer(const std::string& text, const std::string& k
 std::vector<agents::tune::TuneTask> TasksFor(const TuneArgs& a, const spec::Spec& s) {
   const int given = !a.layer.empty() + !a.conv.empty() + !a.model.empty();
   if (given != 1)
-    throw UsageError("give exactly one of --layer <model.layer>, --conv N,C,H,W,K,R,S,stride,pad, --model <name>");
+    throw UsageError(
+        "give exactly one of --layer <model.layer>, --conv N,C,H,W,K,R,S,stride,pad, --model <name|file.onnx>");
   std::vector<agents::tune::TuneTask> tasks;
   if (!a.layer.empty()) {
     for (const std::string& name : SplitList(a.layer)) tasks.push_back({name, compiler::FindLayer(name), 1});
   } else if (!a.conv.empty()) {
     compiler::ConvLayer l = ParseConvLayer(a.conv, a.kind);
     tasks.push_back({l.name, l, 1});
+  } else if (a.model.ends_with(".onnx") || std::filesystem::is_regular_file(a.model)) {
+#ifdef DCOC_HAVE_MODEL
+    // The tasks `dcoc model tasks` lists, each with the quantized model's own epilogue.
+    for (const model::Task& t : model::ModelTasks(a.model, s)) tasks.push_back({t.name, t.layer, t.count});
+    if (tasks.empty())
+      throw UsageError(fmt::format("--model {}: no conv2d, depthwise or dense layer runs on the accelerator", a.model));
+    return tasks;
+#else
+    throw UsageError(fmt::format("--model {}: this dcoc was built without ONNX import (libonnx-dev)", a.model));
+#endif
   } else {
     for (const compiler::ZooTask& t : compiler::BuiltinModelTasks(a.model))
       tasks.push_back({t.layer.name, t.layer, t.count});
@@ -427,7 +441,7 @@ void RegisterTuneCommands(CLI::App& app) {
   tune->add_option("--kind", args.kind, "With --conv: conv2d, depthwise or dense")->capture_default_str();
   tune->add_option("--model", args.model,
                    "Every task of a built-in model (" + fmt::format("{}", fmt::join(compiler::BuiltinModels(), ", ")) +
-                       ") under one budget, split evenly");
+                       ") or of an ONNX file (the tasks of `dcoc model tasks`) under one budget, split evenly");
   tune->add_option("--tuner", args.tuner, fmt::format("One of: {}", fmt::join(agents::TunerNames(), ", ")))
       ->capture_default_str();
   tune->add_option("--params", args.params, "Tuner parameters as a JSON object, e.g. '{\"plan_size\": 32}'")
