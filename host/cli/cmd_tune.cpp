@@ -379,6 +379,7 @@ void BenchTuners(const TuneArgs& a) {
   o.cycle_bound = a.cycle_bound;
   const measure::SessionOptions so = SessionFor(a.jobs);
   o.chunk = std::max(8, 8 * so.jobs);
+  o.workers = std::max(1, so.jobs);
   std::string cmd = "dcoc bench tuners";
   for (const auto& [k, v] : std::vector<std::pair<std::string, std::string>>{{"--layers", a.layers},
                                                                              {"--tuners", a.tuners},
