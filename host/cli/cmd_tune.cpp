@@ -18,6 +18,7 @@
 #include "agents/tune/tuning.h"
 #include "host/cli/cli_util.h"
 #include "host/cli/commands.h"
+#include "host/cli/farm_options.h"
 #include "host/common/error.h"
 #include "host/compiler/workloads.h"
 #ifdef DCOC_HAVE_MODEL
@@ -67,8 +68,9 @@ std::vector<std::string> SplitList(const std::string& text) {
 struct TuneArgs {
   std::string layer, conv, kind = "conv2d", model, config = "default", tuner = "autotvm", trials = "256";
   std::string backend = "verilator", db, params = "{}", save;
-  int64_t early_stopping = 0;
+  int64_t early_stopping = 0, batch = 1;
   int jobs = -1;
+  FarmOptions farm;  // tune --farm
   uint64_t seed = 1;
   double cycle_bound = 0;
   bool json = false, transfer = false;
@@ -123,7 +125,8 @@ std::vector<agents::tune::TuneTask> TasksFor(const TuneArgs& a, const spec::Spec
   } else if (a.model.ends_with(".onnx") || std::filesystem::is_regular_file(a.model)) {
 #ifdef DCOC_HAVE_MODEL
     // The tasks `dcoc model tasks` lists, each with the quantized model's own epilogue.
-    for (const model::Task& t : model::ModelTasks(a.model, s)) tasks.push_back({t.name, t.layer, t.count});
+    for (const model::Task& t : model::ModelTasks(a.model, s, model::ImportOptions{a.batch}))
+      tasks.push_back({t.name, t.layer, t.count});
     if (tasks.empty())
       throw UsageError(fmt::format("--model {}: no conv2d, depthwise or dense layer runs on the accelerator", a.model));
     return tasks;
@@ -278,8 +281,9 @@ void Tune(const TuneArgs& a) {
   }
   std::unique_ptr<measure::Database> db;
   if (!a.db.empty()) db = std::make_unique<measure::Database>(a.db);
-  const measure::SessionOptions so = SessionFor(a.jobs);
+  measure::SessionOptions so = SessionFor(a.jobs);
   o.chunk = std::max(8, 8 * so.jobs);
+  if ((so.executor = FarmExecutor(a.farm))) o.chunk = std::min(1024, std::max(8, 8 * FarmSlots(so.executor)));
   measure::Session session(so, db.get());
   InterruptGuard guard;
   Progress progress(a.json, s);
@@ -436,6 +440,8 @@ void RegisterTuneCommands(CLI::App& app) {
       "Batch-synchronous: the tuner proposes a plan, the workers measure it, the tuner learns from the outcomes in\n"
       "proposal order, so a seed gives the same run whatever --jobs is. With --db every measurement is stored as it\n"
       "arrives; re-running the same command replays what was measured and continues (Ctrl-C stops cleanly).\n"
+      "With --farm ADDR:PORT --key FILE the measurements go to a measurement farm (docs/farm.md) instead of local\n"
+      "workers; nothing else changes.\n"
       "Tuners:\n" +
           agents::DescribeTuners());
   tune->add_option("--layer", args.layer, "Built-in layer(s) <model>.<layer>, comma-separated (see `dcoc layer list`)");
@@ -444,6 +450,8 @@ void RegisterTuneCommands(CLI::App& app) {
   tune->add_option("--model", args.model,
                    "Every task of a built-in model (" + fmt::format("{}", fmt::join(compiler::BuiltinModels(), ", ")) +
                        ") or of an ONNX file (the tasks of `dcoc model tasks`) under one budget, split evenly");
+  tune->add_option("--batch", args.batch, "With an ONNX file: the value of a symbolic batch dimension")
+      ->capture_default_str();
   tune->add_option("--tuner", args.tuner, fmt::format("One of: {}", fmt::join(agents::TunerNames(), ", ")))
       ->capture_default_str();
   tune->add_option("--params", args.params, "Tuner parameters as a JSON object, e.g. '{\"plan_size\": 32}'")
@@ -456,6 +464,7 @@ void RegisterTuneCommands(CLI::App& app) {
   tune->add_option("--save", args.save, "Also write the result (best schedules) as JSON to this file");
   tune->add_flag("--json", args.json, "JSON lines: one per event, then the result");
   AddCommon(tune, args);
+  AddFarmOptions(tune, args.farm);
   tune->callback([] { Tune(args); });
 
   auto* bench = app.add_subcommand("bench", "Benchmarks");

@@ -14,12 +14,14 @@ struct Context {
 
 void RegisterConfigCommands(CLI::App& app);                       // config show, isa doc, disasm
 void RegisterProgramCommands(CLI::App& app);                      // program random, fsim run
-void RegisterRtlCommands(CLI::App& app, const Context& ctx);      // rtl gen|regdoc|lint|resources|boards, sim run
+void RegisterRtlCommands(CLI::App& app, const Context& ctx);      // rtl gen|regdoc|lint, sim run
+void RegisterResourceCommands(CLI::App& app);                     // rtl resources|boards|calibrate|model|sweep
 void RegisterLayerCommands(CLI::App& app, const Context& ctx);    // layer list|run|knobs|space|search
 void RegisterOpCommands(CLI::App& app, const Context& ctx);       // op run
 void RegisterBackendCommands(CLI::App& app, const Context& ctx);  // backends
 void RegisterHlsCommands(CLI::App& app);                          // hls gen
-void RegisterDbCommands(CLI::App& app);                           // db stats|best|export|import, worker (internal)
+void RegisterDbCommands(CLI::App& app);                           // db stats|best|export|import
+void RegisterFarmCommands(CLI::App& app, const Context& ctx);     // tracker, worker (farm and internal), farm ...
 void RegisterTuneCommands(CLI::App& app);                         // tune, bench tuners
 void RegisterModelCommands(CLI::App& app, const Context& ctx);    // model info|tasks|run (when ONNX is available)
 
