@@ -105,8 +105,9 @@ Calibration LoadCalibration(const fs::path& p) {
       pt.family = e.at("family");
       pt.role = e.at("role");
       pt.reason = e.at("reason");
-      if (pt.role != "calibration" && pt.role != "holdout")
-        throw FormatError(fmt::format("point {}: role \"{}\" is neither calibration nor holdout", pt.config, pt.role));
+      if (pt.role != "calibration" && pt.role != "holdout" && pt.role != "component")
+        throw FormatError(
+            fmt::format("point {}: role \"{}\" is not calibration, holdout or component", pt.config, pt.role));
       if (e.contains("yosys")) {
         pt.measured = true;
         pt.yosys = ResourcesFromJson(e.at("yosys"));
@@ -229,6 +230,43 @@ std::vector<double> FitColumnsScaled(std::vector<std::vector<double>> a, const s
   for (size_t i = 0; i < n; ++i) x[i] /= norm[i];
   return x;
 }
+
+bool IsGemmFeature(size_t i) { return LogicFeatures::Names()[i].starts_with("gemm_"); }
+
+// LUT and FF coefficients of the GEMM features fitted on the measured component points of `family`
+// (the other features zeroed: the datapath alone has none of the rest); `fitted` says which features
+// some component point has. Empty without component points.
+struct GemmFit {
+  std::vector<double> lut, ff;
+  std::vector<bool> fitted;
+};
+GemmFit FitGemmComponents(const Calibration& c, std::string_view family) {
+  const size_t n = LogicFeatures::Names().size();
+  std::vector<std::vector<double>> rows_lut, rows_ff;
+  GemmFit g;
+  g.fitted.assign(n, false);
+  for (const CalibrationPoint& p : c.points) {
+    if (p.family != family || p.role != "component" || !p.measured) continue;
+    std::vector<double> f = FeaturesOf(spec::Spec::Create(spec::LoadConfig(p.config))).values;
+    for (size_t i = 0; i < n; ++i) {
+      if (!IsGemmFeature(i)) f[i] = 0;
+      g.fitted[i] = g.fitted[i] || f[i] != 0;
+    }
+    // Relative error as in the whole-design fit; the datapath is combinational (no FF), so only its
+    // LUTs are fitted and the GEMM features' FF coefficients stay 0 unless a component has flops.
+    std::vector<double> rl(n), rf(n);
+    for (size_t i = 0; i < n; ++i) {
+      rl[i] = p.yosys.lut > 0 ? f[i] / p.yosys.lut : 0.0;
+      rf[i] = p.yosys.ff > 0 ? f[i] / p.yosys.ff : 0.0;
+    }
+    if (p.yosys.lut > 0) rows_lut.push_back(rl);
+    if (p.yosys.ff > 0) rows_ff.push_back(rf);
+  }
+  if (!std::any_of(g.fitted.begin(), g.fitted.end(), [](bool b) { return b; })) return {};
+  g.lut = rows_lut.empty() ? std::vector<double>(n, 0.0) : FitColumnsScaled(rows_lut, std::vector<double>(rows_lut.size(), 1.0));
+  g.ff = rows_ff.empty() ? std::vector<double>(n, 0.0) : FitColumnsScaled(rows_ff, std::vector<double>(rows_ff.size(), 1.0));
+  return g;
+}
 }  // namespace
 
 ResourceModel ResourceModel::Fit(const Calibration& c, std::string_view family) {
@@ -262,6 +300,13 @@ ResourceModel ResourceModel::Fit(const Calibration& c, std::string_view family) 
     for (size_t i = 0; i < n; ++i) m.calibrated_[i] = m.calibrated_[i] || row[i] != 0;
   m.lut_ = FitColumnsScaled(rows_lut, y_lut);
   m.ff_ = FitColumnsScaled(rows_ff, y_ff);
+  const GemmFit g = FitGemmComponents(c, family);
+  for (size_t i = 0; i < n && !g.lut.empty(); ++i)
+    if (!m.calibrated_[i] && g.fitted[i]) {
+      m.lut_[i] = g.lut[i];
+      m.ff_[i] = g.ff[i];
+      m.calibrated_[i] = true;
+    }
   return m;
 }
 
@@ -315,7 +360,7 @@ Prediction ResourceModel::PredictDetailed(const spec::Spec& s) const {
 std::vector<PointEvaluation> Evaluate(const ResourceModel& m, const Calibration& c) {
   std::vector<PointEvaluation> out;
   for (const CalibrationPoint& p : c.points) {
-    if (p.family != m.family() || !p.measured) continue;
+    if (p.family != m.family() || !p.measured || p.role == "component") continue;
     PointEvaluation e;
     e.point = p;
     e.predicted = m.Predict(spec::Spec::Create(spec::LoadConfig(p.config)));

@@ -40,12 +40,15 @@ LogicFeatures FeaturesOf(const spec::Spec& s);
 struct CalibrationPoint {
   std::string config;  // a preset name or a tag
   std::string family;  // synth_xilinx -family
-  std::string role;    // "calibration" (fits the model) or "holdout" (checks it)
+  // "calibration" (fits the model), "holdout" (checks it) or "component" (the GEMM datapath, module
+  // vta_gemm_dp, synthesized alone: prices the GEMM implementations no whole-design point has yet)
+  std::string role;
   std::string reason;  // why this configuration is in the set
   bool measured = false;
   Resources yosys;
   double synth_seconds = 0;
   std::string design_hash;  // rtl::DesignHash of the synthesized design
+  std::string Top() const { return role == "component" ? "vta_gemm_dp" : "vta_top"; }  // the synthesized module
 };
 struct Calibration {
   std::string yosys_version;
@@ -68,9 +71,10 @@ struct Prediction {
 class ResourceModel {
  public:
   // Fits LUT and FF on the measured calibration points of `family` (at least kMinPoints; with fewer
-  // points than features NNLS keeps at most one coefficient per point). A feature that is 0 on every
-  // calibration point cannot be fitted: it is reported as uncalibrated in predictions that use it.
-  // Throws ConfigError when there are too few points.
+  // points than features NNLS keeps at most one coefficient per point). A GEMM feature (gemm_*) that no
+  // calibration point has takes its coefficient from the measured component points (the GEMM datapath
+  // alone); a feature neither has cannot be fitted: it is reported as uncalibrated in predictions that
+  // use it. Throws ConfigError when there are too few points.
   static constexpr size_t kMinPoints = 2;
   static ResourceModel Fit(const Calibration& c, std::string_view family);
   // The model of `family` fitted on DefaultCalibrationPath(), loaded once. A family without its own

@@ -275,15 +275,15 @@ void RegisterResourceCommands(CLI::App& app) {
         boards::CalibrationPoint& p = c.points[i];
         try {
           const spec::Spec s = SpecFor(p.config);
-          const rtl::SynthEstimate r = rtl::EstimateResources(s, p.family, DefaultCacheDir());
+          const rtl::SynthEstimate r = rtl::EstimateResources(s, p.family, DefaultCacheDir(), p.Top());
           std::lock_guard<std::mutex> lock(mu);
           p.measured = true;
           p.yosys = r.used;
           if (!r.cached) p.synth_seconds = r.seconds;
           p.design_hash = rtl::DesignHash(s);
           ++done;
-          fmt::print(stderr, "[{}/{}] {} ({}): LUT {:.0f} FF {:.0f} DSP {:.0f} BRAM36 {:.1f}{}\n", done, todo.size(), p.config,
-                     p.family, r.used.lut, r.used.ff, r.used.dsp, r.used.bram36,
+          fmt::print(stderr, "[{}/{}] {} {} ({}): LUT {:.0f} FF {:.0f} DSP {:.0f} BRAM36 {:.1f}{}\n", done, todo.size(),
+                     p.config, p.Top(), p.family, r.used.lut, r.used.ff, r.used.dsp, r.used.bram36,
                      r.cached ? " [cached]" : fmt::format(" [{:.0f} s]", r.seconds));
         } catch (const Error& e) {
           std::lock_guard<std::mutex> lock(mu);

@@ -72,7 +72,7 @@ struct TuneArgs {
   std::string layer, conv, kind = "conv2d", model, config = "default", tuner = "autotvm", trials = "256";
   std::string backend = "verilator", db, params = "{}", save;
   std::string board = "pynq-z2", hw_space, out_dir;  // --tuner dcoc
-  int64_t early_stopping = 0;
+  int64_t early_stopping = 0, batch = 1;
   int jobs = -1;
   FarmOptions farm;  // tune --farm
   uint64_t seed = 1;
@@ -129,7 +129,8 @@ std::vector<agents::tune::TuneTask> TasksFor(const TuneArgs& a, const spec::Spec
   } else if (a.model.ends_with(".onnx") || std::filesystem::is_regular_file(a.model)) {
 #ifdef DCOC_HAVE_MODEL
     // The tasks `dcoc model tasks` lists, each with the quantized model's own epilogue.
-    for (const model::Task& t : model::ModelTasks(a.model, s)) tasks.push_back({t.name, t.layer, t.count});
+    for (const model::Task& t : model::ModelTasks(a.model, s, model::ImportOptions{a.batch}))
+      tasks.push_back({t.name, t.layer, t.count});
     if (tasks.empty())
       throw UsageError(fmt::format("--model {}: no conv2d, depthwise or dense layer runs on the accelerator", a.model));
     return tasks;
@@ -557,6 +558,8 @@ void RegisterTuneCommands(CLI::App& app) {
   tune->add_option("--model", args.model,
                    "Every task of a built-in model (" + fmt::format("{}", fmt::join(compiler::BuiltinModels(), ", ")) +
                        ") or of an ONNX file (the tasks of `dcoc model tasks`) under one budget, split evenly");
+  tune->add_option("--batch", args.batch, "With an ONNX file: the value of a symbolic batch dimension")
+      ->capture_default_str();
   tune->add_option("--tuner", args.tuner,
                    fmt::format("One of: {} (schedules on --config), or dcoc (hardware configuration and "
                                "schedules together, on --board)",

@@ -91,7 +91,8 @@ TEST(Calibration, FileIsWellFormedWithReasons) {
   for (const CalibrationPoint& p : c.points) {
     EXPECT_FALSE(p.reason.empty()) << p.config;
     EXPECT_NO_THROW((void)spec::Spec::Create(spec::LoadConfig(p.config))) << p.config;
-    (p.role == "calibration" ? calibration : holdout) += p.family == "xc7";
+    calibration += p.family == "xc7" && p.role == "calibration";
+    holdout += p.family == "xc7" && p.role == "holdout";
   }
   EXPECT_GE(calibration, 12u);
   EXPECT_GE(holdout, 4u);
@@ -168,6 +169,29 @@ TEST(ResourceModel, FitRecoversCoefficientsAndFlagsUncalibratedFeatures) {
   l.gemm_mac = spec::GemmMac::kLut;
   const Prediction pl = m.PredictDetailed(spec::Spec::Create(l));
   EXPECT_NE(std::find(pl.uncalibrated.begin(), pl.uncalibrated.end(), "gemm_lut_mult_bits"), pl.uncalibrated.end());
+  // Component points (the GEMM datapath alone, LUTs only) price the GEMM features no whole-design
+  // point has: with them the LUT-multiplier configuration is predicted from known coefficients too.
+  lut[at("gemm_lut_mult_bits")] = 2.5, lut[at("gemm_sum_bits")] = 1.25, lut[at("gemm_pack_units")] = 4;
+  auto gemm_only = [&](const spec::Spec& s) {
+    auto f = FeaturesOf(s).values;
+    double y = 0;
+    for (size_t i = 0; i < f.size(); ++i) y += names[i].starts_with("gemm_") && names[i] != "gemm_dsp_macs" ? lut[i] * f[i] : 0;
+    return y;
+  };
+  Calibration with_components = c;
+  for (const char* cfg : {"1x8x8_i8w8a32_13_14_16_16_lut", "1x8x16_i8w8a32_15_14_17_16_pack",
+                          "1x8x16_i8w8a32_15_14_17_16_mix40"}) {
+    CalibrationPoint p{cfg, "xc7", "component", "synthetic", true, {}, 0, ""};
+    p.yosys.lut = gemm_only(spec::Spec::Create(spec::LoadConfig(cfg)));
+    with_components.points.push_back(p);
+  }
+  const ResourceModel mc = ResourceModel::Fit(with_components, "xc7");
+  EXPECT_TRUE(mc.calibrated()[at("gemm_lut_mult_bits")]);
+  const spec::Spec sl = spec::Spec::Create(l);
+  const Prediction plc = mc.PredictDetailed(sl);
+  EXPECT_TRUE(plc.uncalibrated.empty());
+  EXPECT_NEAR(plc.total.lut - plc.total.lutram, truth(sl, lut), 0.01 * truth(sl, lut));
+  EXPECT_EQ(Evaluate(mc, with_components).size(), c.points.size());  // components are not whole designs
   // Leave-one-out refits without each point: exact data stay exact.
   const auto loo = LeaveOneOut(c, "xc7");
   EXPECT_EQ(loo.size(), c.points.size());
