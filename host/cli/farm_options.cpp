@@ -42,8 +42,10 @@ std::shared_ptr<measure::Executor> FarmExecutor(const FarmOptions& o) {
 int FarmSlots(const std::shared_ptr<measure::Executor>& executor) {
   int slots = 0;
 #ifdef DCOC_CLI_WITH_SERVER
-  if (auto* client = dynamic_cast<server::FarmClient*>(executor.get()))
-    for (const nlohmann::json& w : client->Status()["workers"]) slots += w.value("slots", 0);
+  if (auto* client = dynamic_cast<server::FarmClient*>(executor.get())) {
+    const nlohmann::json status = client->Status();  // kept: the loop reads into it
+    for (const nlohmann::json& w : status["workers"]) slots += w.value("slots", 0);
+  }
 #else
   (void)executor;
 #endif
