@@ -19,6 +19,7 @@ void RegisterLayerCommands(CLI::App& app, const Context& ctx);    // layer list|
 void RegisterOpCommands(CLI::App& app, const Context& ctx);       // op run
 void RegisterBackendCommands(CLI::App& app, const Context& ctx);  // backends
 void RegisterHlsCommands(CLI::App& app);                          // hls gen
+void RegisterBoardCommands(CLI::App& app);                        // board list|build
 void RegisterModelCommands(CLI::App& app, const Context& ctx);    // model info|tasks|run (when ONNX is available)
 
 }  // namespace dcoc::cli
