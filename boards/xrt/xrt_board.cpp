@@ -81,6 +81,8 @@ XrtMemory::~XrtMemory() = default;
 
 size_t XrtMemory::buffers() const { return impl_->buffers.size(); }
 
+void XrtMemory::FreeAll() { impl_->buffers.clear(); }
+
 uint64_t XrtMemory::Alloc(uint64_t bytes, uint64_t align) {
   if (align == 0 || (align & (align - 1)) != 0)
     throw UsageError(fmt::format("allocation alignment {} is not a power of two", align));
@@ -153,6 +155,7 @@ class XrtBoard final : public runtime::Board {
   void Write32(uint32_t offset, uint32_t value) override { ip_.write_register(offset, value); }
   uint32_t Read32(uint32_t offset) override { return ip_.read_register(offset); }
   void Idle() override { std::this_thread::sleep_for(std::chrono::microseconds(20)); }
+  void FreeAll() override { memory_.FreeAll(); }
   void Recover() override {
     throw ExecError(fmt::format("kernel \"{}\" is still running the failed program and VTA++ has no reset the host "
                                 "can reach: reload the xclbin (restart the process after `xbutil reset`)",

@@ -32,6 +32,7 @@ class XrtMemory {
   void Write(uint64_t addr, std::span<const uint8_t> bytes);
   void Read(uint64_t addr, std::span<uint8_t> bytes);
   size_t buffers() const;
+  void FreeAll();  // releases every buffer object
 
  private:
   struct Impl;

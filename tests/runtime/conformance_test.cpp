@@ -259,6 +259,27 @@ TEST_P(Conformance, OneDeviceRunsManyProgramsAndRecoversFromErrors) {
   EXPECT_EQ(back, pattern);
 }
 
+TEST_P(Conformance, ResetFreesTheMemoryAndRecoversTheAccelerator) {
+  const spec::Spec s = MakeSpec();
+  auto dev = Make(s);
+  const spec::Program gemm = GemmProgram(s, 4);
+  const runtime::ProgramRun first = runtime::RunProgram(*dev, gemm);
+  runtime::RunOptions o;
+  o.timeout_seconds = 60;
+  EXPECT_THROW((void)runtime::RunProgram(*dev, BrokenProgram(s, Broken::kDeadlock), o), ExecError);
+  dev->Reset();
+  EXPECT_EQ(dev->Alloc(64, 64), 0u) << "Reset frees every allocation";
+  dev->Reset();
+  const runtime::ProgramRun again = runtime::RunProgram(*dev, gemm);
+  ExpectOutputsEqual(gemm, again.dram, Golden(s, gemm), "after Reset");
+  // From the same reset state the same program takes the same cycles.
+  dev->Reset();
+  const runtime::ProgramRun third = runtime::RunProgram(*dev, gemm);
+  EXPECT_EQ(third.stats.cycles, again.stats.cycles);
+  EXPECT_EQ(third.stats.counters, again.stats.counters);
+  EXPECT_EQ(first.stats.counters.at("gemm_uops"), again.stats.counters.at("gemm_uops"));
+}
+
 std::string CaseName(const ::testing::TestParamInfo<Case>& info) {
   std::string n = info.param.backend + "_" + info.param.config;
   std::replace_if(n.begin(), n.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); }, '_');
