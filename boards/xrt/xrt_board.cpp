@@ -175,7 +175,7 @@ std::unique_ptr<runtime::Board> CreateXrtBoard(const spec::Spec&, const XrtOptio
   if (const std::string why = XrtUnavailable(); !why.empty()) throw DeviceError(why);
   if (o.xclbin.empty())
     throw UsageError(
-        "the xrt backend needs an xclbin (--xclbin or $DCOC_XCLBIN): build one with `dcoc board build --board "
+        "the xrt backend needs an xclbin ($DCOC_XCLBIN, or --xclbin of sim run and op run): build one with `dcoc board build --board "
         "alveo-u250 --config <configuration> -o DIR` and Vitis on a machine that has it");
   if (!std::filesystem::exists(o.xclbin)) throw UsageError(fmt::format("xclbin {} does not exist", o.xclbin));
   ::xrt::xclbin xb;
@@ -189,7 +189,7 @@ std::unique_ptr<runtime::Board> CreateXrtBoard(const spec::Spec&, const XrtOptio
 
 void AddXrtBackend(runtime::Registry& r) {
   r.Add({"xrt",
-         "VTA++ on an Alveo card or Zynq MPSoC board through XRT (--xclbin from `dcoc board build`): buffers as "
+         "VTA++ on an Alveo card or Zynq MPSoC board through XRT ($DCOC_XCLBIN from `dcoc board build`): buffers as "
          "buffer objects, registers through xrt::ip, the RTL's counters",
          true},
         [](const spec::Spec& s, const runtime::DeviceOptions& d) -> std::unique_ptr<runtime::Device> {
