@@ -6,6 +6,7 @@
 #include <span>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "host/common/embed.h"
@@ -238,10 +239,13 @@ std::string OverlayDriverPython(const Board& b, const spec::Spec& s) {
 }
 
 Deployment Deploy(const Board& b, const spec::Spec& s, const std::filesystem::path& dir, const DeployOptions& o) {
-  if (b.deploy.flow.empty())
-    throw UsageError(fmt::format("board {} has no deploy flow yet (flows exist for pynq-z1, pynq-z2, alveo-u50, "
-                                 "alveo-u250, alveo-u280)",
-                                 b.name));
+  if (b.deploy.flow.empty()) {
+    std::vector<std::string> with_flow;
+    for (const std::string& n : BoardNames())
+      if (!LoadBoard(n).deploy.flow.empty()) with_flow.push_back(n);
+    throw UsageError(fmt::format("board {} has no deploy flow yet (flows exist for {})", b.name,
+                                 fmt::join(with_flow, ", ")));
+  }
   Deployment d;
   d.dir = std::filesystem::absolute(dir);
   d.flow = b.deploy.flow;

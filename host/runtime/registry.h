@@ -19,7 +19,7 @@ namespace dcoc::runtime {
 // ignores the others.
 struct DeviceOptions {
   std::string board;          // boards/<name>.json: the memory timing a board-level simulation models (systemc)
-  std::string xclbin;         // the kernel a real board loads (xrt); empty: $DCOC_XCLBIN
+  std::string xclbin = {};    // the kernel a real board loads (xrt); empty: $DCOC_XCLBIN
   unsigned device_index = 0;  // which device of the host (xrt)
 };
 

@@ -5,4 +5,4 @@ set -e
 cd "$(dirname "$0")"
 vivado -mode batch -source package_kernel.tcl
 v++ -l -t hw --platform "${PLATFORM:-xilinx_u250_gen3x16_xdma_4_1_202210_1}" --config link.cfg -o vta.xclbin vta.xo
-echo "then: dcoc layer run --layer resnet18.C11 --config $(pwd)/config.json --backend xrt --xclbin $(pwd)/vta.xclbin"
+echo "then: DCOC_XCLBIN=$(pwd)/vta.xclbin dcoc layer run --layer resnet18.C11 --config $(pwd)/config.json --backend xrt"
