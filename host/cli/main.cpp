@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   dcoc::cli::RegisterHlsCommands(app);
   dcoc::cli::RegisterBoardCommands(app);
   dcoc::cli::RegisterDbCommands(app);
+  dcoc::cli::RegisterTuneCommands(app);
 #ifdef DCOC_HAVE_MODEL
   dcoc::cli::RegisterModelCommands(app, ctx);
 #endif
