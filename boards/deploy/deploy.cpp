@@ -37,6 +37,14 @@ std::string Fill(std::string_view name, const std::vector<std::pair<std::string,
 
 std::string Hex(uint64_t v) { return fmt::format("0x{:X}", v); }
 
+// The Tcl both flows share: add every source rtl/vta.f lists (the waivers are for Verilator) and the
+// kernel wrapper to the project.
+std::string AddRtlSourcesTcl() {
+  std::string t(FindEmbedded(DeployTemplates(), "add_rtl_sources.tcl").text);
+  if (!t.empty() && t.back() == '\n') t.pop_back();
+  return t;
+}
+
 // The registers as the kernel's register map: 32-bit control registers with INSN_ADDR as one 64-bit
 // pointer, then the 64-bit counters.
 struct RegSlot {
@@ -196,14 +204,19 @@ std::string Zynq7BuildTcl(const Board& b, const spec::Spec& s) {
                                   {"PART", b.part},
                                   {"BOARD_PART", b.deploy.board_part},
                                   {"CLOCK_MHZ", fmt::format("{:g}", s.config.clock_mhz)},
-                                  {"REG_BASE", "0x43C00000"}});
+                                  {"REG_BASE", "0x43C00000"},
+                                  {"ADD_RTL_SOURCES", AddRtlSourcesTcl()}});
 }
 
 std::string PackageKernelTcl(const Board& b, const spec::Spec& s) {
   std::string regs;
   for (const RegSlot& r : RegisterSlots()) regs += fmt::format("\n  {} 0x{:03X} {}", r.name, r.offset, r.bits);
   regs += "\n";
-  return Fill("package_kernel.tcl", {{"TAG", s.tag}, {"BOARD", b.name}, {"PART", b.part}, {"REGISTERS", regs}});
+  return Fill("package_kernel.tcl", {{"TAG", s.tag},
+                                     {"BOARD", b.name},
+                                     {"PART", b.part},
+                                     {"REGISTERS", regs},
+                                     {"ADD_RTL_SOURCES", AddRtlSourcesTcl()}});
 }
 
 std::string OverlayDriverPython(const Board& b, const spec::Spec& s) {

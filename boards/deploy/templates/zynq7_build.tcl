@@ -20,18 +20,7 @@ if {$board_part ne "" && [llength [get_board_parts -quiet $board_part]] > 0} {
 
 # The RTL: every file rtl/vta.f lists (the waivers are for Verilator), and the Verilog wrapper whose
 # ports carry the AXI names the block design infers interfaces from.
-set rtl [file join $here rtl]
-set fl [open [file join $rtl vta.f]]
-set sources {}
-foreach line [split [read $fl] "\n"] {
-  set line [string trim $line]
-  if {$line eq "" || [string match "*.vlt" $line]} { continue }
-  lappend sources [file join $rtl $line]
-}
-close $fl
-add_files -norecurse $sources
-set_property file_type SystemVerilog [get_files $sources]
-add_files -norecurse [file join $rtl vta_kernel.v]
+@ADD_RTL_SOURCES@
 update_compile_order -fileset sources_1
 
 # The block design: the Zynq PS, VTA++ with its registers on M_AXI_GP0 and its data on S_AXI_HP0 (the
