@@ -49,6 +49,9 @@ endif()
 find_package(PkgConfig QUIET)
 dcoc_optional(DCOC_HAVE_BENCHMARK benchmark libbenchmark-dev)
 dcoc_optional(DCOC_HAVE_BOOST Boost libboost-system-dev COMPONENTS system)
+# The measurement farm (host/server): Boost.Asio and OpenSSL (HMAC-SHA256, TLS).
+dcoc_optional(DCOC_HAVE_OPENSSL OpenSSL libssl-dev)
+find_package(Threads REQUIRED)
 if(PkgConfig_FOUND)
   pkg_check_modules(SYSTEMC QUIET IMPORTED_TARGET systemc)
   # Debian's XGBoost CMake package names a CLI binary it does not ship; its pkg-config file is sound.
