@@ -14,6 +14,7 @@
 
 #include "agents/common/schedule_space.h"
 #include "agents/common/tuner.h"
+#include "agents/dcoc/cotune.h"
 #include "agents/tune/bench.h"
 #include "agents/tune/tuning.h"
 #include "host/cli/cli_util.h"
@@ -21,8 +22,10 @@
 #include "host/cli/farm_options.h"
 #include "host/common/error.h"
 #include "host/compiler/workloads.h"
+#include "host/spec/hw_space.h"
 #ifdef DCOC_HAVE_MODEL
 #include "host/model/pipeline.h"
+#include "host/model/tasks.h"
 #endif
 
 namespace dcoc::cli {
@@ -68,7 +71,8 @@ std::vector<std::string> SplitList(const std::string& text) {
 struct TuneArgs {
   std::string layer, conv, kind = "conv2d", model, config = "default", tuner = "autotvm", trials = "256";
   std::string backend = "verilator", db, params = "{}", save;
-  int64_t early_stopping = 0;
+  std::string board = "pynq-z2", hw_space, out_dir;  // --tuner dcoc
+  int64_t early_stopping = 0, batch = 1;
   int jobs = -1;
   FarmOptions farm;  // tune --farm
   uint64_t seed = 1;
@@ -125,7 +129,8 @@ std::vector<agents::tune::TuneTask> TasksFor(const TuneArgs& a, const spec::Spec
   } else if (a.model.ends_with(".onnx") || std::filesystem::is_regular_file(a.model)) {
 #ifdef DCOC_HAVE_MODEL
     // The tasks `dcoc model tasks` lists, each with the quantized model's own epilogue.
-    for (const model::Task& t : model::ModelTasks(a.model, s)) tasks.push_back({t.name, t.layer, t.count});
+    for (const model::Task& t : model::ModelTasks(a.model, s, model::ImportOptions{a.batch}))
+      tasks.push_back({t.name, t.layer, t.count});
     if (tasks.empty())
       throw UsageError(fmt::format("--model {}: no conv2d, depthwise or dense layer runs on the accelerator", a.model));
     return tasks;
@@ -257,7 +262,117 @@ class Progress {
   bool drawn_ = false;
 };
 
+// --json: the result as the last JSON line.
+void PrintResultLine(const nlohmann::ordered_json& j) {
+  nlohmann::ordered_json line;
+  line["event"] = "result";
+  line.update(j);
+  fmt::print("{}\n", line.dump());
+}
+
+// --tuner dcoc: the hardware configuration and every task's schedule together (agents/dcoc).
+void CoTuneCommand(const TuneArgs& a) {
+  const spec::Spec s = SpecFor(a.config);
+  std::vector<agents::codesign::VtaTask> tasks;
+  for (const agents::tune::TuneTask& t : TasksFor(a, s)) tasks.push_back({t.name, t.layer, t.count});
+  spec::HwSpace space = spec::ParseHwSpace(a.hw_space);
+  space.base = s.config;
+  const agents::codesign::VtaProblem problem(std::move(tasks), std::move(space), boards::LoadBoard(a.board));
+  if (!problem.HardwarePenalties(problem.BaseHardware()).empty())
+    throw UsageError(fmt::format("--config {} does not fit board {} (see `dcoc rtl resources --board {}`)", a.config,
+                                 a.board, a.board));
+  agents::codesign::CoTuneOptions o;
+  o.params = ParseParams(a.params, "--params");
+  o.trials = ParseTrials(a.trials);
+  if (o.trials == agents::tune::kAllTrials) throw UsageError("--tuner dcoc: --trials must be a number");
+  o.seed = a.seed;
+  o.backend = a.backend;
+  {
+    // The parameters are checked before any worker starts.
+    agents::TunerOptions to;
+    to.params = o.params;
+    agents::codesign::LoadCoTuner(problem, to);
+  }
+  std::unique_ptr<measure::Database> db;
+  if (!a.db.empty()) db = std::make_unique<measure::Database>(a.db);
+  measure::SessionOptions so = SessionFor(a.jobs);
+  so.cycle_bound_factor = a.cycle_bound;
+  measure::Session session(so, db.get());
+  InterruptGuard guard;
+  const double start = Now();
+  const auto on_event = [&](const agents::codesign::CoTuneEvent& e) {
+    const double best_s = e.best->found ? e.best->model_cycles / (s.config.clock_mhz * 1e6) : 0;
+    if (a.json) {
+      nlohmann::ordered_json j;
+      j["event"] = e.measurement ? "measurement" : "round";
+      j["config"] = e.config_tag;
+      if (e.measurement) {
+        j["task"] = e.measurement->layer;
+        j["status"] = measure::Name(e.measurement->status);
+        j["cycles"] = uint64_t(std::llround(e.measurement->Cost()));
+        j["memoized"] = e.measurement->memoized;
+      }
+      j["done"] = e.done;
+      j["total"] = e.total;
+      j["best_model_cycles"] = e.best->found ? e.best->model_cycles : 0;
+      fmt::print("{}\n", j.dump());
+    } else if (!e.measurement) {
+      std::string res;
+      if (e.best->found) {
+        const boards::Resources r = problem.ResourcesOf(e.best->hardware);
+        res = fmt::format(", best {} ({:.0f} LUT, {:.0f} DSP, {:.1f} BRAM36): {:.0f} cycles, {:.1f} inferences/s",
+                          spec::ConfigTag(*problem.Config(e.best->hardware)), r.lut, r.dsp, r.bram36,
+                          e.best->model_cycles, 1 / best_s);
+      }
+      fmt::print("{}/{} [{}] measuring on {}{}\n", e.done, e.total, Duration(Now() - start), e.config_tag, res);
+    }
+    std::fflush(stdout);
+  };
+  const agents::codesign::CoTuneResult r = agents::codesign::CoTune(problem, o, session, on_event, &g_stop);
+  nlohmann::ordered_json j = agents::codesign::ToJson(r, problem, o);
+  const auto write = [](const std::filesystem::path& p, const nlohmann::ordered_json& v) {
+    std::ofstream f(p);
+    f << v.dump(2) << "\n";
+    if (!f) throw Error(fmt::format("cannot write {}", p.string()));
+  };
+  if (!a.save.empty()) write(a.save, j);
+  if (!a.out_dir.empty() && r.best.found) {
+    std::filesystem::create_directories(a.out_dir);
+    write(std::filesystem::path(a.out_dir) / "config.json", j["config"]);
+    nlohmann::ordered_json table;  // `dcoc model run --schedules`: shape key -> schedule
+    for (size_t t = 0; t < problem.NumTasks(); ++t) {
+#ifdef DCOC_HAVE_MODEL
+      const std::string key = model::ShapeKey(problem.tasks()[t].layer);
+#else
+      const std::string key = problem.tasks()[t].name;
+#endif
+      table[key] = j["tasks"][t]["schedule"];
+    }
+    write(std::filesystem::path(a.out_dir) / "schedules.json", table);
+  }
+  if (a.json) return PrintResultLine(j);
+  if (!r.best.found) {
+    fmt::print("no hardware point has a successful measurement of every task yet ({} measurements)\n", r.measured);
+  } else {
+    for (const auto& t : j["tasks"])
+      fmt::print("{:<16} x{:<2} {:>10.0f} cycles {:>8.2f} GOPS  {}\n", t["name"].get<std::string>(),
+                 t["count"].get<int>(), t["cycles"].get<double>(), t["gops"].get<double>(), t["schedule"].dump());
+    fmt::print("hardware: {}  resources {}\n", j["config_tag"].get<std::string>(), j["resources"].dump());
+    fmt::print("model: {:.0f} cycles ({:.3f} ms at {} MHz), {:.2f} GOPS, {:.1f} inferences/s\n",
+               j["model"]["cycles"].get<double>(), j["model"]["seconds"].get<double>() * 1e3, s.config.clock_mhz,
+               j["model"]["gops"].get<double>(), j["model"]["inferences_per_second"].get<double>());
+  }
+  const auto& st = r.stats;
+  fmt::print(
+      "{:.1f} s: measurement {:.1f} s (hardware builds {:.1f} s), learning {:.1f} s, search {:.1f} s; {} measurements "
+      "({} memoized) on {} hardware points; drawn: {} hardware ({} infeasible), {} schedules ({} invalid){}\n",
+      r.wall_seconds, r.measure_seconds, st.build_seconds, st.fit_seconds, st.search_seconds, r.measured, r.memoized,
+      st.hardware_measured, st.hardware_sampled, st.hardware_infeasible, st.software_sampled, st.software_invalid,
+      r.interrupted ? "; interrupted: re-run the same command with the same --db to continue" : "");
+}
+
 void Tune(const TuneArgs& a) {
+  if (a.tuner == "dcoc") return CoTuneCommand(a);
   const spec::Spec s = SpecFor(a.config);
   const std::vector<agents::tune::TuneTask> tasks = TasksFor(a, s);
   agents::tune::TuneOptions o;
@@ -295,13 +410,7 @@ void Tune(const TuneArgs& a) {
     f << j.dump(2) << "\n";
     if (!f) throw Error(fmt::format("--save {}: cannot write the file", a.save));
   }
-  if (a.json) {
-    nlohmann::ordered_json line;
-    line["event"] = "result";
-    line.update(j);
-    fmt::print("{}\n", line.dump());
-    return;
-  }
+  if (a.json) return PrintResultLine(j);
   double measure_s = 0, fit_s = 0, search_s = 0;
   for (const agents::tune::TaskResult& t : r.tasks) {
     measure_s += t.measure_seconds, fit_s += t.fit_seconds, search_s += t.search_seconds;
@@ -449,8 +558,21 @@ void RegisterTuneCommands(CLI::App& app) {
   tune->add_option("--model", args.model,
                    "Every task of a built-in model (" + fmt::format("{}", fmt::join(compiler::BuiltinModels(), ", ")) +
                        ") or of an ONNX file (the tasks of `dcoc model tasks`) under one budget, split evenly");
-  tune->add_option("--tuner", args.tuner, fmt::format("One of: {}", fmt::join(agents::TunerNames(), ", ")))
+  tune->add_option("--batch", args.batch, "With an ONNX file: the value of a symbolic batch dimension")
       ->capture_default_str();
+  tune->add_option("--tuner", args.tuner,
+                   fmt::format("One of: {} (schedules on --config), or dcoc (hardware configuration and "
+                               "schedules together, on --board)",
+                               fmt::join(agents::TunerNames(), ", ")))
+      ->capture_default_str();
+  tune->add_option("--board", args.board, "dcoc: the board whose resource caps the hardware must fit")
+      ->capture_default_str();
+  tune->add_option("--hw-space", args.hw_space,
+                   "dcoc: hardware space over --config, KEY=lo-hi or KEY=a|b|c, comma-separated (default: LOG_BATCH "
+                   "0-2, LOG_BLOCK_IN/OUT 3-6, LOG_INP/WGT/ACC_BUFF_SIZE 13-18, LOG_BUS_WIDTH 6-9)");
+  tune->add_option("--out", args.out_dir,
+                   "dcoc: write the chosen configuration (config.json, for --config) and schedules.json (for `dcoc "
+                   "model run --schedules`) to this directory");
   tune->add_option("--params", args.params, "Tuner parameters as a JSON object, e.g. '{\"plan_size\": 32}'")
       ->capture_default_str();
   tune->add_option("--early-stopping", args.early_stopping,

@@ -11,7 +11,8 @@
 namespace dcoc::cli {
 
 void AddFarmOptions(CLI::App* c, FarmOptions& o) {
-  c->add_option("--farm", o.farm, "Measure on the measurement farm at this tracker, ADDR:PORT, instead of local workers");
+  c->add_option("--farm", o.farm,
+                "Measure on the measurement farm at this tracker, ADDR:PORT, instead of local workers");
   c->add_option("--key", o.key, "With --farm: this client's key file (dcoc farm keygen)");
   c->add_option("--farm-board", o.board, "With --farm: only on workers of this board");
   c->add_option("--tls-ca", o.tls_ca, "With --farm: TLS, verifying the tracker with this CA (PEM)");

@@ -42,7 +42,8 @@ class RawConn {
   void Write(MessageType t, const nlohmann::json& p) { Write(measure::EncodeFrame(t, p)); }
   // The next frame, or nullopt at the end of the stream or after `seconds`.
   std::optional<measure::Frame> Read(double seconds = 5) {
-    const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+    const auto until =
+        Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
     for (;;) {
       if (std::optional<measure::Frame> f = dec_.Next()) return f;
       const int left = int(std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count());
@@ -60,7 +61,8 @@ class RawConn {
   }
   // True when the tracker closed the connection within `seconds` (frames before that are skipped).
   bool ClosedWithin(double seconds) {
-    const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+    const auto until =
+        Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
     while (Clock::now() < until && !eof_) Read(0.05);
     return eof_;
   }
@@ -122,7 +124,8 @@ void ExpectAllOk(const std::vector<measure::Request>& reqs, const std::vector<me
   ASSERT_EQ(got.size(), reqs.size());
   for (size_t i = 0; i < got.size(); ++i) {
     EXPECT_EQ(got[i].status, measure::Status::kOk) << got[i].error;
-    EXPECT_EQ(compiler::ToString(got[i].schedule), compiler::ToString(compiler::Normalize(reqs[i].layer, reqs[i].schedule)));
+    EXPECT_EQ(compiler::ToString(got[i].schedule),
+              compiler::ToString(compiler::Normalize(reqs[i].layer, reqs[i].schedule)));
   }
 }
 
@@ -143,7 +146,8 @@ TEST(Farm, MeasuresThroughTrackerAndWorkers) {
   EXPECT_EQ(s["queues"]["clients"][0]["completed"], 40);
   EXPECT_EQ(client.counts().duplicates, 0);
   // A second batch on the same connection.
-  const std::vector<measure::Measurement> again = client.Run(std::vector<measure::Request>(reqs.begin(), reqs.begin() + 5));
+  const std::vector<measure::Measurement> again =
+      client.Run(std::vector<measure::Request>(reqs.begin(), reqs.begin() + 5));
   EXPECT_EQ(again.size(), 5u);
 }
 
@@ -194,8 +198,10 @@ TEST(Farm, RefusesGarbageOversizedAndMalformedConnections) {
     const std::string body = "[1,2]";
     std::vector<uint8_t> bad = measure::EncodeFrame(MessageType::kHeartbeat, nlohmann::json::object());
     bad.resize(measure::kFrameHeaderBytes);
-    const uint32_t len = uint32_t(body.size()), crc = measure::Crc32({reinterpret_cast<const uint8_t*>(body.data()), body.size()});
-    for (int i = 0; i < 4; ++i) bad[8 + size_t(i)] = uint8_t(len >> (8 * i)), bad[12 + size_t(i)] = uint8_t(crc >> (8 * i));
+    const uint32_t len = uint32_t(body.size()),
+                   crc = measure::Crc32({reinterpret_cast<const uint8_t*>(body.data()), body.size()});
+    for (int i = 0; i < 4; ++i)
+      bad[8 + size_t(i)] = uint8_t(len >> (8 * i)), bad[12 + size_t(i)] = uint8_t(crc >> (8 * i));
     bad.insert(bad.end(), body.begin(), body.end());
     c.Write(bad);
     EXPECT_TRUE(c.ClosedWithin(60));
@@ -226,7 +232,8 @@ TEST(Farm, AuthenticatedPeersMayUseLargeFrames) {
   c.Write(MessageType::kHeartbeat, {{"pad", std::string(64 * 1024, 'a')}});
   c.Write(MessageType::kStatus, nlohmann::json::object());
   std::optional<measure::Frame> f;
-  do f = c.Read(60); while (f && f->type == MessageType::kHeartbeat);
+  do f = c.Read(60);
+  while (f && f->type == MessageType::kHeartbeat);
   ASSERT_TRUE(f.has_value());
   EXPECT_EQ(f->type, MessageType::kStatus);
 }
@@ -237,7 +244,7 @@ TEST(Farm, IdleConnectionsAreClosed) {
   o.idle_seconds = 0.5;
   TrackerThread t(o, keys.Ring());
   RawConn c(t.port());
-  c.Authenticate(keys.client);  // may itself be cut short on a slow machine: only the closing matters
+  c.Authenticate(keys.client);      // may itself be cut short on a slow machine: only the closing matters
   EXPECT_TRUE(c.ClosedWithin(60));  // silent for longer than the idle limit
   EXPECT_TRUE(t.WaitLog("closed: idle for"));
 }
@@ -407,7 +414,8 @@ TEST(Farm, ClientGivesUpWithoutATracker) {
     FarmClient c(co);
     ADD_FAILURE() << "connected to nothing";
   } catch (const Error& e) {
-    EXPECT_THAT(e.what(), HasSubstr(fmt::format("measurement farm: no connection to the tracker at 127.0.0.1:{}", port)));
+    EXPECT_THAT(e.what(),
+                HasSubstr(fmt::format("measurement farm: no connection to the tracker at 127.0.0.1:{}", port)));
   }
   co.peer.key = keys.worker;
   try {

@@ -25,25 +25,26 @@ TEST(FarmTune, TuneThroughTheFarmGivesTheLocalRecords) {
   TempDir dir;
   testing::Keys keys;
   keys.Write(dir.path());
-  const std::vector<std::string> tune = {DCOC_CLI, "tune",    "--conv", "1,32,14,14,32,3,3,1,1", "--backend", "fsim",
-                                         "--tuner", "autotvm", "--params", R"({"plan_size": 8})", "--trials", "24",
+  const std::vector<std::string> tune = {DCOC_CLI,  "tune",    "--conv",   "1,32,14,14,32,3,3,1,1", "--backend", "fsim",
+                                         "--tuner", "autotvm", "--params", R"({"plan_size": 8})",   "--trials",  "24",
                                          "--seed",  "5",       "--json"};
   std::vector<std::string> local = tune;
-  for (const std::string& a : {std::string("--jobs"), std::string("2"), std::string("--db"), (dir / "local.db").string()})
+  for (const std::string& a :
+       {std::string("--jobs"), std::string("2"), std::string("--db"), (dir / "local.db").string()})
     local.push_back(a);
   Process l(local, dir / "local.out");
   ASSERT_EQ(l.Wait(), 0) << ReadText(dir / "local.out");
 
-  Process tracker({DCOC_CLI, "tracker", "--listen", "127.0.0.1:0", "--keys", (dir / "tracker.keys").string(), "--port-file",
-                   (dir / "port").string(), "--log", (dir / "tracker.log").string()},
+  Process tracker({DCOC_CLI, "tracker", "--listen", "127.0.0.1:0", "--keys", (dir / "tracker.keys").string(),
+                   "--port-file", (dir / "port").string(), "--log", (dir / "tracker.log").string()},
                   dir / "tracker.out");
   ASSERT_TRUE(Eventually([&] { return !ReadText(dir / "port").empty(); }));
   const std::string address = fmt::format("127.0.0.1:{}", std::stoi(ReadText(dir / "port")));
   std::vector<std::unique_ptr<Process>> workers;
   for (int i = 0; i < 2; ++i)
     workers.push_back(std::make_unique<Process>(
-        std::vector<std::string>{DCOC_CLI, "worker", "--tracker", address, "--key", (dir / "w.key").string(), "--backend",
-                                 "fsim", "--name", fmt::format("tw{}", i)},
+        std::vector<std::string>{DCOC_CLI, "worker", "--tracker", address, "--key", (dir / "w.key").string(),
+                                 "--backend", "fsim", "--name", fmt::format("tw{}", i)},
         dir / "workers.out"));
   for (const char* w : {"registered worker tw0", "registered worker tw1"})
     ASSERT_TRUE(Eventually([&] { return ReadText(dir / "tracker.log").find(w) != std::string::npos; }))

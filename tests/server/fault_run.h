@@ -117,9 +117,13 @@ inline FaultRunResult RunWithFaults(const std::string& dcoc, const FaultRunOptio
   keys.Write(dir.path());
   const std::string keysfile = (dir / "tracker.keys").string();
   auto tracker_argv = [&](uint16_t port) {
-    return std::vector<std::string>{dcoc, "tracker", "--listen", fmt::format("127.0.0.1:{}", port), "--keys", keysfile,
-                                    "--port-file", (dir / "port").string(), "--heartbeat", "0.5", "--idle", "3",
-                                    "--log", (dir / "tracker.log").string()};
+    return std::vector<std::string>{dcoc,          "tracker",
+                                    "--listen",    fmt::format("127.0.0.1:{}", port),
+                                    "--keys",      keysfile,
+                                    "--port-file", (dir / "port").string(),
+                                    "--heartbeat", "0.5",
+                                    "--idle",      "3",
+                                    "--log",       (dir / "tracker.log").string()};
   };
   auto tracker = std::make_unique<Process>(tracker_argv(0), dir / "tracker.out");
   uint16_t port = 0;
@@ -131,17 +135,39 @@ inline FaultRunResult RunWithFaults(const std::string& dcoc, const FaultRunOptio
   if (port == 0) throw Error("the tracker did not start");
   const std::string address = fmt::format("127.0.0.1:{}", port);
   auto worker_argv = [&](int i) {
-    return std::vector<std::string>{dcoc, "worker", "--tracker", address, "--key", (dir / "w.key").string(),
-                                    "--backend", "fsim", "--slots", "1", "--name", fmt::format("w{}", i),
-                                    "--reconnect", "120", "--log", (dir / fmt::format("w{}.log", i)).string()};
+    return std::vector<std::string>{dcoc,          "worker",
+                                    "--tracker",   address,
+                                    "--key",       (dir / "w.key").string(),
+                                    "--backend",   "fsim",
+                                    "--slots",     "1",
+                                    "--name",      fmt::format("w{}", i),
+                                    "--reconnect", "120",
+                                    "--log",       (dir / fmt::format("w{}.log", i)).string()};
   };
   std::vector<std::unique_ptr<Process>> workers;
   for (int i = 0; i < o.workers; ++i) workers.push_back(std::make_unique<Process>(worker_argv(i), dir / "workers.out"));
   // The tuning run: the cost model's best N distinct candidates, measured through the farm into a
   // tuning database.
-  Process client({dcoc, "layer", "search", "--conv", o.conv, "--backend", "fsim", "--top",
-                  std::to_string(o.measurements), "--random", "0", "--seed", std::to_string(o.seed), "--farm", address,
-                  "--key", (dir / "alice.key").string(), "--db", (dir / "run.db").string(), "--json"},
+  Process client({dcoc,
+                  "layer",
+                  "search",
+                  "--conv",
+                  o.conv,
+                  "--backend",
+                  "fsim",
+                  "--top",
+                  std::to_string(o.measurements),
+                  "--random",
+                  "0",
+                  "--seed",
+                  std::to_string(o.seed),
+                  "--farm",
+                  address,
+                  "--key",
+                  (dir / "alice.key").string(),
+                  "--db",
+                  (dir / "run.db").string(),
+                  "--json"},
                  dir / "client.out");
 
   // The faults land at random points of the run's progress (results committed to the database), not

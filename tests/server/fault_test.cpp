@@ -40,20 +40,24 @@ TEST(FarmFaults, AStoppedWorkerIsTakenOutOfRotationAndRejoins) {
   testing::TempDir dir;
   testing::Keys keys;
   keys.Write(dir.path());
-  Process tracker({DCOC_CLI, "tracker", "--listen", "127.0.0.1:0", "--keys", (dir / "tracker.keys").string(), "--port-file",
-                   (dir / "port").string(), "--heartbeat", "0.5", "--idle", "2", "--log", (dir / "tracker.log").string()},
-                  dir / "tracker.out");
+  Process tracker(
+      {DCOC_CLI, "tracker", "--listen", "127.0.0.1:0", "--keys", (dir / "tracker.keys").string(), "--port-file",
+       (dir / "port").string(), "--heartbeat", "0.5", "--idle", "2", "--log", (dir / "tracker.log").string()},
+      dir / "tracker.out");
   ASSERT_TRUE(testing::Eventually([&] { return !ReadText(dir / "port").empty(); }));
   const std::string address = fmt::format("127.0.0.1:{}", std::stoi(ReadText(dir / "port")));
   auto worker = [&](const char* name) {
-    return std::make_unique<Process>(std::vector<std::string>{DCOC_CLI, "worker", "--tracker", address, "--key",
-                                                              (dir / "w.key").string(), "--backend", "fsim", "--name", name},
-                                     dir / "workers.out");
+    return std::make_unique<Process>(
+        std::vector<std::string>{DCOC_CLI, "worker", "--tracker", address, "--key", (dir / "w.key").string(),
+                                 "--backend", "fsim", "--name", name},
+        dir / "workers.out");
   };
   auto stopped = worker("stopped");
-  ASSERT_TRUE(testing::Eventually([&] { return ReadText(dir / "tracker.log").find("registered worker stopped") != std::string::npos; }));
+  ASSERT_TRUE(testing::Eventually(
+      [&] { return ReadText(dir / "tracker.log").find("registered worker stopped") != std::string::npos; }));
   auto steady = worker("steady");
-  ASSERT_TRUE(testing::Eventually([&] { return ReadText(dir / "tracker.log").find("registered worker steady") != std::string::npos; }));
+  ASSERT_TRUE(testing::Eventually(
+      [&] { return ReadText(dir / "tracker.log").find("registered worker steady") != std::string::npos; }));
   testing::FaultRunOptions o;
   Process client({DCOC_CLI, "layer", "search", "--conv", o.conv, "--backend", "fsim", "--top", "24", "--random", "0",
                   "--farm", address, "--key", (dir / "alice.key").string(), "--db", (dir / "run.db").string()},
@@ -74,7 +78,8 @@ TEST(FarmFaults, AStoppedWorkerIsTakenOutOfRotationAndRejoins) {
     if (!held) ::kill(stopped->pid(), SIGCONT);
   }
   ASSERT_TRUE(held) << "the stopped worker never held a measurement";
-  ASSERT_TRUE(testing::Eventually([&] { return ReadText(dir / "tracker.log").find("hung: no heartbeat") != std::string::npos; }));
+  ASSERT_TRUE(testing::Eventually(
+      [&] { return ReadText(dir / "tracker.log").find("hung: no heartbeat") != std::string::npos; }));
   EXPECT_EQ(client.Wait(), 0) << ReadText(dir / "client.out");
   ::kill(stopped->pid(), SIGCONT);
   // It comes back: its connection was closed, so it reconnects and registers again.

@@ -1,0 +1,188 @@
+#include "agents/dcoc/cotune.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <map>
+
+#include "host/common/error.h"
+#include "host/common/shell.h"
+
+namespace dcoc::agents::codesign {
+
+namespace {
+
+double Now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+
+#ifdef DCOC_DCOC_MODULE
+std::filesystem::path ModulePath() {
+  char self[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n > 0) {
+    const std::filesystem::path beside =
+        std::filesystem::path(std::string(self, size_t(n))).parent_path() / "libdcoc_dcoc.so";
+    if (std::filesystem::exists(beside)) return beside;
+  }
+  return DCOC_DCOC_MODULE;
+}
+#endif
+
+}  // namespace
+
+std::unique_ptr<CoTuner> LoadCoTuner(const Problem& problem, const TunerOptions& opts) {
+#ifdef DCOC_DCOC_MODULE
+  using Create = CoTuner* (*)(const Problem*, const TunerOptions*, std::string*);
+  const auto create = reinterpret_cast<Create>(LoadSymbol(ModulePath(), "dcoc_create_codesign"));
+  std::string error;
+  std::unique_ptr<CoTuner> t(create(&problem, &opts, &error));
+  if (!t) throw UsageError(error);
+  return t;
+#else
+  (void)problem;
+  (void)opts;
+  throw UsageError("tuner dcoc needs LibTorch, which this build does not have (install libtorch-dev)");
+#endif
+}
+
+CoTuneResult CoTune(const VtaProblem& problem, const CoTuneOptions& opts, measure::Session& session,
+                    const std::function<void(const CoTuneEvent&)>& on_event, const std::atomic<bool>* stop) {
+  const double start = Now();
+  TunerOptions to;
+  to.seed = opts.seed;
+  to.params = opts.params;
+  std::unique_ptr<CoTuner> tuner = LoadCoTuner(problem, to);
+  CoTuneResult r;
+  // Per (config tag, task): the fastest ok measurement (its cycles filled in from the estimate on fsim).
+  std::map<std::pair<std::string, size_t>, measure::Measurement> best;
+  int64_t done = 0;
+  while (done < opts.trials) {
+    if (stop && stop->load()) {
+      r.interrupted = true;
+      break;
+    }
+    const std::vector<Candidate> cs = tuner->Propose(int(std::min<int64_t>(opts.trials - done, 4096)));
+    if (cs.empty()) {
+      r.exhausted = true;
+      break;
+    }
+    std::vector<measure::Request> batch;
+    for (const Candidate& c : cs) {
+      measure::Request q;
+      q.layer = problem.tasks()[c.task].layer;
+      q.config = *problem.Config(c.hardware);
+      q.backend = opts.backend;
+      if (opts.backend == "systemc") q.board = problem.board().name;
+      q.schedule = problem.ScheduleAt(c.task, c.hardware, c.software);
+      q.seed = opts.seed;
+      batch.push_back(std::move(q));
+    }
+    Design current = tuner->Best();
+    const std::string tag = spec::ConfigTag(batch.front().config);
+    if (on_event) on_event({nullptr, tag, done, opts.trials, &current});
+    const double m0 = Now();
+    int64_t in_batch = 0;
+    const std::vector<measure::Measurement> ms = session.Measure(batch, [&](const measure::Progress& p) {
+      if (on_event && p.measurement) on_event({p.measurement, tag, done + ++in_batch, opts.trials, &current});
+    });
+    r.measure_seconds += Now() - m0;
+    std::vector<Outcome> outs;
+    for (size_t i = 0; i < cs.size(); ++i) {
+      const measure::Measurement& m = ms[i];
+      Outcome o;
+      o.candidate = cs[i];
+      o.build_seconds = m.wall.build;
+      if (m.status == measure::Status::kOk || m.status == measure::Status::kCycleBound) {
+        o.ok = true;
+        o.cycles = m.Cost();
+        o.lower_bound = m.status == measure::Status::kCycleBound;
+      }
+      if (m.memoized) ++r.memoized;
+      if (m.status == measure::Status::kOk && m.Cost() > 0) {
+        auto key = std::make_pair(m.config_tag, cs[i].task);
+        auto it = best.find(key);
+        if (it == best.end() || m.Cost() < double(it->second.cycles)) {
+          measure::Measurement b = m;
+          b.cycles = uint64_t(std::llround(m.Cost()));
+          best[key] = std::move(b);
+        }
+      }
+      outs.push_back(std::move(o));
+    }
+    done += int64_t(cs.size());
+    r.measured = done;
+    tuner->Observe(outs);
+  }
+  r.best = tuner->Best();
+  r.stats = tuner->Stats();
+  if (r.best.found) {
+    r.config = problem.Config(r.best.hardware);
+    const std::string tag = spec::ConfigTag(*r.config);
+    for (size_t t = 0; t < problem.NumTasks(); ++t) {
+      const auto it = best.find({tag, t});
+      r.task_best.push_back(it == best.end() ? std::nullopt : std::optional<measure::Measurement>(it->second));
+    }
+  }
+  r.wall_seconds = Now() - start;
+  return r;
+}
+
+nlohmann::ordered_json ToJson(const CoTuneResult& r, const VtaProblem& problem, const CoTuneOptions& opts) {
+  nlohmann::ordered_json j;
+  j["tuner"] = "dcoc";
+  j["board"] = problem.board().name;
+  j["backend"] = opts.backend;
+  j["seed"] = opts.seed;
+  j["trials"] = opts.trials;
+  j["measured"] = r.measured;
+  j["memoized"] = r.memoized;
+  if (r.best.found && r.config) {
+    const spec::Spec s = spec::Spec::Create(*r.config);
+    j["config"] = spec::ConfigToJson(*r.config);
+    j["config_tag"] = spec::ConfigTag(*r.config);
+    j["resources"] = boards::ToJson(problem.ResourcesOf(r.best.hardware));
+    nlohmann::ordered_json tasks = nlohmann::ordered_json::array();
+    double macs = 0;
+    for (size_t t = 0; t < problem.NumTasks(); ++t) {
+      const VtaTask& task = problem.tasks()[t];
+      nlohmann::ordered_json e;
+      e["name"] = task.name;
+      e["count"] = task.count;
+      e["layer"] = compiler::ToJson(task.layer);
+      e["schedule"] = compiler::ToJson(problem.ScheduleAt(t, r.best.hardware, r.best.schedules[t]));
+      e["cycles"] = r.best.task_cycles[t];
+      e["gops"] = 2.0 * double(task.layer.Macs()) / (r.best.task_cycles[t] / (s.config.clock_mhz * 1e6)) / 1e9;
+      tasks.push_back(std::move(e));
+      macs += double(task.count) * double(task.layer.Macs());
+    }
+    j["tasks"] = std::move(tasks);
+    const double seconds = r.best.model_cycles / (s.config.clock_mhz * 1e6);
+    j["model"] = {{"cycles", r.best.model_cycles},
+                  {"seconds", seconds},
+                  {"gops", 2.0 * macs / seconds / 1e9},
+                  {"inferences_per_second", 1.0 / seconds}};
+  }
+  const CoTunerStats& st = r.stats;
+  nlohmann::ordered_json s;
+  s["rounds"] = st.rounds;
+  s["hardware_sampled"] = st.hardware_sampled;
+  s["hardware_infeasible"] = st.hardware_infeasible;
+  s["hardware_measured"] = st.hardware_measured;
+  s["software_sampled"] = st.software_sampled;
+  s["software_invalid"] = st.software_invalid;
+  s["random_proposals"] = st.random_proposals;
+  s["penalties"] = st.penalties;
+  s["fit_seconds"] = st.fit_seconds;
+  s["search_seconds"] = st.search_seconds;
+  s["build_seconds"] = st.build_seconds;
+  s["measure_seconds"] = r.measure_seconds;
+  s["wall_seconds"] = r.wall_seconds;
+  s["infeasible_share"] = st.infeasible_share;
+  j["stats"] = std::move(s);
+  j["interrupted"] = r.interrupted;
+  return j;
+}
+
+}  // namespace dcoc::agents::codesign

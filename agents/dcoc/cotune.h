@@ -1,0 +1,60 @@
+// The co-design tuning driver behind `dcoc tune --tuner dcoc`: the DCOC agents propose (hardware point,
+// task, schedule) candidates for a VtaProblem, a measurement session (host/measure) measures them on
+// the configuration each hardware point is built as, and the agents observe the outcomes in proposal
+// order. Like agents/tune's driver it is batch-synchronous (a round's plan is measured as one batch),
+// so a seed gives the same run whatever --jobs is, and re-running a stopped command with the same
+// database replays the memoized measurements and continues.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agents/dcoc/dcoc.h"
+#include "agents/dcoc/vta_problem.h"
+#include "host/measure/session.h"
+
+namespace dcoc::agents::codesign {
+
+// Loads libdcoc_dcoc.so (beside the executable, else where the build put it) and creates the co-tuner.
+// Throws UsageError for bad parameters, or when this build has no LibTorch.
+std::unique_ptr<CoTuner> LoadCoTuner(const Problem& problem, const TunerOptions& opts);
+
+struct CoTuneOptions {
+  nlohmann::json params = nlohmann::json::object();
+  uint64_t seed = 1;
+  int64_t trials = 0;  // measurements over all tasks and hardware points
+  std::string backend = "verilator";
+};
+
+struct CoTuneEvent {
+  const measure::Measurement* measurement = nullptr;  // null: a round's plan is about to be measured
+  std::string config_tag;                             // the hardware being measured
+  int64_t done = 0, total = 0;
+  const Design* best = nullptr;  // the best whole-model design so far (best->found may be false)
+};
+
+struct CoTuneResult {
+  Design best;
+  std::optional<spec::HwConfig> config;  // the best design's configuration
+  std::vector<std::optional<measure::Measurement>> task_best;  // on that configuration, per task
+  CoTunerStats stats;
+  int64_t measured = 0, memoized = 0;
+  double wall_seconds = 0, measure_seconds = 0;
+  bool interrupted = false, exhausted = false;
+};
+
+CoTuneResult CoTune(const VtaProblem& problem, const CoTuneOptions& opts, measure::Session& session,
+                    const std::function<void(const CoTuneEvent&)>& on_event = {},
+                    const std::atomic<bool>* stop = nullptr);
+
+// {"tuner": "dcoc", "board", "backend", "config" (VTA-style JSON), "config_tag", "resources", "fit",
+//  "tasks": [{name, count, layer, schedule, cycles, gops}], "model": {cycles, seconds, gops,
+//  inferences_per_second}, "stats": {...}}. `layer run --schedule` reads a task's schedule.
+nlohmann::ordered_json ToJson(const CoTuneResult& r, const VtaProblem& problem, const CoTuneOptions& opts);
+
+}  // namespace dcoc::agents::codesign
