@@ -8,13 +8,12 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "host/common/embed.h"
 #include "host/common/error.h"
 
-#ifndef DCOC_BOARDS_DIR
-#error "DCOC_BOARDS_DIR must name boards/"
-#endif
-
 namespace dcoc::boards {
+
+std::span<const EmbeddedFile> BoardFiles();  // boards/*.json, compiled in (boards/CMakeLists.txt)
 
 namespace fs = std::filesystem;
 
@@ -89,6 +88,11 @@ nlohmann::ordered_json ToJson(const Board& b) {
                {"efficiency", b.dram.efficiency},
                {"max_outstanding_reads", b.dram.max_outstanding_reads},
                {"source", b.dram.source}};
+  if (!b.deploy.flow.empty())
+    j["deploy"] = {{"flow", b.deploy.flow},
+                   {"board_part", b.deploy.board_part},
+                   {"platform", b.deploy.platform},
+                   {"memory", b.deploy.memory}};
   j["memory"] = b.memory;
   j["sources"] = b.sources;
   j["note"] = b.note;
@@ -97,14 +101,18 @@ nlohmann::ordered_json ToJson(const Board& b) {
 
 fs::path BoardsDir() {
   if (const char* d = std::getenv("DCOC_BOARDS_DIR"); d && *d) return d;
-  return fs::path(DCOC_BOARDS_DIR);
+  return {};
 }
 
 std::vector<std::string> BoardNames() {
   std::vector<std::string> names;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(BoardsDir(), ec))
-    if (e.path().extension() == ".json") names.push_back(e.path().stem().string());
+  if (const fs::path dir = BoardsDir(); !dir.empty()) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec))
+      if (e.path().extension() == ".json") names.push_back(e.path().stem().string());
+  } else {
+    for (const EmbeddedFile& f : BoardFiles()) names.push_back(fs::path(f.path).stem().string());
+  }
   std::sort(names.begin(), names.end());
   return names;
 }
@@ -143,6 +151,15 @@ Board BoardFromJson(const nlohmann::json& j, std::string_view origin) {
       throw FormatError(fmt::format("dram.efficiency = {} is outside (0, 1]", b.dram.efficiency));
     if (b.dram.max_outstanding_reads < 1)
       throw FormatError(fmt::format("dram.max_outstanding_reads = {} must be at least 1", b.dram.max_outstanding_reads));
+    if (j.contains("deploy")) {
+      const auto& dep = j.at("deploy");
+      b.deploy.flow = dep.at("flow");
+      if (b.deploy.flow != "zynq7" && b.deploy.flow != "alveo")
+        throw FormatError(fmt::format("deploy.flow \"{}\" is not zynq7 or alveo", b.deploy.flow));
+      b.deploy.board_part = dep.value("board_part", "");
+      b.deploy.platform = dep.value("platform", "");
+      b.deploy.memory = dep.value("memory", "");
+    }
     for (const auto& src : j.at("sources")) b.sources.push_back(src);
     if (j.contains("note")) b.note = j.at("note");
     return b;
@@ -154,22 +171,31 @@ Board BoardFromJson(const nlohmann::json& j, std::string_view origin) {
 }
 
 Board LoadBoard(std::string_view name) {
-  const fs::path p = BoardsDir() / (std::string(name) + ".json");
-  if (name.empty() || name.find('/') != std::string_view::npos || !fs::exists(p)) {
+  const std::vector<std::string> names = BoardNames();
+  if (std::find(names.begin(), names.end(), name) == names.end()) {
     std::string known;
-    for (const auto& n : BoardNames()) known += (known.empty() ? "" : ", ") + n;
+    for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
     throw UsageError(fmt::format("unknown board \"{}\" (known: {})", name, known));
   }
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
+  const std::string file = std::string(name) + ".json";
+  std::string text, origin;
+  if (const fs::path dir = BoardsDir(); !dir.empty()) {
+    std::ifstream in(dir / file);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+    origin = (dir / file).string();
+  } else {
+    text = std::string(FindEmbedded(BoardFiles(), file).text);
+    origin = "boards/" + file + " (built in)";
+  }
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(ss.str());
+    j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
-    throw FormatError(fmt::format("board file {}: {}", p.string(), e.what()));
+    throw FormatError(fmt::format("board file {}: {}", origin, e.what()));
   }
-  return BoardFromJson(j, p.string());
+  return BoardFromJson(j, origin);
 }
 
 }  // namespace dcoc::boards

@@ -50,6 +50,15 @@ struct DramTiming {
   std::string source;             // where the figures come from, or why they are what they are
 };
 
+// How dcoc deploys VTA++ to the board (boards/deploy): a Zynq-7000 block design with a PYNQ overlay
+// ("zynq7"), or an RTL kernel linked by v++ into an xclbin ("alveo"). Empty flow: no flow yet.
+struct DeployFlow {
+  std::string flow;
+  std::string board_part;  // zynq7: Vivado board part (PS7 presets), when its board files are installed
+  std::string platform;    // alveo: the Vitis platform v++ links against
+  std::string memory;      // alveo: the memory bank the kernel's AXI master connects to (DDR[0], HBM[0])
+};
+
 struct Board {
   std::string name, part, family;  // family: yosys synth_xilinx -family (xc7, xcup)
   Resources available;             // device totals
@@ -58,6 +67,7 @@ struct Board {
   int bus_bits = 0;
   double bandwidth_gbps = 0;  // GB/s
   DramTiming dram;
+  DeployFlow deploy;
   std::string memory, note;
   std::vector<std::string> sources;
 
@@ -67,7 +77,8 @@ struct Board {
 };
 nlohmann::ordered_json ToJson(const Board& b);
 
-// The folder of the board files (boards/ in the source tree, or $DCOC_BOARDS_DIR).
+// $DCOC_BOARDS_DIR when set (a folder of your own board files), else empty: the board files of the
+// source tree are compiled in, so the binary needs no checkout.
 std::filesystem::path BoardsDir();
 std::vector<std::string> BoardNames();
 // Throws UsageError naming the known boards, FormatError naming the file and the bad key.

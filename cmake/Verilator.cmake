@@ -51,7 +51,7 @@ function(dcoc_add_vmodels target)
     add_custom_command(
       OUTPUT ${archive} ${dir}/obj/${prefix}.h
       COMMAND $<TARGET_FILE:dcoc_rtlgen_tool> ${preset} ${dir}/src
-      COMMAND sh -c "OBJCACHE=${DCOC_CCACHE} ${DCOC_VERILATOR_EXE} ${vflags} --build -j 1 --prefix ${prefix} --Mdir ${dir}/obj -MAKEFLAGS OPT_FAST=-O3 -MAKEFLAGS OPT_SLOW=-O1 -MAKEFLAGS OPT_GLOBAL=-O1 -CFLAGS -fPIC ${sv_dir}/vta.vlt -f ${dir}/src/vta.f > ${dir}/verilate.log 2>&1 || (tail -40 ${dir}/verilate.log; exit 1)"
+      COMMAND sh -c "OBJCACHE=${DCOC_CCACHE} ${DCOC_VERILATOR_EXE} ${vflags} --build -j 1 --prefix ${prefix} --Mdir ${dir}/obj -MAKEFLAGS OPT_FAST=-O3 -MAKEFLAGS OPT_SLOW=-O1 -MAKEFLAGS OPT_GLOBAL=-O1 -CFLAGS -fPIC -F ${dir}/src/vta.f > ${dir}/verilate.log 2>&1 || (tail -40 ${dir}/verilate.log; exit 1)"
       DEPENDS dcoc_rtlgen_tool ${sv_sources}
       COMMENT "Verilating VTA++ ${preset} (log: ${dir}/verilate.log)"
       VERBATIM)

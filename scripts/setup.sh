@@ -10,7 +10,7 @@ packages=(
   libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # hardware flow
-  verilator yosys libsystemc-dev
+  verilator yosys libsystemc-dev tcl python3
   # tuning, models, boards, measurement farm
   libtorch-dev libxgboost-dev libonnx-dev libxrt-dev libboost-dev libboost-system-dev
   # measurement farm: OpenSSL (HMAC-SHA256, TLS; the openssl command makes the tests' certificates),

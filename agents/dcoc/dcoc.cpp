@@ -35,7 +35,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <functional>
 #include <cmath>
 #include <numeric>
@@ -548,11 +547,6 @@ class DcocTuner : public CoTuner {
       fit += Seconds(f0);
     }
 
-    if (std::getenv("DCOC_DEBUG")) {
-      for (const HwEval& e : hws)
-        fmt::print(stderr, "round {} hw {} defined {} pen {} value {:.3f} pred {:.3f}\n", stats_.rounds, Key(e.hw),
-                   e.defined, e.penalties.size(), e.value, e.defined ? PredictedModelLog(e) : 0.0);
-    }
     // 6. Confidence sampling of the round's measurements.
     Plan(hws, samples);
     stats_.fit_seconds += fit;

@@ -26,6 +26,11 @@ class HlsCsimDevice final : public runtime::Device {
   void Write(uint64_t addr, std::span<const uint8_t> bytes) override { dram_.Write(addr, bytes); }
   void Read(uint64_t addr, std::span<uint8_t> bytes) override { dram_.Read(addr, bytes); }
 
+  void Reset() override {
+    dram_.Clear();
+    state_.reset(kernel_->create());
+  }
+
   runtime::RunStats Run(std::span<const spec::Instruction> insns, const runtime::RunOptions&) override {
     if (insns.empty()) throw UsageError("cannot run an empty instruction stream (it needs a FINISH)");
     const auto t0 = std::chrono::steady_clock::now();

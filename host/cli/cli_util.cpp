@@ -1,8 +1,15 @@
 #include "host/cli/cli_util.h"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 namespace dcoc::cli {
+
+void AddDeviceOptions(CLI::App* cmd, runtime::DeviceOptions& o) {
+  cmd->add_option("--board", o.board, "Board whose memory timing the systemc backend models (boards/*.json)");
+  cmd->add_option("--xclbin", o.xclbin, "The VTA++ xclbin the xrt backend loads (default: $DCOC_XCLBIN)");
+  cmd->add_option("--device", o.device_index, "Which XRT device (xrt backend)")->capture_default_str();
+}
 
 nlohmann::ordered_json RunReportJson(const spec::Program& p, std::string_view backend, const runtime::RunStats& stats,
                                      const std::vector<uint8_t>& dram) {

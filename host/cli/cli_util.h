@@ -17,9 +17,17 @@ spec::Spec SpecFor(const std::string& what);
 }  // namespace dcoc::cli
 
 #include "host/runtime/device.h"
+#include "host/runtime/registry.h"
 #include "host/spec/program.h"
 
+namespace CLI {
+class App;
+}
+
 namespace dcoc::cli {
+
+// --board, --xclbin and --device: what a board-level backend needs besides the configuration.
+void AddDeviceOptions(CLI::App* cmd, runtime::DeviceOptions& o);
 
 // The report every `run` subcommand prints: backend, configuration, cycles, counters and a digest of
 // each output region, so any two backends can be compared line by line or with --json.

@@ -16,6 +16,7 @@ namespace dcoc::cli {
 namespace {
 
 struct OpArgs {
+  runtime::DeviceOptions device;  // --board, --xclbin, --device
   std::string op = "add", shape = "1,64,56,56", window = "3,2,1", config = "default", backend = "fsim";
   uint64_t seed = 1;
   int shift = 4;
@@ -105,7 +106,7 @@ void RunOp(const OpArgs& a, const Context& ctx) {
     throw UsageError(fmt::format("--op {} is not one of add, relu, requant, maxpool, avgpool", a.op));
   }
 
-  auto dev = ctx.backends.Create(a.backend, s);
+  auto dev = ctx.backends.Create(a.backend, s, a.device);
   const runtime::ProgramRun r = runtime::RunProgram(*dev, p, {});
   const reference::Tensor got = compiler::ReadTensor(p, r.dram, out_shape[0], out_shape[1], out_shape[2], out_shape[3], s);
   int64_t mismatches = 0;
@@ -154,6 +155,7 @@ void RegisterOpCommands(CLI::App& app, const Context& ctx) {
   run->add_option("--config", a.config, "Preset, VTA tag or vta_config.json")->capture_default_str();
   run->add_option("--backend", a.backend, "A backend of `dcoc backends` (fsim, verilator, ...)")->capture_default_str();
   run->add_option("--seed", a.seed, "Seed of the random operands")->capture_default_str();
+  AddDeviceOptions(run, a.device);
   run->add_flag("--json", a.json, "Machine-readable output");
   run->callback([&ctx] { RunOp(a, ctx); });
 }

@@ -20,6 +20,7 @@ void RegisterLayerCommands(CLI::App& app, const Context& ctx);    // layer list|
 void RegisterOpCommands(CLI::App& app, const Context& ctx);       // op run
 void RegisterBackendCommands(CLI::App& app, const Context& ctx);  // backends
 void RegisterHlsCommands(CLI::App& app);                          // hls gen
+void RegisterBoardCommands(CLI::App& app);                        // board list|build
 void RegisterDbCommands(CLI::App& app);                           // db stats|best|export|import
 void RegisterFarmCommands(CLI::App& app, const Context& ctx);     // tracker, worker (farm and internal), farm ...
 void RegisterTuneCommands(CLI::App& app);                         // tune, bench tuners

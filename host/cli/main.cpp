@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   dcoc::cli::RegisterOpCommands(app, ctx);
   dcoc::cli::RegisterBackendCommands(app, ctx);
   dcoc::cli::RegisterHlsCommands(app);
+  dcoc::cli::RegisterBoardCommands(app);
   dcoc::cli::RegisterDbCommands(app);
   dcoc::cli::RegisterTuneCommands(app);
 #ifdef DCOC_HAVE_MODEL

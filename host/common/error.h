@@ -53,4 +53,11 @@ class UsageError : public Error {
   using Error::Error;
 };
 
+// Hardware or a driver stack a backend needs is absent or refuses (no XRT device, an xclbin that does
+// not load, a board that does not answer).
+class DeviceError : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace dcoc

@@ -7,6 +7,9 @@
 #if DCOC_BACKEND_SYSTEMC
 #include "sim/systemc/sc_board.h"
 #endif
+#if DCOC_BACKEND_XRT
+#include "boards/xrt/xrt_board.h"
+#endif
 #if DCOC_BACKEND_HLS_CSIM
 #include "hls/csim/csim_device.h"
 #endif
@@ -24,6 +27,9 @@ Registry BuiltinBackends() {
 #endif
 #if DCOC_BACKEND_HLS_CSIM
   hls::AddHlsCsimBackend(r);
+#endif
+#if DCOC_BACKEND_XRT
+  boards::AddXrtBackend(r);
 #endif
   return r;
 }

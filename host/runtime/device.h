@@ -43,6 +43,11 @@ class Device {
   virtual void Read(uint64_t addr, std::span<uint8_t> bytes) = 0;
   // Runs an instruction stream to FINISH against the device memory.
   virtual RunStats Run(std::span<const spec::Instruction> insns, const RunOptions& opts) = 0;
+  // Returns the device to its state after creation: every allocation is freed (the next Alloc starts
+  // at address 0 again) and the accelerator is idle, also after a run that failed. Scratchpad contents
+  // are undefined afterwards (a valid program never reads a row it did not write). Throws when the
+  // hardware cannot be reset from the host (xrt after an unfinished run).
+  virtual void Reset() = 0;
 };
 
 // The instructions of a program whose DRAM image is placed at byte `base` instead of 0: every LOAD and

@@ -19,6 +19,7 @@ class SimDram {
   uint64_t Alloc(uint64_t bytes, uint64_t align);
   void Write(uint64_t addr, std::span<const uint8_t> bytes);
   void Read(uint64_t addr, std::span<uint8_t> bytes) const;
+  void Clear() { mem_->clear(); }  // frees every allocation
   std::vector<uint8_t>& bytes() { return *mem_; }
   const std::vector<uint8_t>& bytes() const { return *mem_; }
 

@@ -16,6 +16,15 @@ DriverDevice::DriverDevice(std::string backend, const spec::Spec& s, std::unique
   driver::CheckConfigHash(*board_, spec_, fmt::format("the {} accelerator", backend_));
 }
 
+void DriverDevice::Reset() {
+  if (unfinished_) {
+    board_->Recover();
+    unfinished_ = false;
+  }
+  board_->FreeAll();
+  insn_addr_ = insn_capacity_ = 0;
+}
+
 RunStats DriverDevice::Run(std::span<const spec::Instruction> insns, const RunOptions& opts) {
   if (insns.empty()) throw UsageError("cannot run an empty instruction stream (it needs a FINISH)");
   const auto t0 = std::chrono::steady_clock::now();

@@ -26,6 +26,8 @@ class Board : public driver::RegisterBus {
   // Brings the accelerator back to idle after a run that never finished (deadlock, timeout, cycle
   // bound). Throws when the board cannot do that from the host.
   virtual void Recover() = 0;
+  // Frees every buffer (the next Alloc starts afresh).
+  virtual void FreeAll() = 0;
 };
 
 class DriverDevice final : public Device {
@@ -38,6 +40,9 @@ class DriverDevice final : public Device {
   void Write(uint64_t addr, std::span<const uint8_t> bytes) override { board_->Write(addr, bytes); }
   void Read(uint64_t addr, std::span<uint8_t> bytes) override { board_->Read(addr, bytes); }
   RunStats Run(std::span<const spec::Instruction> insns, const RunOptions& opts) override;
+  // Frees every buffer and recovers the accelerator: a simulated board always can (its reset line),
+  // a real one only when the last run finished.
+  void Reset() override;
 
   Board& board() { return *board_; }
 

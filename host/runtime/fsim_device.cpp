@@ -28,6 +28,11 @@ RunStats FsimDevice::Run(std::span<const spec::Instruction> insns, const RunOpti
   return st;
 }
 
+void FsimDevice::Reset() {
+  dram_.Clear();
+  sim_->Reset();
+}
+
 void AddFsimBackend(Registry& r) {
   r.Add({"fsim", "the functional simulator: exact, the reference every other backend is checked against", false},
         [](const spec::Spec& s, const DeviceOptions&) -> std::unique_ptr<Device> { return std::make_unique<FsimDevice>(s); });

@@ -25,6 +25,7 @@ class FsimDevice final : public Device {
   void Write(uint64_t addr, std::span<const uint8_t> bytes) override { dram_.Write(addr, bytes); }
   void Read(uint64_t addr, std::span<uint8_t> bytes) override { dram_.Read(addr, bytes); }
   RunStats Run(std::span<const spec::Instruction> insns, const RunOptions& opts) override;
+  void Reset() override;
 
  private:
   spec::Spec spec_;

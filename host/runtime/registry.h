@@ -18,7 +18,9 @@ namespace dcoc::runtime {
 // What a backend may need besides the configuration. Each backend reads the fields it understands and
 // ignores the others.
 struct DeviceOptions {
-  std::string board;  // boards/<name>.json: the memory timing and clock a board-level simulation models
+  std::string board;          // boards/<name>.json: the memory timing a board-level simulation models (systemc)
+  std::string xclbin = {};    // the kernel a real board loads (xrt); empty: $DCOC_XCLBIN
+  unsigned device_index = 0;  // which device of the host (xrt)
 };
 
 struct BackendInfo {

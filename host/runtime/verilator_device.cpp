@@ -25,6 +25,11 @@ class VerilatorDevice final : public Device {
   void Write(uint64_t addr, std::span<const uint8_t> bytes) override { dram_.Write(addr, bytes); }
   void Read(uint64_t addr, std::span<uint8_t> bytes) override { dram_.Read(addr, bytes); }
 
+  void Reset() override {
+    dram_.Clear();
+    harness_.Reset();
+  }
+
   RunStats Run(std::span<const spec::Instruction> insns, const RunOptions& opts) override {
     const std::vector<uint8_t> stream = spec::EncodeStream(spec_.isa, insns);
     std::vector<uint8_t>& mem = harness_.dram();
@@ -76,6 +81,7 @@ class HarnessBoard final : public Board {
   uint32_t Read32(uint32_t offset) override { return harness_.ReadReg(offset); }
   void Idle() override { harness_.Advance(kPollCycles); }
   void Recover() override { harness_.Reset(); }
+  void FreeAll() override { dram_.Clear(); }
 
  private:
   static constexpr uint64_t kPollCycles = 1024;

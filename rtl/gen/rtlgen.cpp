@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "host/common/embed.h"
 #include "host/common/error.h"
 #include "host/common/hash.h"
 #include "host/spec/counters.h"
@@ -12,10 +13,6 @@
 #include "host/spec/isa.h"
 #include "host/spec/program.h"
 #include "host/spec/regmap.h"
-
-#ifndef DCOC_RTL_SV_DIR
-#error "DCOC_RTL_SV_DIR must name rtl/sv"
-#endif
 
 namespace dcoc::rtl {
 
@@ -96,7 +93,6 @@ void CheckBuildable(const spec::Spec& s) {
 
 }  // namespace
 
-std::filesystem::path RtlSourceDir() { return std::filesystem::path(DCOC_RTL_SV_DIR); }
 
 const std::vector<std::string>& RtlSourceFiles() {
   static const std::vector<std::string> kFiles = {
@@ -111,9 +107,8 @@ const std::vector<std::string>& RtlSourceFiles() {
 std::string RtlSourcesHash() {
   Fnv1a64 h;
   for (const std::string& f : RtlSourceFiles()) {
-    const std::vector<uint8_t> text = spec::ReadFile(RtlSourceDir() / f);
     h.Update(f);
-    h.Update(text);
+    h.Update(FindEmbedded(EmbeddedSources(), f).text);
   }
   return h.HexDigest();
 }
@@ -319,20 +314,25 @@ Generated Generate(const spec::Spec& s, const std::filesystem::path& dir) {
   g.dir = std::filesystem::absolute(dir);
   g.package = g.dir / "vta_pkg.sv";
   g.top = g.dir / "vta_top.sv";
+  g.waivers = g.dir / "vta.vlt";
   g.filelist = g.dir / "vta.f";
-  auto write = [](const std::filesystem::path& p, const std::string& text) {
+  auto write = [](const std::filesystem::path& p, std::string_view text) {
     std::ofstream out(p, std::ios::binary | std::ios::trunc);
     out << text;
     if (!out) throw Error(fmt::format("cannot write {}", p.string()));
   };
-  const std::string pkg = PackageSv(s);
-  write(g.package, pkg);
+  write(g.package, PackageSv(s));
   write(g.top, TopSv(s));
+  write(g.waivers, FindEmbedded(EmbeddedSources(), "vta.vlt").text);
   g.sources.push_back(g.package);
-  for (const std::string& f : RtlSourceFiles()) g.sources.push_back(std::filesystem::absolute(RtlSourceDir() / f));
+  for (const std::string& f : RtlSourceFiles()) {
+    write(g.dir / f, FindEmbedded(EmbeddedSources(), f).text);
+    g.sources.push_back(g.dir / f);
+  }
   g.sources.push_back(g.top);
-  std::string list;
-  for (const auto& p : g.sources) list += p.string() + "\n";
+  // Relative to the filelist's directory: `verilator -F DIR/vta.f` from anywhere, `-f vta.f` in DIR.
+  std::string list = "vta.vlt\n";
+  for (const auto& p : g.sources) list += p.filename().string() + "\n";
   write(g.filelist, list);
   return g;
 }

@@ -5,16 +5,19 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "host/common/embed.h"
 #include "host/spec/hw_config.h"
 
 namespace dcoc::rtl {
 
-// The directory of the hand-written modules (rtl/sv in the source tree).
-std::filesystem::path RtlSourceDir();
-// The hand-written module files, in compile order (relative to RtlSourceDir()).
+// The hand-written modules (rtl/sv) and their lint waivers (vta.vlt), compiled into dcoc so that
+// generating a configuration never reads the checkout.
+std::span<const EmbeddedFile> EmbeddedSources();
+// The hand-written module files, in compile order (names of EmbeddedSources()).
 const std::vector<std::string>& RtlSourceFiles();
 // FNV-1a over the names and contents of the hand-written sources: part of every model cache key.
 std::string RtlSourcesHash();
@@ -27,11 +30,14 @@ std::string TopSv(const spec::Spec& s);
 
 struct Generated {
   std::filesystem::path dir;
-  std::filesystem::path package, top, filelist;
+  std::filesystem::path package, top, filelist, waivers;
   std::vector<std::filesystem::path> sources;  // compile order: package, modules, top
 };
-// Writes vta_pkg.sv, vta_top.sv and vta.f (absolute paths) into `dir`. Throws ConfigError for a
-// configuration the RTL cannot build (e.g. a buffer of a single row) and Error on I/O failure.
+// Writes a self-contained directory: vta_pkg.sv, vta_top.sv, a copy of every hand-written module, the
+// lint waivers vta.vlt, and vta.f listing them all by names relative to the directory (verilator -F
+// DIR/vta.f from anywhere; -f vta.f inside DIR). Nothing in it refers to the checkout. Throws
+// ConfigError for a configuration the RTL cannot build (e.g. a buffer of a single row) and Error on
+// I/O failure.
 Generated Generate(const spec::Spec& s, const std::filesystem::path& dir);
 
 }  // namespace dcoc::rtl

@@ -48,8 +48,7 @@ std::string Files(const Generated& g) {
 
 ToolResult Lint(const spec::Spec& s, const fs::path& work_dir) {
   const Generated g = Generate(s, work_dir);
-  ToolResult r = RunTool(fmt::format("verilator --lint-only -Wall --top-module vta_top '{}' -f '{}'",
-                                     (RtlSourceDir() / "vta.vlt").string(), g.filelist.string()),
+  ToolResult r = RunTool(fmt::format("verilator --lint-only -Wall --top-module vta_top -F '{}'", g.filelist.string()),
                          work_dir / "lint.log");
   return r;
 }

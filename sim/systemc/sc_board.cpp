@@ -92,6 +92,7 @@ class ScBoard final : public runtime::Board {
     top_->vta.RequestReset();
     RunCycles(6);
   }
+  void FreeAll() override { dram_.Clear(); }
 
  private:
   static constexpr uint64_t kPollCycles = 1024;

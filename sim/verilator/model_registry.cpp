@@ -6,13 +6,17 @@
 #include <fmt/format.h>
 
 #include "host/common/cache.h"
+#include "host/common/embed.h"
 #include "host/common/error.h"
+#include "host/common/hash.h"
 #include "host/common/shell.h"
 #include "host/spec/program.h"
 #include "rtl/gen/rtlgen.h"
 #include "sim/verilator/vta_model.h"
 
 namespace dcoc::sim {
+
+std::span<const EmbeddedFile> AdapterHeaders();  // vta_pins.h and vta_model_adapter.h (cmake embeds them)
 
 namespace {
 
@@ -38,11 +42,11 @@ void BuildModel(const spec::Spec& s, const ModelOptions& o, const fs::path& dest
            "  return new dcoc::sim::detail::VtaModelImpl<Vvta_od>();\n}\n";
   }
   const std::string obj = (tmp / "obj").string();
+  (void)WriteEmbedded(AdapterHeaders(), tmp / "include");
   RunOrThrow(fmt::format("OBJCACHE=$(command -v ccache) {} {} --threads {} --build -j {} --prefix Vvta_od --Mdir '{}' "
                          "-MAKEFLAGS OPT_FAST=-O3 -MAKEFLAGS OPT_SLOW=-O1 -MAKEFLAGS OPT_GLOBAL=-O1 -CFLAGS -fPIC "
-                         "'{}' -f '{}'",
-                         DCOC_VERILATOR_EXE, DCOC_VERILATOR_FLAGS, o.threads, o.build_jobs, obj,
-                         (rtl::RtlSourceDir() / "vta.vlt").string(), g.filelist.string()),
+                         "-F '{}'",
+                         DCOC_VERILATOR_EXE, DCOC_VERILATOR_FLAGS, o.threads, o.build_jobs, obj, g.filelist.string()),
              log, fmt::format("verilating configuration {}", s.tag));
   // The shared library carries its own copy of the Verilator runtime (bound locally with -Bsymbolic).
   const std::string inc = std::string(DCOC_VERILATOR_ROOT) + "/include";
@@ -51,7 +55,7 @@ void BuildModel(const spec::Spec& s, const ModelOptions& o, const fs::path& dest
                          "'{}/verilated.cpp' '{}/verilated_fst_c.cpp' '{}/verilated_threads.cpp' "
                          "-Wl,--whole-archive '{}/Vvta_od__ALL.a' -Wl,--no-whole-archive "
                          "-Wl,-Bsymbolic -lz -pthread -o '{}'",
-                         DCOC_CXX, DCOC_SOURCE_ROOT, obj, inc, inc, adapter.string(), inc, inc, inc, obj,
+                         DCOC_CXX, (tmp / "include").string(), obj, inc, inc, adapter.string(), inc, inc, inc, obj,
                          (tmp / "libvta_model.so").string()),
              log, fmt::format("linking the model of configuration {}", s.tag));
   std::error_code ec;
@@ -65,8 +69,11 @@ void BuildModel(const spec::Spec& s, const ModelOptions& o, const fs::path& dest
 
 fs::path ModelCachePath(const spec::Spec& s, const ModelOptions& o) {
   const fs::path root = o.cache_dir.empty() ? DefaultCacheDir() : o.cache_dir;
-  return root / "vmodels" /
-         fmt::format("{}-h{:016x}-rtl{}-t{}", s.tag, s.config_hash, rtl::RtlSourcesHash(), o.threads);
+  // The adapter headers are part of the key: a cached model's ABI is theirs.
+  Fnv1a64 h;
+  h.Update(rtl::RtlSourcesHash());
+  h.Update(EmbeddedHash(AdapterHeaders()));
+  return root / "vmodels" / fmt::format("{}-h{:016x}-rtl{:016x}-t{}", s.tag, s.config_hash, h.Digest(), o.threads);
 }
 
 bool HaveVtaModel(const spec::Spec& s, const ModelOptions& o) {

@@ -5,7 +5,7 @@
 #include <memory>
 #include <type_traits>
 
-#include "sim/verilator/vta_model.h"
+#include "sim/verilator/vta_pins.h"
 #include "verilated.h"
 #include "verilated_fst_c.h"
 

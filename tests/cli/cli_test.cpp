@@ -1,6 +1,8 @@
 // The dcoc command line as a user meets it: exit codes, error messages, --json output that parses.
+#include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 
@@ -121,6 +123,45 @@ TEST(Cli, LayerRunReportsTheCheck) {
   const Result bad = Dcoc("layer run --conv 1,32,8,8 --config default");
   EXPECT_EQ(bad.status, 1);
   EXPECT_THAT(bad.out, HasSubstr("expected 9 numbers"));
+}
+
+TEST(Cli, XrtWithoutACardSaysWhyAndExitsNonZero) {
+  Result r = Dcoc("backends --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  nlohmann::json xrt;
+  for (const auto& b : nlohmann::json::parse(r.out))
+    if (b["name"] == "xrt") xrt = b;
+  if (xrt.is_null()) GTEST_SKIP() << "this build has no XRT backend";
+  r = Dcoc("layer run --conv 1,16,8,8,16,3,3,1,1 --config default --backend xrt");
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("error: "));
+  if (std::getenv("XILINX_XRT") == nullptr) {
+    EXPECT_EQ(xrt["available"], false);
+    EXPECT_THAT(xrt["unavailable_reason"].get<std::string>(), HasSubstr("XILINX_XRT is not set"));
+    EXPECT_THAT(r.out, HasSubstr("XILINX_XRT is not set"));
+  }
+}
+
+TEST(Cli, BoardBuildWritesTheFlowAndNamesBoardsWithout) {
+  const std::string dir = Temp("pynq_vta");
+  std::filesystem::remove_all(dir);
+  Result r = Dcoc(fmt::format("board build --board pynq-z2 --config 1x8x8 -o {} --json", dir));
+  ASSERT_EQ(r.status, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["flow"], "zynq7");
+  for (const char* f : {"build.tcl", "overlay/vta_overlay.py", "config.json", "rtl/vta.f", "rtl/vta.vlt",
+                        "rtl/vta_kernel.v"}) {
+    EXPECT_NE(std::find(j["files"].begin(), j["files"].end(), f), j["files"].end()) << f;
+    EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(dir) / f)) << f;
+  }
+  EXPECT_FALSE(j["steps"].empty());
+  r = Dcoc(fmt::format("board build --board zcu104 -o {}", Temp("zcu")));
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("error: "));
+  EXPECT_THAT(r.out, HasSubstr("zcu104"));
+  r = Dcoc("board build --board no-such-board -o " + Temp("x"));
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("no-such-board"));
 }
 
 TEST(Cli, ResourceModelFitAndSweep) {

@@ -70,6 +70,7 @@ class FaultyDevice final : public runtime::Device {
   uint64_t Alloc(uint64_t bytes, uint64_t align) override { return inner_.Alloc(bytes, align); }
   void Write(uint64_t addr, std::span<const uint8_t> bytes) override { inner_.Write(addr, bytes); }
   void Read(uint64_t addr, std::span<uint8_t> bytes) override { inner_.Read(addr, bytes); }
+  void Reset() override { inner_.Reset(); }
   runtime::RunStats Run(std::span<const spec::Instruction> insns, const runtime::RunOptions& o) override {
     if (fault_ == Fault::kDeadlock) throw ExecError("deadlock: no progress for 200000 cycles");
     if (fault_ == Fault::kCycleLimit) throw CycleLimitError("the run exceeded max_cycles");
