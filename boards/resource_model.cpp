@@ -11,10 +11,13 @@
 #include <nlohmann/json.hpp>
 
 #include "boards/ram_mapping.h"
+#include "host/common/embed.h"
 #include "host/common/error.h"
 #include "host/spec/hw_constants.h"
 
 namespace dcoc::boards {
+
+std::span<const EmbeddedFile> CalibrationFiles();  // model/resource_calibration.json (boards/CMakeLists.txt)
 
 namespace fs = std::filesystem;
 
@@ -88,15 +91,16 @@ LogicFeatures FeaturesOf(const spec::Spec& s) {
   return f;
 }
 
-fs::path DefaultCalibrationPath() { return BoardsDir() / "model" / "resource_calibration.json"; }
+fs::path DefaultCalibrationPath() {
+  const fs::path dir = BoardsDir();
+  return dir.empty() ? fs::path() : dir / "model" / "resource_calibration.json";
+}
 
-Calibration LoadCalibration(const fs::path& p) {
-  std::ifstream in(p);
-  if (!in) throw FormatError(fmt::format("cannot read the calibration file {}", p.string()));
-  std::stringstream ss;
-  ss << in.rdbuf();
+namespace {
+
+Calibration ParseCalibration(const std::string& text, const std::string& origin) {
   try {
-    const auto j = nlohmann::json::parse(ss.str());
+    const auto j = nlohmann::json::parse(text);
     Calibration c;
     c.yosys_version = j.value("yosys", "");
     for (const auto& e : j.at("points")) {
@@ -118,10 +122,26 @@ Calibration LoadCalibration(const fs::path& p) {
     }
     return c;
   } catch (const nlohmann::json::exception& e) {
-    throw FormatError(fmt::format("calibration file {}: {}", p.string(), e.what()));
+    throw FormatError(fmt::format("calibration file {}: {}", origin, e.what()));
   } catch (const FormatError& e) {
-    throw FormatError(fmt::format("calibration file {}: {}", p.string(), e.what()));
+    throw FormatError(fmt::format("calibration file {}: {}", origin, e.what()));
   }
+}
+
+}  // namespace
+
+Calibration LoadCalibration(const fs::path& p) {
+  std::ifstream in(p);
+  if (!in) throw FormatError(fmt::format("cannot read the calibration file {}", p.string()));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ParseCalibration(ss.str(), p.string());
+}
+
+Calibration DefaultCalibration() {
+  if (const fs::path p = DefaultCalibrationPath(); !p.empty()) return LoadCalibration(p);
+  return ParseCalibration(std::string(FindEmbedded(CalibrationFiles(), "resource_calibration.json").text),
+                          "boards/model/resource_calibration.json (built in)");
 }
 
 nlohmann::ordered_json ToJson(const Calibration& c) {
@@ -317,7 +337,7 @@ const ResourceModel& ResourceModel::ForFamily(std::string_view family) {
   if (auto it = models.find(family); it != models.end()) return it->second;
   if (family != "xc7" && family != "xcup")
     throw UsageError(fmt::format("no resource model for FPGA family \"{}\" (known: xc7, xcup)", family));
-  const Calibration c = LoadCalibration(DefaultCalibrationPath());
+  const Calibration c = DefaultCalibration();
   const bool own = std::any_of(c.points.begin(), c.points.end(), [&](const CalibrationPoint& p) {
     return p.family == family && p.role == "calibration" && p.measured;
   });

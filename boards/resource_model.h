@@ -54,8 +54,11 @@ struct Calibration {
   std::string yosys_version;
   std::vector<CalibrationPoint> points;
 };
-std::filesystem::path DefaultCalibrationPath();  // BoardsDir() / "model" / "resource_calibration.json"
+// BoardsDir() / "model" / "resource_calibration.json" when DCOC_BOARDS_DIR is set, else empty (built in).
+std::filesystem::path DefaultCalibrationPath();
 Calibration LoadCalibration(const std::filesystem::path& p);  // throws FormatError naming the file and key
+// The calibration the models fit on: DefaultCalibrationPath() if set, else the copy built into the binary.
+Calibration DefaultCalibration();
 nlohmann::ordered_json ToJson(const Calibration& c);
 
 // Per-resource prediction and how it splits (for reports and tests).

@@ -254,7 +254,11 @@ void RegisterResourceCommands(CLI::App& app) {
   cal->add_option("-j,--jobs", jobs, "Yosys runs at a time")->capture_default_str()->check(CLI::Range(1, 8));
   cal->add_option("--only", only, "Comma-separated configurations of the set to (re)synthesize; the others keep their figures");
   cal->callback([] {
+    // Writes the calibration file back: a file on disk, never the copy built into the binary.
     const std::filesystem::path path = file.empty() ? boards::DefaultCalibrationPath() : std::filesystem::path(file);
+    if (path.empty())
+      throw UsageError("rtl calibrate rewrites the calibration file: give --file boards/model/resource_calibration.json "
+                       "(or set DCOC_BOARDS_DIR to the boards folder)");
     boards::Calibration c = boards::LoadCalibration(path);
     c.yosys_version = YosysVersion();
     std::vector<size_t> todo;
@@ -315,7 +319,7 @@ void RegisterResourceCommands(CLI::App& app) {
   mdl->callback([] {
     const std::string fam = family.empty() ? "xc7" : family;
     const boards::Calibration c =
-        boards::LoadCalibration(file.empty() ? boards::DefaultCalibrationPath() : std::filesystem::path(file));
+        file.empty() ? boards::DefaultCalibration() : boards::LoadCalibration(std::filesystem::path(file));
     const boards::ResourceModel m = boards::ResourceModel::Fit(c, fam);
     nlohmann::ordered_json j = ModelReport(m, c, !json);
     const double ns = PredictNanoseconds(m);

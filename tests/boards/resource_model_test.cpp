@@ -86,7 +86,7 @@ TEST(Fit, NonNegativeLeastSquaresRecoversAndClamps) {
 }
 
 TEST(Calibration, FileIsWellFormedWithReasons) {
-  const Calibration c = LoadCalibration(DefaultCalibrationPath());
+  const Calibration c = DefaultCalibration();
   size_t calibration = 0, holdout = 0;
   for (const CalibrationPoint& p : c.points) {
     EXPECT_FALSE(p.reason.empty()) << p.config;
@@ -100,7 +100,7 @@ TEST(Calibration, FileIsWellFormedWithReasons) {
 
 // DSP48 and block RAM are counted, not fitted: every measured point (calibration or hold-out) checks them.
 TEST(ResourceModel, DspAndBramMatchYosysOnEveryMeasuredPoint) {
-  const Calibration c = LoadCalibration(DefaultCalibrationPath());
+  const Calibration c = DefaultCalibration();
   const ResourceModel m = ResourceModel::Fit(c, "xc7");
   size_t measured = 0;
   for (const PointEvaluation& e : Evaluate(m, c)) {
@@ -116,7 +116,7 @@ TEST(ResourceModel, DspAndBramMatchYosysOnEveryMeasuredPoint) {
 // 10-40 minutes per configuration here, so the designed set is measured in steps (`dcoc rtl calibrate`):
 // until four hold-out points are measured this reports a skip naming how many are.
 TEST(ResourceModel, HoldoutErrorsWithinBounds) {
-  const Calibration c = LoadCalibration(DefaultCalibrationPath());
+  const Calibration c = DefaultCalibration();
   const ResourceModel m = ResourceModel::Fit(c, "xc7");
   size_t holdouts = 0;
   for (const PointEvaluation& e : Evaluate(m, c)) {
@@ -146,7 +146,7 @@ TEST(ResourceModel, FitRecoversCoefficientsAndFlagsUncalibratedFeatures) {
   };
   // The designed set's all-DSP calibration configurations, "measured" with the known coefficients.
   Calibration c;
-  for (CalibrationPoint p : LoadCalibration(DefaultCalibrationPath()).points) {
+  for (CalibrationPoint p : DefaultCalibration().points) {
     const spec::Spec s = spec::Spec::Create(spec::LoadConfig(p.config));
     if (p.role != "calibration" || s.config.gemm_mac != spec::GemmMac::kDsp) continue;
     p.measured = true;
