@@ -88,9 +88,13 @@ uint64_t XrtMemory::Alloc(uint64_t bytes, uint64_t align) {
     throw UsageError(fmt::format("allocation alignment {} is not a power of two", align));
   Impl::Buffer b;
   try {
-    // Room for the alignment inside the buffer object, whatever address XRT gives it.
-    b.bo = ::xrt::bo(impl_->device, size_t(std::max<uint64_t>(bytes, 1) + align - 1),
-                     ::xrt::bo::flags::normal, ::xrt::memory_group(impl_->group));
+    // Room for the alignment inside the buffer object, whatever address XRT gives it, in whole 4 KiB
+    // pages: XRT backs a buffer with aligned_alloc(4096, size), which C requires to be a multiple of
+    // the alignment (ASan refuses anything else).
+    constexpr uint64_t kPage = 4096;
+    const uint64_t room = std::max<uint64_t>(bytes, 1) + align - 1;
+    b.bo = ::xrt::bo(impl_->device, size_t((room + kPage - 1) / kPage * kPage), ::xrt::bo::flags::normal,
+                     ::xrt::memory_group(impl_->group));
   } catch (const std::exception& e) {
     throw DeviceError(fmt::format("XRT could not allocate {} bytes in memory bank {}: {}", bytes, impl_->group, e.what()));
   }
