@@ -3,6 +3,11 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <stdexcept>
+#include <vector>
+
+#include "host/common/error.h"
+
 namespace dcoc::cli {
 
 void AddDeviceOptions(CLI::App* cmd, runtime::DeviceOptions& o) {
@@ -43,6 +48,38 @@ void PrintRunReport(const nlohmann::ordered_json& j) {
   for (const auto& o : j["outputs"])
     fmt::print("  {:<16} {:>10} bytes  digest {}\n", o["name"].get<std::string>(), o["bytes"].get<uint64_t>(),
                o["digest"].get<std::string>());
+}
+
+compiler::ConvLayer ParseConvOption(const std::string& text, const std::string& kind) {
+  std::vector<int> v;
+  for (size_t start = 0; start <= text.size();) {
+    size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string item = text.substr(start, end - start);
+    start = end + 1;
+    try {
+      size_t used = 0;
+      v.push_back(std::stoi(item, &used));
+      if (used != item.size()) throw std::invalid_argument(item);
+    } catch (const std::exception&) {
+      throw UsageError(fmt::format("--conv {}: \"{}\" is not an integer", text, item));
+    }
+  }
+  if (v.size() != 9)
+    throw UsageError(fmt::format("--conv {}: expected 9 numbers N,C,H,W,K,R,S,stride,pad, got {}", text, v.size()));
+  compiler::ConvLayer l;
+  l.name = "conv";
+  if (kind == "depthwise")
+    l.kind = compiler::ConvKind::kDepthwise;
+  else if (kind == "dense")
+    l.kind = compiler::ConvKind::kDense;
+  else if (kind != "conv2d")
+    throw UsageError(fmt::format("--kind {} is not conv2d, depthwise or dense", kind));
+  l.n = v[0], l.c = v[1], l.h = v[2], l.w = v[3], l.k = v[4], l.r = v[5], l.s = v[6];
+  l.stride_h = l.stride_w = v[7];
+  l.pad_h = l.pad_w = v[8];
+  l.Validate();
+  return l;
 }
 
 }  // namespace dcoc::cli

@@ -16,6 +16,7 @@ spec::Spec SpecFor(const std::string& what);
 
 }  // namespace dcoc::cli
 
+#include "host/compiler/layer.h"
 #include "host/runtime/device.h"
 #include "host/runtime/registry.h"
 #include "host/spec/program.h"
@@ -34,5 +35,9 @@ void AddDeviceOptions(CLI::App* cmd, runtime::DeviceOptions& o);
 nlohmann::ordered_json RunReportJson(const spec::Program& p, std::string_view backend, const runtime::RunStats& stats,
                                      const std::vector<uint8_t>& dram);
 void PrintRunReport(const nlohmann::ordered_json& report);
+
+// "--conv N,C,H,W,K,R,S,stride,pad" with --kind conv2d|depthwise|dense: a validated layer named "conv"
+// (no epilogue). Throws UsageError naming the option and the bad item.
+compiler::ConvLayer ParseConvOption(const std::string& text, const std::string& kind);
 
 }  // namespace dcoc::cli

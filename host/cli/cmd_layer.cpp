@@ -37,45 +37,10 @@ struct LayerArgs {
   FarmOptions farm;
 };
 
-// "--conv N,C,H,W,K,R,S,stride,pad" (S may equal R; the kind decides conv2d/depthwise/dense).
-compiler::ConvLayer ParseConv(const std::string& spec_text, const std::string& kind, int out_bits) {
-  std::vector<int> v;
-  for (size_t start = 0; start <= spec_text.size();) {
-    size_t end = spec_text.find(',', start);
-    if (end == std::string::npos) end = spec_text.size();
-    const std::string item = spec_text.substr(start, end - start);
-    start = end + 1;
-    try {
-      size_t used = 0;
-      v.push_back(std::stoi(item, &used));
-      if (used != item.size()) throw std::invalid_argument(item);
-    } catch (const std::exception&) {
-      throw UsageError(fmt::format("--conv {}: \"{}\" is not an integer", spec_text, item));
-    }
-  }
-  if (v.size() != 9)
-    throw UsageError(
-        fmt::format("--conv {}: expected 9 numbers N,C,H,W,K,R,S,stride,pad, got {}", spec_text, v.size()));
-  compiler::ConvLayer l;
-  l.name = "conv";
-  if (kind == "depthwise")
-    l.kind = compiler::ConvKind::kDepthwise;
-  else if (kind == "dense")
-    l.kind = compiler::ConvKind::kDense;
-  else if (kind != "conv2d")
-    throw UsageError(fmt::format("--kind {} is not conv2d, depthwise or dense", kind));
-  l.n = v[0], l.c = v[1], l.h = v[2], l.w = v[3], l.k = v[4], l.r = v[5], l.s = v[6];
-  l.stride_h = l.stride_w = v[7];
-  l.pad_h = l.pad_w = v[8];
-  l.Validate();
-  l.epilogue = compiler::DefaultEpilogue(l, out_bits);
-  return l;
-}
-
 compiler::ConvLayer LayerFor(const LayerArgs& a, const spec::Spec& s) {
   if (a.layer.empty() == a.conv.empty())
     throw UsageError("give exactly one of --layer <model.layer> and --conv N,C,H,W,K,R,S,stride,pad");
-  compiler::ConvLayer l = a.layer.empty() ? ParseConv(a.conv, a.kind, s.out_bits) : compiler::FindLayer(a.layer);
+  compiler::ConvLayer l = a.layer.empty() ? ParseConvOption(a.conv, a.kind) : compiler::FindLayer(a.layer);
   l.epilogue = compiler::DefaultEpilogue(l, s.out_bits);
   if (a.shift >= 0) l.epilogue.shift = a.shift;
   if (a.relu) l.epilogue.clip_lo = 0;

@@ -85,35 +85,6 @@ struct TuneArgs {
   bool report_only = false;
 };
 
-// "--conv N,C,H,W,K,R,S,stride,pad" as in `dcoc layer`.
-compiler::ConvLayer ParseConvLayer(const std::string& text, const std::string& kind) {
-  std::vector<int> v;
-  for (const std::string& item : SplitList(text)) {
-    try {
-      size_t used = 0;
-      v.push_back(std::stoi(item, &used));
-      if (used != item.size()) throw std::invalid_argument(item);
-    } catch (const std::exception&) {
-      throw UsageError(fmt::format("--conv {}: \"{}\" is not an integer", text, item));
-    }
-  }
-  if (v.size() != 9)
-    throw UsageError(fmt::format("--conv {}: expected 9 numbers N,C,H,W,K,R,S,stride,pad, got {}", text, v.size()));
-  compiler::ConvLayer l;
-  l.name = "conv";
-  if (kind == "depthwise")
-    l.kind = compiler::ConvKind::kDepthwise;
-  else if (kind == "dense")
-    l.kind = compiler::ConvKind::kDense;
-  else if (kind != "conv2d")
-    throw UsageError(fmt::format("--kind {} is not conv2d, depthwise or dense", kind));
-  l.n = v[0], l.c = v[1], l.h = v[2], l.w = v[3], l.k = v[4], l.r = v[5], l.s = v[6];
-  l.stride_h = l.stride_w = v[7];
-  l.pad_h = l.pad_w = v[8];
-  l.Validate();
-  l.name = fmt::format("conv{}", text);
-  return l;
-}
 
 std::vector<agents::tune::TuneTask> TasksFor(const TuneArgs& a, const spec::Spec& s) {
   const int given = !a.layer.empty() + !a.conv.empty() + !a.model.empty();
@@ -124,7 +95,8 @@ std::vector<agents::tune::TuneTask> TasksFor(const TuneArgs& a, const spec::Spec
   if (!a.layer.empty()) {
     for (const std::string& name : SplitList(a.layer)) tasks.push_back({name, compiler::FindLayer(name), 1});
   } else if (!a.conv.empty()) {
-    compiler::ConvLayer l = ParseConvLayer(a.conv, a.kind);
+    compiler::ConvLayer l = ParseConvOption(a.conv, a.kind);
+    l.name = fmt::format("conv{}", a.conv);
     tasks.push_back({l.name, l, 1});
   } else if (a.model.ends_with(".onnx") || std::filesystem::is_regular_file(a.model)) {
 #ifdef DCOC_HAVE_MODEL

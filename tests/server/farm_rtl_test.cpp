@@ -12,14 +12,8 @@ namespace {
 using testing::Eventually;
 using testing::Process;
 using testing::ReadText;
+using testing::Records;
 using testing::TempDir;
-
-std::map<std::string, measure::Measurement> Records(const std::filesystem::path& db_path) {
-  measure::Database db(db_path, measure::Database::Mode::kReadOnly);
-  std::map<std::string, measure::Measurement> out;
-  for (measure::Measurement& m : db.Records()) out.emplace(compiler::ToString(m.schedule), std::move(m));
-  return out;
-}
 
 TEST(FarmRtl, AResnet18LayerMeasuredOnTheFarmGivesTheLocalRecords) {
   TempDir dir;

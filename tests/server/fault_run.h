@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <random>
 #include <sstream>
 #include <string>
@@ -84,6 +85,14 @@ inline std::string ReadText(const std::filesystem::path& p) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// A database's records by schedule (the key two runs of the same search share).
+inline std::map<std::string, measure::Measurement> Records(const std::filesystem::path& db_path) {
+  measure::Database db(db_path, measure::Database::Mode::kReadOnly);
+  std::map<std::string, measure::Measurement> out;
+  for (measure::Measurement& m : db.Records()) out.emplace(compiler::ToString(m.schedule), std::move(m));
+  return out;
 }
 
 struct FaultRunOptions {
