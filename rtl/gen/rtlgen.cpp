@@ -108,9 +108,16 @@ const std::vector<std::string>& RtlSourceFiles() {
   return kFiles;
 }
 
+const std::vector<std::string>& RtlIncludeFiles() {
+  static const std::vector<std::string> kFiles = {"vta_assert.svh"};
+  return kFiles;
+}
+
 std::string RtlSourcesHash() {
   Fnv1a64 h;
-  for (const std::string& f : RtlSourceFiles()) {
+  std::vector<std::string> files = RtlSourceFiles();
+  files.insert(files.end(), RtlIncludeFiles().begin(), RtlIncludeFiles().end());
+  for (const std::string& f : files) {
     const std::vector<uint8_t> text = spec::ReadFile(RtlSourceDir() / f);
     h.Update(f);
     h.Update(text);
@@ -331,7 +338,8 @@ Generated Generate(const spec::Spec& s, const std::filesystem::path& dir) {
   g.sources.push_back(g.package);
   for (const std::string& f : RtlSourceFiles()) g.sources.push_back(std::filesystem::absolute(RtlSourceDir() / f));
   g.sources.push_back(g.top);
-  std::string list;
+  // Verilator looks for `include files in +incdir+ directories (Yosys also beside the including file).
+  std::string list = "+incdir+" + std::filesystem::absolute(RtlSourceDir()).string() + "\n";
   for (const auto& p : g.sources) list += p.string() + "\n";
   write(g.filelist, list);
   return g;

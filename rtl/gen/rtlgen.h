@@ -16,7 +16,10 @@ namespace dcoc::rtl {
 std::filesystem::path RtlSourceDir();
 // The hand-written module files, in compile order (relative to RtlSourceDir()).
 const std::vector<std::string>& RtlSourceFiles();
-// FNV-1a over the names and contents of the hand-written sources: part of every model cache key.
+// The files the modules `include (rtl/sv/vta_assert.svh), relative to RtlSourceDir().
+const std::vector<std::string>& RtlIncludeFiles();
+// FNV-1a over the names and contents of the hand-written sources and includes: part of every model
+// cache key.
 std::string RtlSourcesHash();
 // FNV-1a over the generated package and top and the hand-written sources: names the exact design of a
 // configuration (synthesis caches; a generator change alone changes it).

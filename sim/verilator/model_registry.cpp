@@ -1,7 +1,9 @@
 // Finds the verilated model for a configuration: prebuilt, cached, or built on demand.
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -35,23 +37,26 @@ void BuildModel(const spec::Spec& s, const ModelOptions& o, const fs::path& dest
     std::ofstream out(adapter);
     out << "#include \"Vvta_od.h\"\n#include \"sim/verilator/vta_model_adapter.h\"\n"
            "extern \"C\" dcoc::sim::VtaModel* dcoc_create_vta_model() {\n"
-           "  return new dcoc::sim::detail::VtaModelImpl<Vvta_od>();\n}\n";
+        << fmt::format("  return new dcoc::sim::detail::VtaModelImpl<Vvta_od>({});\n}}\n", o.assertions);
   }
   const std::string obj = (tmp / "obj").string();
-  RunOrThrow(fmt::format("OBJCACHE=$(command -v ccache) {} {} --threads {} --build -j {} --prefix Vvta_od --Mdir '{}' "
+  RunOrThrow(fmt::format("OBJCACHE=$(command -v ccache) {} {} {} --threads {} --build -j {} --prefix Vvta_od --Mdir '{}' "
                          "-MAKEFLAGS OPT_FAST=-O3 -MAKEFLAGS OPT_SLOW=-O1 -MAKEFLAGS OPT_GLOBAL=-O1 -CFLAGS -fPIC "
                          "'{}' -f '{}'",
-                         DCOC_VERILATOR_EXE, DCOC_VERILATOR_FLAGS, o.threads, o.build_jobs, obj,
+                         DCOC_VERILATOR_EXE, DCOC_VERILATOR_FLAGS, o.assertions ? "--assert" : "--noassert", o.threads,
+                         o.build_jobs, obj,
                          (rtl::RtlSourceDir() / "vta.vlt").string(), g.filelist.string()),
              log, fmt::format("verilating configuration {}", s.tag));
   // The shared library carries its own copy of the Verilator runtime (bound locally with -Bsymbolic).
   const std::string inc = std::string(DCOC_VERILATOR_ROOT) + "/include";
   RunOrThrow(fmt::format("{} -std=c++20 -O2 -fPIC -shared -w -I'{}' -I'{}' -I'{}' -I'{}/vltstd' "
                          "-DVM_TRACE=1 -DVM_TRACE_FST=1 -DVM_TRACE_VCD=0 -DVM_COVERAGE=0 -DVM_SC=0 '{}' "
-                         "'{}/verilated.cpp' '{}/verilated_fst_c.cpp' '{}/verilated_threads.cpp' "
+                         "'{}/sim/verilator/assert_sink.cpp' "
+                         "'{}/verilated.cpp' '{}/verilated_fst_c.cpp' '{}/verilated_threads.cpp' '{}/verilated_dpi.cpp' "
                          "-Wl,--whole-archive '{}/Vvta_od__ALL.a' -Wl,--no-whole-archive "
                          "-Wl,-Bsymbolic -lz -pthread -o '{}'",
-                         DCOC_CXX, DCOC_SOURCE_ROOT, obj, inc, inc, adapter.string(), inc, inc, inc, obj,
+                         DCOC_CXX, DCOC_SOURCE_ROOT, obj, inc, inc, adapter.string(), DCOC_SOURCE_ROOT, inc, inc, inc,
+                         inc, obj,
                          (tmp / "libvta_model.so").string()),
              log, fmt::format("linking the model of configuration {}", s.tag));
   std::error_code ec;
@@ -66,14 +71,34 @@ void BuildModel(const spec::Spec& s, const ModelOptions& o, const fs::path& dest
 fs::path ModelCachePath(const spec::Spec& s, const ModelOptions& o) {
   const fs::path root = o.cache_dir.empty() ? DefaultCacheDir() : o.cache_dir;
   return root / "vmodels" /
-         fmt::format("{}-h{:016x}-rtl{}-t{}", s.tag, s.config_hash, rtl::RtlSourcesHash(), o.threads);
+         fmt::format("{}-h{:016x}-rtl{}-t{}{}", s.tag, s.config_hash, rtl::RtlSourcesHash(), o.threads,
+                     o.assertions ? "-assert" : "");
 }
 
+bool ModelOptions::DefaultAssertions() {
+  const char* e = std::getenv("DCOC_RTL_ASSERTIONS");
+  return !(e && std::string_view(e) == "0");
+}
+
+namespace {
+// The prebuilt model for `s`: with assertions when they are wanted; without them when they are not
+// (else the checking model, its assertions switched off).
+const PrebuiltModel* FindPrebuilt(const spec::Spec& s, const ModelOptions& o) {
+  if (o.threads != 1) return nullptr;
+  const PrebuiltModel* any = nullptr;
+  for (const PrebuiltModel& m : PrebuiltModels()) {
+    if (m.tag != s.tag) continue;
+    if (m.assertions == o.assertions) return &m;
+    if (m.assertions) any = &m;
+  }
+  // Without assertions: a cached fast model beats switching the checking model's assertions off.
+  if (any && !o.assertions && fs::exists(ModelCachePath(s, o) / "libvta_model.so")) return nullptr;
+  return any;
+}
+}  // namespace
+
 bool HaveVtaModel(const spec::Spec& s, const ModelOptions& o) {
-  if (o.threads == 1)
-    for (const PrebuiltModel& m : PrebuiltModels())
-      if (m.tag == s.tag) return true;
-  return fs::exists(ModelCachePath(s, o) / "libvta_model.so");
+  return FindPrebuilt(s, o) != nullptr || fs::exists(ModelCachePath(s, o) / "libvta_model.so");
 }
 
 void BuildVtaModel(const spec::Spec& s, const ModelOptions& o) {
@@ -85,9 +110,11 @@ void BuildVtaModel(const spec::Spec& s, const ModelOptions& o) {
 
 std::unique_ptr<VtaModel> CreateVtaModel(const spec::Spec& s, const ModelOptions& o) {
   if (o.threads < 1 || o.threads > 64) throw UsageError(fmt::format("Verilator threads = {} is out of range [1, 64]", o.threads));
-  if (o.threads == 1)
-    for (const PrebuiltModel& m : PrebuiltModels())
-      if (m.tag == s.tag) return m.make();
+  if (const PrebuiltModel* m = FindPrebuilt(s, o)) {
+    std::unique_ptr<VtaModel> model = m->make();
+    model->SetAssertions(o.assertions);
+    return model;
+  }
   const fs::path dir = ModelCachePath(s, o);
   const fs::path lib = dir / "libvta_model.so";
   if (!fs::exists(lib)) {
@@ -98,7 +125,9 @@ std::unique_ptr<VtaModel> CreateVtaModel(const spec::Spec& s, const ModelOptions
     fs::create_directories(dir.parent_path());
     BuildModel(s, o, dir);
   }
-  return LoadModel(lib);
+  std::unique_ptr<VtaModel> model = LoadModel(lib);
+  model->SetAssertions(o.assertions);
+  return model;
 }
 
 }  // namespace dcoc::sim

@@ -35,13 +35,29 @@ struct VtaPins {
   uint8_t m_axi_wvalid = 0, m_axi_wlast = 0, m_axi_bready = 0, irq = 0;
   std::array<uint32_t, kBusWords> m_axi_wdata{};
   uint64_t m_axi_wstrb = 0;
+  // Not a port: an RTL assertion failed during the last Step (TakeAssertionFailures names it).
+  uint8_t assert_failed = 0;
+};
+
+// An RTL assertion that failed (rtl/sv/vta_assert.svh): its name and the instance it sits in.
+struct AssertionFailure {
+  std::string name;   // e.g. "BRespExpected_A"
+  std::string scope;  // e.g. "TOP.vta_top.u_core.u_store.BRespExpected_A"
 };
 
 class VtaModel {
  public:
   virtual ~VtaModel() = default;
-  // Drives the inputs, evaluates with the clock at `clk`, and reads the outputs back.
+  // One half of a clock cycle. Step(false, pins) drives the inputs, evaluates with the clock low and
+  // reads every output back; Step(true, pins) is the rising edge with the inputs of the preceding
+  // Step(false) (they must not change in between) and reads back irq and assert_failed only (the next
+  // Step(false) reads the rest).
   virtual void Step(bool clk, VtaPins& pins) = 0;
+  // RTL assertions (on by default in a model verilated with them): checked at every rising edge; a
+  // failure sets pins.assert_failed and is kept until taken.
+  virtual void SetAssertions(bool on) = 0;
+  virtual bool HasAssertions() const = 0;  // verilated with assertions
+  virtual std::vector<AssertionFailure> TakeAssertionFailures() = 0;
   // FST waveform of every signal; Dump() writes one sample at `time` (half-cycles).
   virtual void OpenTrace(const std::filesystem::path& path) = 0;
   virtual void Dump(uint64_t time) = 0;
@@ -54,6 +70,7 @@ using ModelFactory = std::unique_ptr<VtaModel> (*)();
 struct PrebuiltModel {
   std::string preset;  // preset name it was built from
   std::string tag;     // configuration tag it implements
+  bool assertions;     // verilated with the RTL assertions (--assert)
   ModelFactory make;
 };
 // Models compiled into this binary (empty when built without Verilator).
@@ -66,10 +83,17 @@ struct ModelOptions {
   bool allow_build = true;  // build a missing model on demand (a minute or two per configuration)
   int build_jobs = 2;
   int threads = 1;          // Verilator --threads for on-demand models (prebuilt models use 1)
+  // Check the RTL assertions (a model verilated with them, assertions on). Off: a model verilated
+  // without them when one is prebuilt or cached (the release and benchmark models, about 10% faster),
+  // else the checking model with its assertions switched off. The default is on unless the
+  // environment sets DCOC_RTL_ASSERTIONS=0.
+  bool assertions = DefaultAssertions();
+  static bool DefaultAssertions();
 };
 
 // The model for a configuration: prebuilt when available (and threads == 1), else loaded from the
-// cache, else built into the cache (allow_build), else ConfigError naming the configuration.
+// cache, else built into the cache (allow_build), else ConfigError naming the configuration. The model
+// comes with its assertions switched as opts.assertions says.
 std::unique_ptr<VtaModel> CreateVtaModel(const spec::Spec& s, const ModelOptions& opts = {});
 
 // True when CreateVtaModel(s, opts) can return at once (a prebuilt model, or one in the cache).
