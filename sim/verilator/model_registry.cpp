@@ -9,6 +9,7 @@
 
 #include "host/common/cache.h"
 #include "host/common/error.h"
+#include "host/common/hash.h"
 #include "host/common/shell.h"
 #include "host/spec/program.h"
 #include "rtl/gen/rtlgen.h"
@@ -66,13 +67,28 @@ void BuildModel(const spec::Spec& s, const ModelOptions& o, const fs::path& dest
   if (ec) fs::remove_all(tmp);  // another process finished the same model first
 }
 
+// What an on-demand model is built with besides the RTL: the Verilator and C++ flags and the C++ that
+// wraps it (adapter, assertion sink). A change to any of them must not load a model built before it.
+const std::string& HarnessHash() {
+  static const std::string kHash = [] {
+    Fnv1a64 h;
+    h.Update(std::string_view(DCOC_VERILATOR_FLAGS));
+    for (const char* f : {"vta_model.h", "vta_model_adapter.h", "assert_sink.h", "assert_sink.cpp"}) {
+      h.Update(f);
+      h.Update(spec::ReadFile(fs::path(DCOC_SOURCE_ROOT) / "sim" / "verilator" / f));
+    }
+    return h.HexDigest().substr(0, 8);
+  }();
+  return kHash;
+}
+
 }  // namespace
 
 fs::path ModelCachePath(const spec::Spec& s, const ModelOptions& o) {
   const fs::path root = o.cache_dir.empty() ? DefaultCacheDir() : o.cache_dir;
   return root / "vmodels" /
-         fmt::format("{}-h{:016x}-rtl{}-t{}{}", s.tag, s.config_hash, rtl::RtlSourcesHash(), o.threads,
-                     o.assertions ? "-assert" : "");
+         fmt::format("{}-h{:016x}-rtl{}-w{}-t{}{}", s.tag, s.config_hash, rtl::RtlSourcesHash(), HarnessHash(),
+                     o.threads, o.assertions ? "-assert" : "");
 }
 
 bool ModelOptions::DefaultAssertions() {

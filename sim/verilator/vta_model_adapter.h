@@ -49,9 +49,15 @@ class VtaModelImpl final : public sim::VtaModel {
     // An RTL $error or $stop (other than our assertions, which report through the DPI sink) must not
     // abort the process: it is recorded, and reported like a failed assertion.
     ctx_->fatalOnError(false);
+    Verilated::threadContextp(ctx_.get());
     top_ = std::make_unique<V>(ctx_.get(), "TOP");
   }
   ~VtaModelImpl() override {
+    // Verilator's runtime finds "the" context through a per-thread pointer (Verilated::threadContextp,
+    // set when a context is made): the scopes of the DPI assertions unregister from it when the model
+    // goes away. With several models on a thread it may name another model's context, or one already
+    // destroyed (a deadlock on its freed mutex): point it at ours, and away from ours before it dies.
+    Verilated::threadContextp(ctx_.get());
     CloseTrace();
     top_->final();
 #if VM_COVERAGE
@@ -62,6 +68,8 @@ class VtaModelImpl final : public sim::VtaModel {
                                 std::to_string(serial++) + ".dat").c_str());
     }
 #endif
+    top_.reset();
+    Verilated::threadContextp(Verilated::defaultContextp());
   }
 
   void Step(bool clk, VtaPins& p) override {
@@ -76,6 +84,7 @@ class VtaModelImpl final : public sim::VtaModel {
     // Failures reported while this model evaluates land in its own list (the sink stays pointed here
     // for the rising edge that follows).
     AssertSink() = &failures_;
+    if (Verilated::threadContextp() != ctx_.get()) Verilated::threadContextp(ctx_.get());
     t.clk_i = 0;
     t.rst_ni = p.rst_n;
     t.s_axil_awvalid_i = p.s_axil_awvalid;

@@ -57,6 +57,48 @@ TEST(RtlAssertions, ModelReportsTheBrokenInvariantByNameAtItsCycle) {
   }
 }
 
+// Several models on one thread, destroyed in the order they were made: each model's scopes (the DPI
+// assertions') unregister from its own Verilator context, not from the context made last (which is
+// gone by then). This deadlocked before the adapter pointed Verilator's thread context at each model.
+TEST(RtlAssertions, ModelsOnOneThreadGoAwayInAnyOrder) {
+  const spec::Spec s = spec::Spec::Create(spec::LoadConfig("default"));
+  sim::ModelOptions mo;
+  mo.assertions = true;
+  for (int round = 0; round < 2; ++round) {
+    auto a = sim::CreateVtaModel(s, mo);
+    auto b = sim::CreateVtaModel(s, mo);
+    sim::VtaPins p;
+    for (auto* m : {a.get(), b.get()}) {
+      m->Step(false, p);
+      m->Step(true, p);
+    }
+    if (round == 0) {
+      a.reset();  // the older one first
+      b.reset();
+    } else {
+      b.reset();  // the newer one first
+      auto c = sim::CreateVtaModel(s, mo);
+      c->Step(false, p);
+      c->Step(true, p);
+      c.reset();
+      a.reset();
+    }
+  }
+  // A model made afterwards still reports its failures by name.
+  auto m = sim::CreateVtaModel(s, mo);
+  sim::VtaPins p;
+  std::vector<sim::AssertionFailure> failures;
+  for (int cycle = 0; cycle < 8 && failures.empty(); ++cycle) {
+    p.rst_n = cycle >= 4;
+    p.m_axi_bvalid = cycle == 6;
+    m->Step(false, p);
+    m->Step(true, p);
+    if (p.assert_failed) failures = m->TakeAssertionFailures();
+  }
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_EQ(failures[0].name, "BRespExpected_A");
+}
+
 // A model that returns the first read beat of a run with an AXI ID no reader has.
 class BadRidModel final : public sim::VtaModel {
  public:
