@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -12,6 +13,7 @@
 #include "host/compiler/layer.h"
 #include "host/compiler/space.h"
 #include "host/measure/database.h"
+#include "host/model/pipeline.h"
 #include "host/spec/program.h"
 #include "tests/model/test_models.h"
 
@@ -25,8 +27,23 @@ struct Result {
   std::string out, err;
 };
 
+// Files in a directory of this process, removed at exit: ctest runs each test as its own process, two at a time.
+std::string Temp(const std::string& name) {
+  struct Dir {
+    std::filesystem::path path =
+        std::filesystem::path(::testing::TempDir()) / fmt::format("dcoc-model-cli-{}", ::getpid());
+    Dir() { std::filesystem::create_directories(path); }
+    ~Dir() {
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);
+    }
+  };
+  static const Dir dir;
+  return (dir.path / name).string();
+}
+
 Result Dcoc(const std::string& args) {
-  const std::string err = (std::filesystem::path(::testing::TempDir()) / "stderr.txt").string();
+  const std::string err = Temp("stderr.txt");
   const std::string cmd = fmt::format("{} {} 2>{}", DCOC_CLI, args, err);
   FILE* pipe = popen(cmd.c_str(), "r");
   Result r{-1, "", ""};
@@ -41,7 +58,6 @@ Result Dcoc(const std::string& args) {
   return r;
 }
 
-std::string Temp(const std::string& name) { return (std::filesystem::path(::testing::TempDir()) / name).string(); }
 
 std::string SmallModel() {
   const std::string p = Temp("small_cnn.onnx");
@@ -131,6 +147,36 @@ TEST(ModelCli, SchedulesFromATuningDatabase) {
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["tasks_from_db"], 1);
   EXPECT_EQ(j["bit_exact"], true);
+}
+
+// What `dcoc tune --model file.onnx` takes: the same tasks `dcoc model tasks` prints.
+TEST(ModelCli, ModelTasksForTheTuners) {
+  const std::string m = SmallModel();
+  const std::vector<Task> t = ModelTasks(m, spec::Spec::Create(spec::LoadConfig("default")));
+  const Result r = Dcoc(fmt::format("model tasks {} --json", m));
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["tasks"].size(), t.size());
+  for (size_t i = 0; i < t.size(); ++i) {
+    EXPECT_EQ(j["tasks"][i]["name"], t[i].name);
+    EXPECT_EQ(j["tasks"][i]["key"], t[i].key);
+    EXPECT_EQ(j["tasks"][i]["count"], t[i].count);
+  }
+  // `dcoc tune --model file.onnx` tunes those tasks, each with the model's own epilogue (its TaskKey).
+  const Result tr = Dcoc(fmt::format("tune --model {} --backend fsim --tuner random --trials {} --jobs 0 --json", m,
+                                     2 * t.size()));
+  ASSERT_EQ(tr.status, 0) << tr.err;
+  const std::string last = tr.out.substr(tr.out.rfind('\n', tr.out.size() - 2) + 1);
+  const auto res = nlohmann::json::parse(last);
+  EXPECT_EQ(res["event"], "result");
+  ASSERT_EQ(res["tasks"].size(), t.size());
+  for (size_t i = 0; i < t.size(); ++i) {
+    EXPECT_EQ(res["tasks"][i]["name"], t[i].name);
+    EXPECT_EQ(res["tasks"][i]["count"], t[i].count);
+    EXPECT_EQ(res["tasks"][i]["task_key"], compiler::TaskKey(t[i].layer));
+    EXPECT_EQ(res["tasks"][i]["trials"], 2);
+  }
+  EXPECT_THAT(Dcoc("tune --model /nonexistent/x.onnx --backend fsim").err, HasSubstr("/nonexistent/x.onnx"));
 }
 
 TEST(ModelCli, BadInputsAreClearErrors) {
