@@ -23,8 +23,8 @@ endif()
 find_program(DCOC_VERILATOR_EXE verilator REQUIRED)
 
 # The verilated C++ is compiled for the x86-64-v3 level (AVX2, FMA, BMI2) when the build machine runs it:
-# the GEMM's 8-bit sign extensions and multiply-adds vectorize, about 25% more simulated cycles per
-# second (docs/benchmarks.md; -march=native, with AVX-512, was slower). Models are built on the machine
+# the GEMM's 8-bit sign extensions and multiply-adds vectorize with AVX2 (docs/benchmarks.md has the
+# speed of the models built this way). Models are built on the machine
 # that runs them (prebuilt at build time, on demand into the cache); set DCOC_VERILATOR_MARCH to "" to
 # build portable models.
 if(NOT DEFINED DCOC_VERILATOR_MARCH)

@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <set>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -112,6 +113,25 @@ const PrebuiltModel* FindPrebuilt(const spec::Spec& s, const ModelOptions& o) {
   return any;
 }
 }  // namespace
+
+std::vector<std::string> ReadyModelTags(const ModelOptions& o) {
+  std::set<std::string> tags;
+  if (o.threads == 1)
+    for (const PrebuiltModel& m : PrebuiltModels()) tags.insert(m.tag);
+  const fs::path root = (o.cache_dir.empty() ? DefaultCacheDir() : o.cache_dir) / "vmodels";
+  const std::string suffix =
+      fmt::format("-rtl{}-w{}-t{}{}", rtl::RtlSourcesHash(), HarnessHash(), o.threads, o.assertions ? "-assert" : "");
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(root, ec)) {
+    const std::string n = e.path().filename().string();
+    const size_t h = n.rfind("-h");
+    if (n.size() <= suffix.size() || n.compare(n.size() - suffix.size(), suffix.size(), suffix) != 0 ||
+        h == std::string::npos || !fs::exists(e.path() / "libvta_model.so"))
+      continue;
+    tags.insert(n.substr(0, h));
+  }
+  return {tags.begin(), tags.end()};
+}
 
 bool HaveVtaModel(const spec::Spec& s, const ModelOptions& o) {
   return FindPrebuilt(s, o) != nullptr || fs::exists(ModelCachePath(s, o) / "libvta_model.so");

@@ -102,6 +102,10 @@ bool HaveVtaModel(const spec::Spec& s, const ModelOptions& opts = {});
 // load it). Safe against concurrent builds of the same model by other processes.
 void BuildVtaModel(const spec::Spec& s, const ModelOptions& opts = {});
 
+// Tags of the configurations whose model CreateVtaModel(spec, opts) can return at once: prebuilt, or
+// built on demand into the cache by this build (same RTL sources, flags and wrapper), sorted.
+std::vector<std::string> ReadyModelTags(const ModelOptions& opts = {});
+
 // Where the on-demand model for `s` lives (exists or not), and a human-readable cache key.
 std::filesystem::path ModelCachePath(const spec::Spec& s, const ModelOptions& opts = {});
 
