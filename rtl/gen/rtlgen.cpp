@@ -104,9 +104,16 @@ const std::vector<std::string>& RtlSourceFiles() {
   return kFiles;
 }
 
+const std::vector<std::string>& RtlIncludeFiles() {
+  static const std::vector<std::string> kFiles = {"vta_assert.svh"};
+  return kFiles;
+}
+
 std::string RtlSourcesHash() {
   Fnv1a64 h;
-  for (const std::string& f : RtlSourceFiles()) {
+  std::vector<std::string> files = RtlSourceFiles();
+  files.insert(files.end(), RtlIncludeFiles().begin(), RtlIncludeFiles().end());
+  for (const std::string& f : files) {
     h.Update(f);
     h.Update(FindEmbedded(EmbeddedSources(), f).text);
   }
@@ -329,9 +336,11 @@ Generated Generate(const spec::Spec& s, const std::filesystem::path& dir) {
     write(g.dir / f, FindEmbedded(EmbeddedSources(), f).text);
     g.sources.push_back(g.dir / f);
   }
+  for (const std::string& f : RtlIncludeFiles()) write(g.dir / f, FindEmbedded(EmbeddedSources(), f).text);
   g.sources.push_back(g.top);
   // Relative to the filelist's directory: `verilator -F DIR/vta.f` from anywhere, `-f vta.f` in DIR.
-  std::string list = "vta.vlt\n";
+  // The include files sit beside the modules (+incdir+. for Verilator; Yosys looks there itself).
+  std::string list = "+incdir+.\nvta.vlt\n";
   for (const auto& p : g.sources) list += p.filename().string() + "\n";
   write(g.filelist, list);
   return g;
