@@ -19,7 +19,7 @@ namespace dcoc::cli {
 namespace {
 
 struct ModelArgs {
-  std::string model, config = "default", backend = "fsim", input, schedules, weights = "tensor";
+  std::string model, config = "default", backend = "fsim", input, schedules, weights = "tensor", isa = "vta++";
   uint64_t seed = 1;
   int64_t batch = 1;
   int calibration = 4, top = 5;
@@ -157,6 +157,7 @@ void Run(const ModelArgs& a, const runtime::Registry& backends) {
                l.import_s, l.calib_s, l.quant_s);
   const std::vector<model::Tensor> fout = model::RunFloat(l.prep.graph, input);
   model::ExecOptions o;
+  o.isa = spec::IsaFromName(a.isa);
   o.backend = a.backend;
   o.backends = &backends;
   o.schedule = model::MakeScheduleFn(table, l.tasks, s);
@@ -172,6 +173,7 @@ void Run(const ModelArgs& a, const runtime::Registry& backends) {
   nlohmann::ordered_json j;
   j["model"] = l.prep.name;
   j["config"] = s.tag;
+  j["isa"] = a.isa;
   j["backend"] = a.backend;
   j["batch"] = a.batch;
   j["schedules"] = a.schedules.empty() ? "default" : a.schedules;
@@ -305,6 +307,10 @@ void RegisterModelCommands(CLI::App& app, const Context& ctx) {
       "clock, utilization, the bit-exact check of every offloaded layer, top classes");
   AddCommon(run, a);
   run->add_option("--backend", a.backend, "fsim or verilator")->capture_default_str();
+  run->add_option("--isa", a.isa,
+                  "Instruction set: vta++ or vta (only what stock VTA bitstreams execute; ops it cannot express run "
+                  "on the CPU, with the reason)")
+      ->capture_default_str();
   run->add_option("--input", a.input, "Input tensor: a TensorProto .pb file or raw float32 (default: --random)");
   run->add_option("--random", a.seed, "Seed of a random input (the default input)");
   run->add_option("--schedules", a.schedules,
