@@ -84,6 +84,11 @@ nlohmann::ordered_json ToJson(const Board& b) {
   j["clock_mhz"] = b.clock_mhz;
   j["bus_bits"] = b.bus_bits;
   j["bandwidth_gbps"] = b.bandwidth_gbps;
+  j["dram"] = {{"read_latency_ns", b.dram.read_latency_ns},
+               {"write_latency_ns", b.dram.write_latency_ns},
+               {"efficiency", b.dram.efficiency},
+               {"max_outstanding_reads", b.dram.max_outstanding_reads},
+               {"source", b.dram.source}};
   j["memory"] = b.memory;
   j["sources"] = b.sources;
   j["note"] = b.note;
@@ -126,6 +131,18 @@ Board BoardFromJson(const nlohmann::json& j, std::string_view origin) {
     b.clock_mhz = j.at("clock_mhz");
     b.bus_bits = j.at("bus_bits");
     b.bandwidth_gbps = j.at("bandwidth_gbps");
+    const auto& d = j.at("dram");
+    b.dram.read_latency_ns = d.at("read_latency_ns");
+    b.dram.write_latency_ns = d.at("write_latency_ns");
+    b.dram.efficiency = d.at("efficiency");
+    b.dram.max_outstanding_reads = d.at("max_outstanding_reads");
+    b.dram.source = d.at("source");
+    if (!(b.dram.read_latency_ns >= 0 && b.dram.write_latency_ns >= 0))
+      throw FormatError("dram: latencies must be >= 0 ns");
+    if (!(b.dram.efficiency > 0 && b.dram.efficiency <= 1))
+      throw FormatError(fmt::format("dram.efficiency = {} is outside (0, 1]", b.dram.efficiency));
+    if (b.dram.max_outstanding_reads < 1)
+      throw FormatError(fmt::format("dram.max_outstanding_reads = {} must be at least 1", b.dram.max_outstanding_reads));
     for (const auto& src : j.at("sources")) b.sources.push_back(src);
     if (j.contains("note")) b.note = j.at("note");
     return b;

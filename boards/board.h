@@ -41,6 +41,15 @@ struct Cap {
   std::string reason;
 };
 
+// The memory system as the accelerator's AXI master sees it: what the SystemC virtual board models.
+struct DramTiming {
+  double read_latency_ns = 0;     // read address accepted to first data beat
+  double write_latency_ns = 0;    // last write beat to write response
+  double efficiency = 1.0;        // share of bandwidth_gbps a stream of bursts gets (refresh, turnarounds)
+  int max_outstanding_reads = 8;  // read bursts the port accepts before it stalls the address channel
+  std::string source;             // where the figures come from, or why they are what they are
+};
+
 struct Board {
   std::string name, part, family;  // family: yosys synth_xilinx -family (xc7, xcup)
   Resources available;             // device totals
@@ -48,6 +57,7 @@ struct Board {
   double clock_mhz = 0;
   int bus_bits = 0;
   double bandwidth_gbps = 0;  // GB/s
+  DramTiming dram;
   std::string memory, note;
   std::vector<std::string> sources;
 

@@ -22,6 +22,7 @@ namespace {
 
 struct LayerArgs {
   std::string layer, conv, kind = "conv2d", config = "default", schedule = "auto", backend = "fsim", save, isa = "vta++";
+  std::string board;  // DeviceOptions::board: the memory timing a board-level backend (systemc) models
   uint64_t seed = 1;
   int top = 8, random = 4;
   uint64_t max_insns = 0;
@@ -114,7 +115,7 @@ void RunLayer(const LayerArgs& a, const Context& ctx) {
       }
     }
   }
-  const std::unique_ptr<runtime::Device> dev = ctx.backends.Create(a.backend, s);
+  const std::unique_ptr<runtime::Device> dev = ctx.backends.Create(a.backend, s, runtime::DeviceOptions{a.board});
   const runtime::ProgramRun run = runtime::RunProgram(*dev, c.program);
   const reference::Tensor got = compiler::ReadOutput(l, c.program, run.dram, s);
   const reference::Tensor want = compiler::ReferenceOutput(l, ops, s);
@@ -246,7 +247,7 @@ void Search(const LayerArgs& a, const Context& ctx) {
                    compiler::ToString(sched));
       continue;
     }
-    const std::unique_ptr<runtime::Device> dev = ctx.backends.Create(a.backend, s);
+    const std::unique_ptr<runtime::Device> dev = ctx.backends.Create(a.backend, s, runtime::DeviceOptions{a.board});
     runtime::ProgramRun run;
     try {
       run = runtime::RunProgram(*dev, c.program);
@@ -327,6 +328,7 @@ void RegisterLayerCommands(CLI::App& app, const Context& ctx) {
   run->add_option("--schedule", args.schedule, "auto (the default heuristic), a JSON object, or a JSON file")
       ->capture_default_str();
   run->add_option("--backend", args.backend, "A backend of `dcoc backends` (fsim, verilator, ...)")->capture_default_str();
+  run->add_option("--board", args.board, "Board whose memory timing the systemc backend models (boards/*.json)");
   run->add_option("--seed", args.seed, "Seed of the random operands")->capture_default_str();
   run->add_option("--save", args.save, "Also write the compiled program container (.prog) here");
   run->add_flag("--dump", args.dump, "Print the instructions (disassembled) and the micro-op region before running");
@@ -347,6 +349,7 @@ void RegisterLayerCommands(CLI::App& app, const Context& ctx) {
   AddLayerOptions(search, args);
   search->add_option("--backend", args.backend, "fsim (ranks by the cost model) or verilator (measures cycles)")
       ->capture_default_str();
+  search->add_option("--board", args.board, "Board whose memory timing the systemc backend models (boards/*.json)");
   search->add_option("--top", args.top, "Candidates the cost model ranks best")->capture_default_str();
   search->add_option("--random", args.random, "Additional random valid candidates")->capture_default_str();
   search->add_option("--seed", args.seed, "Seed of the sampling and the operands")->capture_default_str();

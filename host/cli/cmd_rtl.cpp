@@ -125,17 +125,18 @@ void RegisterRtlCommands(CLI::App& app, const Context& ctx) {
   auto* simc = app.add_subcommand("sim", "Run programs on a backend (see `dcoc backends`)");
   simc->require_subcommand(1);
   auto* run = simc->add_subcommand("run", "Run a saved program: cycles, counters and a digest of each output region");
-  static std::string file, backend = "verilator", trace;
+  static std::string file, backend = "verilator", trace, run_board;
   static uint64_t max_cycles = 0;
   run->add_option("program", file, "Program container (.prog)")->required()->check(CLI::ExistingFile);
   run->add_option("--backend", backend, "A backend of `dcoc backends` (fsim, verilator, ...)")->capture_default_str();
   run->add_option("--trace", trace, "FST waveform file (verilator)");
+  run->add_option("--board", run_board, "Board whose memory timing the systemc backend models (boards/*.json)");
   run->add_option("--max-cycles", max_cycles, "Bound on simulated cycles (0: none)");
   run->add_flag("--json", json, "Machine-readable output");
   run->callback([&ctx] {
     const spec::Program p = spec::LoadProgram(file);
     const spec::Spec s = spec::Spec::Create(p.config);
-    auto dev = ctx.backends.Create(backend, s);
+    auto dev = ctx.backends.Create(backend, s, runtime::DeviceOptions{run_board});
     runtime::RunOptions o;
     o.trace_path = trace;
     o.max_cycles = max_cycles;

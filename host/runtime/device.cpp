@@ -13,27 +13,27 @@ namespace dcoc::runtime {
 uint64_t SimDram::Alloc(uint64_t bytes, uint64_t align) {
   if (align == 0 || (align & (align - 1)) != 0)
     throw UsageError(fmt::format("allocation alignment {} is not a power of two", align));
-  const uint64_t addr = (mem_.size() + align - 1) & ~(align - 1);
+  const uint64_t addr = (mem_->size() + align - 1) & ~(align - 1);
   constexpr uint64_t kMaxBytes = uint64_t(1) << 34;  // 16 GiB: far beyond any simulated board
   if (bytes > kMaxBytes || addr + bytes > kMaxBytes)
     throw UsageError(fmt::format("device allocation of {} bytes at {} exceeds the simulated DRAM limit of {} bytes",
                                  bytes, addr, kMaxBytes));
-  mem_.resize(size_t(addr + bytes), 0);
+  mem_->resize(size_t(addr + bytes), 0);
   return addr;
 }
 
 void SimDram::Write(uint64_t addr, std::span<const uint8_t> bytes) {
-  if (addr > mem_.size() || bytes.size() > mem_.size() - addr)
+  if (addr > mem_->size() || bytes.size() > mem_->size() - addr)
     throw UsageError(fmt::format("device write of {} bytes at {} is outside the {} allocated bytes", bytes.size(), addr,
-                                 mem_.size()));
-  std::copy(bytes.begin(), bytes.end(), mem_.begin() + std::ptrdiff_t(addr));
+                                 mem_->size()));
+  std::copy(bytes.begin(), bytes.end(), mem_->begin() + std::ptrdiff_t(addr));
 }
 
 void SimDram::Read(uint64_t addr, std::span<uint8_t> bytes) const {
-  if (addr > mem_.size() || bytes.size() > mem_.size() - addr)
+  if (addr > mem_->size() || bytes.size() > mem_->size() - addr)
     throw UsageError(fmt::format("device read of {} bytes at {} is outside the {} allocated bytes", bytes.size(), addr,
-                                 mem_.size()));
-  std::copy_n(mem_.begin() + std::ptrdiff_t(addr), bytes.size(), bytes.begin());
+                                 mem_->size()));
+  std::copy_n(mem_->begin() + std::ptrdiff_t(addr), bytes.size(), bytes.begin());
 }
 
 

@@ -8,6 +8,7 @@
 #include "host/common/error.h"
 #include "host/runtime/verilator_device.h"
 
+#include "host/runtime/driver_device.h"
 #include "host/runtime/dram.h"
 #include "sim/verilator/harness.h"
 
@@ -63,7 +64,36 @@ class VerilatorDevice final : public Device {
   SimDram dram_;
 };
 
+// The harness as a register-level board: memory is the harness's DRAM model, registers go over its
+// AXI4-Lite pins, idle time is clock cycles, recovery is the reset line.
+class HarnessBoard final : public Board {
+ public:
+  explicit HarnessBoard(const spec::Spec& s) : harness_(s, sim::CreateVtaModel(s)), dram_(harness_.dram()) {}
+  uint64_t Alloc(uint64_t bytes, uint64_t align) override { return dram_.Alloc(bytes, align); }
+  void Write(uint64_t addr, std::span<const uint8_t> bytes) override { dram_.Write(addr, bytes); }
+  void Read(uint64_t addr, std::span<uint8_t> bytes) override { dram_.Read(addr, bytes); }
+  void Write32(uint32_t offset, uint32_t value) override { harness_.WriteReg(offset, value); }
+  uint32_t Read32(uint32_t offset) override { return harness_.ReadReg(offset); }
+  void Idle() override { harness_.Advance(kPollCycles); }
+  void Recover() override { harness_.Reset(); }
+
+ private:
+  static constexpr uint64_t kPollCycles = 1024;
+  sim::Harness harness_;
+  SimDram dram_;
+};
+
 }  // namespace
+
+void AddVerilatorDriverBackend(Registry& r) {
+  r.Add({"verilator-driver",
+         "the verilated RTL driven at register level like a board (the XRT backend's sequence: start, poll, "
+         "watchdog on the counters)",
+         true},
+        [](const spec::Spec& s, const DeviceOptions&) -> std::unique_ptr<Device> {
+          return std::make_unique<DriverDevice>("verilator-driver", s, std::make_unique<HarnessBoard>(s), s.ClockHz());
+        });
+}
 
 void AddVerilatorBackend(Registry& r) {
   r.Add({"verilator", "the verilated VTA++ RTL: cycle-accurate, the RTL's counters, FST traces", true},

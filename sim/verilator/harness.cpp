@@ -52,12 +52,7 @@ Harness::Harness(const spec::Spec& s, std::unique_ptr<VtaModel> model)
     : spec_(s), model_(std::move(model)), impl_(std::make_unique<Impl>()) {
   if (!model_) throw UsageError("Harness needs a model");
   Reset();
-  const uint64_t hash = uint64_t(ReadReg(spec::RegisterOffset("CONFIG_HASH_LO"))) |
-                        (uint64_t(ReadReg(spec::RegisterOffset("CONFIG_HASH_HI"))) << 32);
-  if (hash != s.config_hash)
-    throw ConfigError(fmt::format("the verilated model's CONFIG_HASH is {:016x}, configuration {} needs {:016x}: the "
-                                  "model was built for another configuration",
-                                  hash, s.tag, s.config_hash));
+  driver::CheckConfigHash(*this, s, "the verilated model");
 }
 
 Harness::~Harness() { model_->CloseTrace(); }
@@ -251,70 +246,16 @@ uint32_t Harness::ReadReg(uint32_t offset) {
   return v;
 }
 
-uint64_t Harness::ReadCounter(int index) {
-  const uint32_t off = spec::CounterOffset(index);
-  const uint32_t lo = ReadReg(off);
-  const uint32_t hi = ReadReg(off + 4);
-  return uint64_t(lo) | (uint64_t(hi) << 32);
-}
+uint64_t Harness::ReadCounter(int index) { return driver::ReadCounter(*this, index); }
 
-namespace {
-// The stream index of module m's instruction number `ordinal` (from 0), or -1. Instructions no module
-// executes are dropped by fetch and belong to no module's stream.
-int64_t StreamIndex(std::span<const spec::Instruction> insns, spec::Module m, uint64_t ordinal) {
-  uint64_t seen = 0;
-  for (size_t i = 0; i < insns.size(); ++i)
-    if (spec::RouteOf(insns[i]) == m && seen++ == ordinal) return int64_t(i);
-  return -1;
-}
-}  // namespace
-
-std::string Harness::Diagnose(std::span<const spec::Instruction> insns) {
-  const uint32_t t0 = ReadReg(spec::RegisterOffset("TOKENS_0"));
-  const uint32_t t1 = ReadReg(spec::RegisterOffset("TOKENS_1"));
-  const spec::ModuleStates st = spec::DecodeState(ReadReg(spec::RegisterOffset("STATE")));
-  auto cnt = [&](std::string_view name) { return ReadCounter(spec::RtlCounterIndex(name)); };
-  const std::array<uint64_t, spec::kNumModules> executed = {cnt("load_insns"), cnt("compute_insns"),
-                                                            cnt("store_insns")};
-  std::array<uint64_t, spec::kNumTokenQueues> tokens{};
-  for (int q = 0; q < spec::kNumTokenQueues; ++q) tokens[size_t(q)] = spec::TokensInQueue(t0, t1, spec::TokenQueue(q));
-  std::string s = fmt::format("fetched {} instructions; executed", cnt("fetch_insns"));
-  for (int m = 0; m < spec::kNumModules; ++m)
-    s += fmt::format("{} {} {}", m ? "," : "", spec::Name(spec::Module(m)), executed[size_t(m)]);
-  s += fmt::format("; module states fetch {:#x}", st.fetch);
-  for (int m = 0; m < spec::kNumModules; ++m) s += fmt::format(", {} {:#x}", spec::Name(spec::Module(m)), st.state[size_t(m)]);
-  s += "; instruction queues non-empty:";
-  for (int m = 0; m < spec::kNumModules; ++m)
-    s += fmt::format("{} {} {}", m ? "," : "", spec::Name(spec::Module(m)), int(st.queued[size_t(m)]));
-  s += "; tokens";
-  for (int q = 0; q < spec::kNumTokenQueues; ++q)
-    s += fmt::format("{} {} {}", q ? "," : "", spec::Name(spec::TokenQueue(q)), tokens[size_t(q)]);
-  if (insns.empty()) return s;
-  // Each module's next instruction (in its own stream order) and what it waits for.
-  std::array<uint64_t, spec::kNumModules> seen{};
-  std::array<bool, spec::kNumModules> pending{};
-  for (size_t i = 0; i < insns.size(); ++i) {
-    const spec::Instruction& in = insns[i];
-    const std::optional<spec::Module> route = spec::RouteOf(in);
-    if (!route) continue;  // dropped by fetch
-    const size_t m = size_t(*route);
-    if (seen[m]++ != executed[m] || pending[m]) continue;
-    pending[m] = true;
-    std::string waits;
-    auto need = [&](std::optional<spec::TokenQueue> q, bool pop) {
-      if (!q) return;
-      const uint64_t n = tokens[size_t(*q)];
-      const bool blocked = pop ? n == 0 : n >= uint64_t(spec_.config.dep_queue_depth);
-      if (blocked)
-        waits += fmt::format("{}{} {}", waits.empty() ? "" : " and ", pop ? "a token in" : "room in", spec::Name(*q));
-    };
-    for (auto q : spec::PopQueues(in, *route)) need(q, true);
-    for (auto q : spec::PushQueues(in, *route)) need(q, false);
-    s += fmt::format("; {} is at instruction {} ({}){}", spec::Name(*route), i, spec::Disassemble(spec_.isa, in),
-                     waits.empty() ? "" : ", waiting for " + waits);
+void Harness::Advance(uint64_t cycles) {
+  for (uint64_t i = 0; i < cycles; ++i) {
+    Tick();
+    if (!impl_->error.empty()) throw ExecError(fmt::format("cycle {}: {}", impl_->cycle, impl_->error));
   }
-  return s;
 }
+
+uint64_t Harness::cycle() const { return impl_->cycle; }
 
 HarnessResult Harness::Run(uint64_t insn_addr, uint32_t count, const HarnessOptions& opts) {
   Impl& m = *impl_;
@@ -336,10 +277,7 @@ HarnessResult Harness::Run(uint64_t insn_addr, uint32_t count, const HarnessOpti
   const auto t0 = std::chrono::steady_clock::now();
   const uint64_t cycle0 = m.cycle;
 
-  WriteReg(spec::RegisterOffset("INSN_ADDR_LO"), uint32_t(insn_addr));
-  WriteReg(spec::RegisterOffset("INSN_ADDR_HI"), uint32_t(insn_addr >> 32));
-  WriteReg(spec::RegisterOffset("INSN_COUNT"), count);
-  WriteReg(spec::RegisterOffset("CTRL"), 1);
+  driver::Start(*this, insn_addr, count);
 
   constexpr uint64_t kCheckInterval = 4096;
   const int gemm_idx = spec::RtlCounterIndex("gemm_uops");
@@ -351,7 +289,7 @@ HarnessResult Harness::Run(uint64_t insn_addr, uint32_t count, const HarnessOpti
     Tick();
     if (!m.error.empty()) throw ExecError(fmt::format("cycle {}: {}", m.cycle - start_cycle, m.error));
     if (opts.max_cycles && m.cycle - start_cycle > opts.max_cycles) {
-      const std::string d = Diagnose(opts.insns);
+      const std::string d = driver::Diagnose(*this, spec_, opts.insns);
       model_->CloseTrace();
       throw ExecError(fmt::format("the run exceeded max_cycles = {} without FINISH: {}", opts.max_cycles, d));
     }
@@ -362,14 +300,14 @@ HarnessResult Harness::Run(uint64_t insn_addr, uint32_t count, const HarnessOpti
         last_events = m.mem_events;
         last_progress_cycle = m.cycle;
       } else if (opts.watchdog_cycles && m.cycle - last_progress_cycle >= opts.watchdog_cycles) {
-        const std::string d = Diagnose(opts.insns);
+        const std::string d = driver::Diagnose(*this, spec_, opts.insns);
         model_->CloseTrace();
         throw ExecError(fmt::format("deadlock: no progress for {} cycles (cycle {} of the run, no FINISH): {}",
                                     m.cycle - last_progress_cycle, m.cycle - start_cycle, d));
       }
       if (opts.timeout_seconds > 0 &&
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > opts.timeout_seconds) {
-        const std::string d = Diagnose(opts.insns);
+        const std::string d = driver::Diagnose(*this, spec_, opts.insns);
         model_->CloseTrace();
         throw ExecError(fmt::format("the run exceeded its {} s wall-clock limit at cycle {}: {}", opts.timeout_seconds,
                                     m.cycle - start_cycle, d));
@@ -380,34 +318,11 @@ HarnessResult Harness::Run(uint64_t insn_addr, uint32_t count, const HarnessOpti
   for (int i = 0; i < 64 && (!m.writes.empty() || !m.bresp.empty()); ++i) Tick();
 
   HarnessResult r;
-  const uint32_t err = ReadReg(spec::RegisterOffset("ERROR"));
-  if (err != 0) {
-    std::string what;
-    if (err & spec::kErrorBadInsn) what += "an instruction no module executes (LOAD of OUT, STORE of a non-OUT type, or a bad opcode); ";
-    if (err & spec::kErrorFinishRace) what += "FINISH executed while load or store still had instructions; ";
-    if (err & spec::kErrorSramBounds) {
-      const uint32_t addr = ReadReg(spec::RegisterOffset("ERROR_ADDR"));
-      const spec::BoundsErrorInfo info = spec::DecodeErrorInfo(ReadReg(spec::RegisterOffset("ERROR_INFO")));
-      const spec::MemType buf = info.buffer;
-      const uint64_t ordinal = info.ordinal;
-      int64_t depth = spec_.acc_depth;
-      if (buf == spec::MemType::kUop) depth = spec_.uop_depth;
-      if (buf == spec::MemType::kInp) depth = spec_.inp_depth;
-      if (buf == spec::MemType::kWgt) depth = spec_.wgt_depth;
-      const int64_t idx = StreamIndex(opts.insns, info.module, ordinal);
-      what += fmt::format("the {} module's instruction {} of its stream{} touches {} index {}, outside the buffer's {} "
-                          "entries (it was skipped); ",
-                          spec::Name(info.module), ordinal,
-                          idx < 0 ? std::string()
-                                  : fmt::format(" (instruction {}: {})", idx, spec::Disassemble(spec_.isa, opts.insns[size_t(idx)])),
-                          spec::Name(buf), addr, depth);
-    }
-    const std::string d = Diagnose(opts.insns);
+  if (const std::string e = driver::DescribeError(*this, spec_, opts.insns); !e.empty()) {
     model_->CloseTrace();
-    throw ExecError(fmt::format("the RTL flagged ERROR = {:#x}: {}{}", err, what, d));
+    throw ExecError(e);
   }
-  const auto counters = spec::RtlCounters();
-  for (size_t i = 0; i < counters.size(); ++i) r.counters[std::string(counters[i].name)] = ReadCounter(int(i));
+  r.counters = driver::ReadCounters(*this);
   r.cycles = r.counters["cycles"];
   r.sim_cycles = m.cycle - cycle0;
   r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

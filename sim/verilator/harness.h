@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "host/driver/driver.h"
 #include "host/spec/hw_config.h"
 #include "host/spec/isa.h"
 #include "sim/verilator/vta_model.h"
@@ -40,10 +41,12 @@ struct HarnessResult {
   std::map<std::string, uint64_t> counters;   // every counter of the register map by name
 };
 
-class Harness {
+// The harness is also a driver::RegisterBus: the register sequence of a run (start, error decoding,
+// diagnosis, counters) is the one the board drivers use (host/driver).
+class Harness : public driver::RegisterBus {
  public:
   Harness(const spec::Spec& s, std::unique_ptr<VtaModel> model);
-  ~Harness();
+  ~Harness() override;
 
   std::vector<uint8_t>& dram() { return dram_; }
   const spec::Spec& spec() const { return spec_; }
@@ -54,6 +57,12 @@ class Harness {
   void WriteReg(uint32_t offset, uint32_t value);
   uint32_t ReadReg(uint32_t offset);
   uint64_t ReadCounter(int index);
+  void Write32(uint32_t offset, uint32_t value) override { WriteReg(offset, value); }
+  uint32_t Read32(uint32_t offset) override { return ReadReg(offset); }
+  // Advances the clock (a register-level driver's idle time between polls). Throws ExecError on a
+  // DRAM-model error.
+  void Advance(uint64_t cycles);
+  uint64_t cycle() const;
 
   // Runs `count` instructions at byte address `insn_addr` of dram() to FINISH. Throws ExecError on a
   // watchdog expiry (deadlock: module states and token counts in the message), on an access outside
@@ -63,7 +72,6 @@ class Harness {
  private:
   struct Impl;
   void Tick();
-  std::string Diagnose(std::span<const spec::Instruction> insns);
   void CheckAxi(const VtaPins& p, bool ar_hs, bool aw_hs);
 
   spec::Spec spec_;

@@ -10,6 +10,9 @@
 #include "host/common/error.h"
 #include "host/compiler/conv.h"
 #include "host/runtime/backends.h"
+#if DCOC_WITH_RTL
+#include "host/runtime/verilator_device.h"
+#endif
 #include "sim/progen/progen.h"
 #include "tests/runtime/programs.h"
 #include "tests/sim/golden_model.h"
@@ -22,9 +25,18 @@ struct Case {
 };
 void PrintTo(const Case& c, std::ostream* os) { *os << c.backend << " on " << c.config; }
 
+// The backends of this build, plus the register-level drivers the tests add.
+runtime::Registry TestBackends() {
+  runtime::Registry r = runtime::BuiltinBackends();
+#if DCOC_WITH_RTL
+  runtime::AddVerilatorDriverBackend(r);
+#endif
+  return r;
+}
+
 std::vector<Case> Cases() {
   std::vector<Case> out;
-  for (const std::string& b : runtime::BuiltinBackends().Names())
+  for (const std::string& b : TestBackends().Names())
     for (const char* c : {"default", "2x16x32"}) out.push_back({b, c});
   return out;
 }
@@ -77,7 +89,7 @@ class Conformance : public ::testing::TestWithParam<Case> {
     }
   }
 
-  const runtime::Registry registry_ = runtime::BuiltinBackends();
+  const runtime::Registry registry_ = TestBackends();
 };
 
 TEST_P(Conformance, DeviceKnowsItsBackendAndConfiguration) {
@@ -314,3 +326,22 @@ TEST(Relocate, MovesEveryMemoryInstructionByItsRowSize) {
 
 }  // namespace
 }  // namespace dcoc::test
+
+#if DCOC_WITH_RTL
+namespace dcoc::test {
+namespace {
+// The register-level driver (polling STATUS and the counters over AXI4-Lite while the RTL runs) does
+// not disturb the accelerator: every RTL counter, cycles included, equals the harness loop's.
+TEST(DriverPath, SameCountersAsTheHarnessLoop) {
+  const runtime::Registry r = TestBackends();
+  const spec::Spec s = spec::Spec::Create(spec::LoadConfig("default"));
+  for (uint64_t seed : {7000u, 7001u, 7002u}) {
+    const spec::Program p = sim::GenerateRandomProgram(s.config, seed);
+    const runtime::ProgramRun a = runtime::RunProgram(*r.Create("verilator", s), p);
+    const runtime::ProgramRun b = runtime::RunProgram(*r.Create("verilator-driver", s), p);
+    for (const auto& [name, value] : a.stats.counters) EXPECT_EQ(b.stats.counters.at(name), value) << name << " seed " << seed;
+  }
+}
+}  // namespace
+}  // namespace dcoc::test
+#endif
