@@ -581,7 +581,7 @@ void Generator::Block(int t) {
       const uint64_t rows = final_chunk ? rest : rng_.URange(1, rest);
       const int kind = left <= 3 ? 0 : int(rng_.Range(0, 3));
       if (kind <= 1) {
-        cp.push_back(LoadChunk(kind == 1 && !vta_ && rng_.Chance(50) ? MemType::kAcc8 : MemType::kAcc, cursor, rows));
+        cp.push_back(LoadChunk(kind == 1 && !vta_ ? MemType::kAcc8 : MemType::kAcc, cursor, rows));
         --left;
       } else {
         CoverRows(cp, kind == 3 && !vta_ ? Cover::kAluReset : Cover::kGemmReset, cursor, rows);

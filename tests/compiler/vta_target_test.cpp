@@ -122,7 +122,8 @@ TEST(VtaTarget, TilesOfPaddingOnlyReachTheOutBuffer) {
 
 TEST(VtaTarget, BiasIsAResetAndAnAddInsteadOfAMov) {
   const spec::Spec sp = PresetSpec("default");
-  const ConvLayer vta = Small(32, 6, 32, 3, 1, 1);
+  ConvLayer vta = Small(32, 6, 32, 3, 1, 1);
+  vta.epilogue = reference::Epilogue::Requant(8, false, sp.out_bits, true);
   ConvLayer plus = vta;
   plus.isa = spec::Isa::kVtaPlus;
   const Schedule s = DefaultSchedule(vta, sp);
@@ -159,12 +160,12 @@ TEST(VtaTarget, CheckerRejectsWhatStockVtaCannotRun) {
   shifts.epilogue.channel_shift.assign(32, 4);
   shifts.epilogue.channel_shift[7] = 16;
   const spec::Spec sp = PresetSpec("default");
-  const std::optional<Violation> first = FirstViolation(shifts, DefaultSchedule(shifts, sp), sp);
+  const std::optional<Violation> first = FirstViolation(shifts, Schedule{}, sp);
   ASSERT_TRUE(first);
   EXPECT_EQ(first->name, "isa_channel_shift");
   EXPECT_THAT(first->message, HasSubstr("output channel 7 shifts by 16"));
-  EXPECT_THROW((void)CompileConv(shifts, DefaultSchedule(shifts, sp), sp, RandomOperands(shifts, sp, 1)),
-               ScheduleError);
+  EXPECT_THROW((void)CompileConv(shifts, Schedule{}, sp, RandomOperands(shifts, sp, 1)), ScheduleError);
+  EXPECT_THROW((void)DefaultSchedule(shifts, sp), UsageError);
 }
 
 TEST(VtaTarget, TheTargetIsPartOfTheTaskAndItsJson) {
@@ -196,8 +197,11 @@ class VtaEltwise : public ::testing::TestWithParam<std::string> {
   spec::Spec sp = PresetSpec(GetParam());
   reference::IntFormat fmt{sp.acc_bits, sp.out_bits};
   Tensor Run(const spec::Program& p, int n, int c, int h, int w) {
-    for (const spec::Instruction& i : p.insns)
-      if (i.opcode == spec::Opcode::kAlu) EXPECT_NE(i.alu_opcode, spec::AluOp::kMul);
+    for (const spec::Instruction& i : p.insns) {
+      if (i.opcode == spec::Opcode::kAlu) {
+        EXPECT_NE(i.alu_opcode, spec::AluOp::kMul);
+      }
+    }
     return ReadTensor(p, RunOnVta(p), n, c, h, w, sp);
   }
 };
