@@ -1,7 +1,8 @@
 // Full-size ResNet-18 layers (C2-C11) compiled for stock VTA (--isa vta) with the default schedule on
-// the Verilator backend: bit-exact against the reference, and costing at most a few percent more cycles
-// than the VTA++ lowering of the same schedule (docs/benchmarks.md has the figures). Slow: about a
-// minute of RTL simulation. Skips when this build has no Verilator backend.
+// the Verilator backend: bit-exact against the reference, and costing more than the VTA++ lowering of the
+// same schedule only by the epilogue's extra ALU passes (bias as reset + tensor ADD instead of MOV, MIN
+// and MAX instead of CLIP: at most four more cycles per output row; docs/benchmarks.md has the figures).
+// Slow: about a minute of RTL simulation. Skips when this build has no Verilator backend.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,7 +13,7 @@
 namespace dcoc::compiler {
 namespace {
 
-TEST(RtlFullLayersVta, ResNet18BitExactAndCloseToVtaPlusPlus) {
+TEST(RtlFullLayersVta, ResNet18BitExactAndOnlyTheEpilogueCostsMore) {
   const auto names = runtime::BuiltinBackends().Names();
   if (std::find(names.begin(), names.end(), "verilator") == names.end())
     GTEST_SKIP() << "built without the Verilator backend";
@@ -33,8 +34,9 @@ TEST(RtlFullLayersVta, ResNet18BitExactAndCloseToVtaPlusPlus) {
       EXPECT_TRUE(ReadOutput(l, c.program, run.dram, sp) == ReferenceOutput(l, ops, sp));
       cycles[t] = run.stats.cycles;
     }
-    EXPECT_GE(cycles[1], cycles[0]);
-    EXPECT_LT(double(cycles[1]), 1.10 * double(cycles[0]));
+    const uint64_t out_rows = uint64_t(plus.k / sp.block_out) * uint64_t(plus.OutH()) * uint64_t(plus.OutW());
+    EXPECT_GT(cycles[1], cycles[0]);
+    EXPECT_LE(cycles[1] - cycles[0], 4 * out_rows);
   }
 }
 

@@ -238,7 +238,10 @@ class VtaModel {
       case 3:
         if (pads) Fail("a padded WGT or ACC load: VTA's HLS design ignores the pad fields");
         [[fallthrough]];
-      case 2: {
+      case 2:
+      case 5: {
+        // ACC_8BIT (5): VTA's simulator only (Load_int8): int8 rows of BATCH x BLOCK_OUT, zero padding.
+        if (m.type == 5 && f_ != Flavour::kSimulator) Fail("LOAD ACC_8BIT: VTA's HLS and Chisel designs do not execute it");
         std::vector<std::vector<int32_t>>& buf = m.type == 1 ? wgt_ : m.type == 2 ? inp_ : acc_;
         const int elem_bytes = m.type == 3 ? 4 : 1;
         const uint64_t row_bytes = buf[0].size() * uint64_t(elem_bytes);
@@ -250,21 +253,8 @@ class VtaModel {
             const uint64_t at = (m.dram + (y - m.y_pad_0) * m.x_stride + (x - m.x_pad_0)) * row_bytes;
             for (size_t e = 0; e < row.size(); ++e)
               row[e] = data ? int32_t(ReadSigned(at + e * uint64_t(elem_bytes), elem_bytes)) : 0;
-            if (m.type == 3) out_defined_[size_t(idx)] = f_ == Flavour::kSimulator;  // the simulator stores acc
-          }
-        return;
-      }
-      case 5: {  // ACC_8BIT: VTA's simulator only (Load_int8): int8 rows of BATCH x BLOCK_OUT, zero padding
-        if (f_ != Flavour::kSimulator) Fail("LOAD ACC_8BIT: VTA's HLS and Chisel designs do not execute it");
-        const uint64_t row_bytes = uint64_t(batch_ * block_);
-        uint64_t idx = m.sram;
-        for (uint64_t y = 0; y < ny; ++y)
-          for (uint64_t x = 0; x < nx; ++x, ++idx) {
-            const bool data = y >= m.y_pad_0 && y < m.y_pad_0 + m.y_size && x >= m.x_pad_0 && x < m.x_pad_0 + m.x_size;
-            std::vector<int32_t>& row = Row(acc_, idx, "LOAD destination");
-            const uint64_t at = (m.dram + (y - m.y_pad_0) * m.x_stride + (x - m.x_pad_0)) * row_bytes;
-            for (size_t e = 0; e < row.size(); ++e) row[e] = data ? int32_t(ReadSigned(at + e, 1)) : 0;
-            out_defined_[size_t(idx)] = true;
+            // The hardware's out buffer does not see ACC loads; the simulator stores the accumulator.
+            if (m.type == 3 || m.type == 5) out_defined_[size_t(idx)] = f_ == Flavour::kSimulator;
           }
         return;
       }
