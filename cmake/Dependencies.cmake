@@ -9,6 +9,7 @@ endmacro()
 
 dcoc_require(fmt libfmt-dev)
 dcoc_require(nlohmann_json nlohmann-json3-dev)
+dcoc_require(SQLite3 libsqlite3-dev)
 find_path(DCOC_CLI11_INCLUDE CLI/CLI.hpp)
 if(NOT DCOC_CLI11_INCLUDE)
   message(FATAL_ERROR "dcoc: required dependency CLI11 not found; install libcli11-dev (scripts/setup.sh does)")
@@ -72,8 +73,9 @@ if(DCOC_HAVE_ONNX)
     message(STATUS "dcoc: Protobuf not found (install libprotobuf-dev); ONNX import is off")
   endif()
 endif()
-# LibTorch's CMake config is slow to evaluate and pulls in CUDA probing: only look for it on request.
-option(DCOC_WITH_TORCH "Look for LibTorch (the DCOC agents need it)" OFF)
+# LibTorch: the chameleon tuner (and later the DCOC agents) need it. Its CMake config takes about a
+# second to evaluate; -DDCOC_WITH_TORCH=OFF skips it (and those tuners).
+option(DCOC_WITH_TORCH "Look for LibTorch (the chameleon and DCOC agents need it)" ON)
 if(DCOC_WITH_TORCH)
   dcoc_optional(DCOC_HAVE_TORCH Torch libtorch-dev)
 endif()

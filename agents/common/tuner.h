@@ -53,8 +53,10 @@ class Tuner {
  public:
   virtual ~Tuner() = default;
   virtual std::string_view Name() const = 0;
-  // Up to n valid points never proposed before; fewer only when the space is exhausted. Deterministic
-  // for a given seed and sequence of Observe calls.
+  // Calls alternate: Propose, then Observe with the outcomes of every point it returned, in order.
+  // Up to n valid points never proposed before; fewer than n at the end of a plan or a generation
+  // (the tuner needs those outcomes before it can go on); none only when every valid point has been
+  // proposed. Deterministic for a given seed and sequence of calls.
   virtual std::vector<Point> Propose(int n) = 0;
   virtual void Observe(std::span<const Result> results) = 0;
   virtual TunerTiming Timing() const = 0;
@@ -63,7 +65,7 @@ class Tuner {
 // A measured point of another task (same feature layout), for cost models that transfer knowledge.
 struct PriorRecord {
   std::vector<float> features;
-  double cost = 0;
+  double throughput = 0;  // higher is better and comparable across tasks (operations per cycle); 0: failed
 };
 
 struct TunerOptions {
@@ -72,9 +74,12 @@ struct TunerOptions {
   nlohmann::json params = nlohmann::json::object();  // tuner-specific overrides, validated by name
 };
 
-// Explicit registry (no static initializers): "random", "grid", "ga", "autotvm", "chameleon", ...
-// Throws UsageError naming the known tuners for an unknown name, and for an unknown parameter.
+// Explicit registry (no static initializers): "random", "grid", "ga", "autotvm", "chameleon".
+// Throws UsageError naming the known tuners for an unknown name, and naming the known parameters for
+// an unknown or out-of-range parameter.
 std::unique_ptr<Tuner> CreateTuner(std::string_view name, const Space& space, const TunerOptions& opts);
 std::vector<std::string> TunerNames();
+// One line per tuner: name, what it does, its parameters with defaults (for --help and docs).
+std::string DescribeTuners();
 
 }  // namespace dcoc::agents

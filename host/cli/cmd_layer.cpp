@@ -1,4 +1,4 @@
-// dcoc layer list|run|space|search: compile a DNN layer for a configuration, run it on a backend, check it
+// dcoc layer list|run|knobs|space|search: compile a DNN layer for a configuration, run it on a backend, check it
 // bit-exactly against the host reference, and report cycles, GOPS and utilization; show the schedule
 // space the tuners search.
 #include <fmt/format.h>
@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <thread>
 
 #include "host/cli/cli_util.h"
 #include "host/cli/commands.h"
@@ -14,6 +15,9 @@
 #include "host/compiler/analysis.h"
 #include "host/compiler/conv.h"
 #include "host/compiler/workloads.h"
+#include "host/measure/database.h"
+#include "host/measure/measurer.h"
+#include "host/measure/session.h"
 #include "host/runtime/device.h"
 
 namespace dcoc::cli {
@@ -21,10 +25,12 @@ namespace dcoc::cli {
 namespace {
 
 struct LayerArgs {
-  std::string layer, conv, kind = "conv2d", config = "default", schedule = "auto", backend = "fsim", save, isa = "vta++";
+  std::string layer, conv, kind = "conv2d", config = "default", schedule = "auto", backend = "fsim", save, db;
+  std::string isa = "vta++";
   std::string board;  // DeviceOptions::board: the memory timing a board-level backend (systemc) models
   uint64_t seed = 1;
-  int top = 8, random = 4;
+  int top = 8, random = 4, jobs = -1;
+  double cycle_bound = 0, timeout = 600;
   uint64_t max_insns = 0;
   bool json = false, list = false, relu = false, dump = false;
   int shift = -1;
@@ -76,8 +82,19 @@ compiler::ConvLayer LayerFor(const LayerArgs& a, const spec::Spec& s) {
   return l;
 }
 
-compiler::Schedule ScheduleFor(const std::string& text, const compiler::ConvLayer& l, const spec::Spec& s) {
+compiler::Schedule ScheduleFor(const std::string& text, const std::string& db_path, const compiler::ConvLayer& l,
+                               const spec::Spec& s) {
   if (text == "auto") return compiler::DefaultSchedule(l, s);
+  if (text == "best") {
+    if (db_path.empty()) throw UsageError("--schedule best needs --db <tuning database>");
+    const measure::Database db(db_path, measure::Database::Mode::kReadOnly);
+    const std::optional<measure::Measurement> best =
+        db.Best(compiler::TaskKey(l), measure::ConfigHashHex(s.config));
+    if (!best)
+      throw UsageError(fmt::format("{} has no bit-exact timed record of {} on {} (task {})", db_path, l.Describe(),
+                                   s.tag, compiler::TaskKey(l)));
+    return best->schedule;
+  }
   std::string body = text;
   if (!text.empty() && text.front() != '{') {
     if (!std::filesystem::is_regular_file(text))
@@ -97,9 +114,29 @@ compiler::Schedule ScheduleFor(const std::string& text, const compiler::ConvLaye
 void RunLayer(const LayerArgs& a, const Context& ctx) {
   const spec::Spec s = SpecFor(a.config);
   const compiler::ConvLayer l = LayerFor(a, s);
-  const compiler::Schedule sched = ScheduleFor(a.schedule, l, s);
-  const compiler::ConvOperands ops = compiler::RandomOperands(l, s, a.seed);
-  const compiler::CompiledConv c = compiler::CompileConv(l, sched, s, ops);
+  const compiler::Schedule sched = ScheduleFor(a.schedule, a.db, l, s);
+  measure::Request req;
+  req.layer = l;
+  req.config = s.config;
+  req.backend = a.backend;
+  req.schedule = sched;
+  req.timeout_seconds = a.timeout;
+  req.seed = a.seed;
+  measure::Artifacts art;
+  req.board = a.board;
+  const measure::Measurement m = measure::Measurer(ctx.backends).Measure(req, &art);
+  if (m.status == measure::Status::kInvalidSchedule) {
+    std::string why;
+    for (size_t at = 0, next; at < m.error.size(); at = next + 1) {
+      next = m.error.find('\n', at);
+      if (next == std::string::npos) next = m.error.size();
+      why += "\n  " + m.error.substr(at, next - at);
+    }
+    throw compiler::ScheduleError(
+        fmt::format("invalid schedule {} for {} on {}:{}", compiler::ToString(sched), l.Describe(), s.tag, why));
+  }
+  if (m.status == measure::Status::kCompileError) throw Error(m.error);
+  const compiler::CompiledConv& c = art.compiled;
   if (!a.save.empty()) spec::SaveProgram(c.program, a.save);
   if (a.dump) {
     // Debug dump: every instruction through the disassembler, then the micro-op region word by word.
@@ -115,17 +152,14 @@ void RunLayer(const LayerArgs& a, const Context& ctx) {
       }
     }
   }
-  const std::unique_ptr<runtime::Device> dev = ctx.backends.Create(a.backend, s, runtime::DeviceOptions{a.board});
-  const runtime::ProgramRun run = runtime::RunProgram(*dev, c.program);
-  const reference::Tensor got = compiler::ReadOutput(l, c.program, run.dram, s);
-  const reference::Tensor want = compiler::ReferenceOutput(l, ops, s);
-  size_t mismatches = 0;
-  for (size_t i = 0; i < got.data.size(); ++i) mismatches += got.data[i] != want.data[i];
+  if (m.status == measure::Status::kRuntimeError || m.status == measure::Status::kTimeout)
+    throw ExecError(fmt::format("layer {} on {}: {}", l.name, a.backend, m.error));
+  const uint64_t mismatches = art.mismatches;
 
   const compiler::ProgramStats st = compiler::Analyze(c.program, s);
   const compiler::Bounds b = compiler::BoundsFor(l.Macs(), st, s);
-  const uint64_t cycles = run.stats.cycles;
-  const double seconds = cycles ? double(cycles) / s.ClockHz() : 0.0;
+  const uint64_t cycles = m.cycles;
+  const double seconds = m.seconds;
   nlohmann::ordered_json j;
   j["layer"] = l.name;
   j["shape"] = l.Describe();
@@ -149,8 +183,9 @@ void RunLayer(const LayerArgs& a, const Context& ctx) {
     j["utilization_ideal"] = b.ideal_cycles / double(cycles);
     j["utilization_roofline"] = b.roofline_cycles / double(cycles);
   }
-  j["wall_seconds"] = run.stats.wall_seconds;
-  j["outputs"] = got.data.size();
+  j["wall_seconds"] = m.wall.simulate;
+  j["wall"] = {{"compile", m.wall.compile}, {"simulate", m.wall.simulate}, {"check", m.wall.check}};
+  j["outputs"] = art.outputs;
   j["mismatches"] = mismatches;
   j["bit_exact"] = mismatches == 0;
   if (a.json) {
@@ -172,12 +207,13 @@ void RunLayer(const LayerArgs& a, const Context& ctx) {
     } else {
       fmt::print("cycles n/a (the {} backend is untimed)\n", a.backend);
     }
-    fmt::print("check: {} ({} outputs, {} mismatches) in {:.3f} s host time\n", mismatches ? "FAIL" : "bit-exact",
-               got.data.size(), mismatches, run.stats.wall_seconds);
+    fmt::print("check: {} ({} outputs, {} mismatches) in {:.3f} s host time (compile {:.3f} s, check {:.3f} s)\n",
+               mismatches ? "FAIL" : "bit-exact", art.outputs, mismatches, m.wall.simulate, m.wall.compile,
+               m.wall.check);
   }
   if (mismatches)
     throw ExecError(fmt::format("layer {}: {} of {} outputs differ from the reference on {}", l.name, mismatches,
-                                got.data.size(), a.backend));
+                                art.outputs, a.backend));
 }
 
 void ShowSpace(const LayerArgs& a) {
@@ -215,83 +251,102 @@ void ShowSpace(const LayerArgs& a) {
     });
 }
 
-// Sampled search: the `top` candidates the cost model ranks best plus `random` others (seeded), each
-// compiled and measured on the backend; the first run of each is checked bit-exactly.
+// Sampled search: the `top` candidates the cost model ranks best plus `random` others (seeded), measured
+// through a session (worker processes, the tuning database's memoized records), each checked bit-exactly.
+// Deterministic for a seed: re-running it with the same --db answers what was measured from the database
+// and measures only the rest.
 void Search(const LayerArgs& a, const Context& ctx) {
   const spec::Spec s = SpecFor(a.config);
   const compiler::ConvLayer l = LayerFor(a, s);
-  const std::vector<compiler::Schedule> valid = compiler::ScheduleSpace(l, s).AllValid();
-  if (valid.empty()) throw UsageError(fmt::format("no valid schedule for {} on {}", l.Describe(), s.tag));
-  std::vector<std::pair<double, size_t>> ranked;
-  for (size_t i = 0; i < valid.size(); ++i)
-    ranked.emplace_back(compiler::EstimateCost(l, valid[i], s).cycles, i);
-  std::sort(ranked.begin(), ranked.end());
-  std::vector<size_t> picks;
-  for (size_t i = 0; i < ranked.size() && int(picks.size()) < a.top; ++i) picks.push_back(ranked[i].second);
+  if (!ctx.backends.Has(a.backend))
+    throw UsageError(fmt::format("unknown backend \"{}\" (this build has: {})", a.backend,
+                                 fmt::join(ctx.backends.Names(), ", ")));
+  const compiler::ScheduleSpace space(l, s);
+  std::vector<std::pair<double, uint64_t>> ranked;
+  space.ForEachValid([&](uint64_t index, const compiler::KnobIndices& p) {
+    const compiler::Estimate e = compiler::EstimateCost(l, space.At(p), s);
+    if (a.max_insns == 0 || e.insns <= a.max_insns) ranked.emplace_back(e.cycles, index);
+    return true;
+  });
+  if (ranked.empty())
+    throw UsageError(fmt::format("no valid schedule for {} on {}{}", l.Describe(), s.tag,
+                                 a.max_insns ? " within --max-insns" : ""));
+  const size_t top = std::min(ranked.size(), size_t(std::max(0, a.top)));
+  std::partial_sort(ranked.begin(), ranked.begin() + std::ptrdiff_t(top), ranked.end());
+  std::vector<uint64_t> picks;
+  for (size_t i = 0; i < top; ++i) picks.push_back(ranked[i].second);
   std::mt19937_64 rng(a.seed);
-  for (int i = 0; i < a.random && picks.size() < valid.size(); ++i) {
-    const size_t k = size_t(rng() % valid.size());
+  for (int i = 0; i < a.random && picks.size() < ranked.size(); ++i) {
+    const uint64_t k = ranked[size_t(rng() % ranked.size())].second;
     if (std::find(picks.begin(), picks.end(), k) == picks.end()) picks.push_back(k);
   }
-  const compiler::ConvOperands ops = compiler::RandomOperands(l, s, a.seed);
-  const reference::Tensor want = compiler::ReferenceOutput(l, ops, s);
-  nlohmann::ordered_json results = nlohmann::ordered_json::array();
-  double best_cycles = 0;
-  nlohmann::ordered_json best;
-  for (size_t k : picks) {
-    const compiler::Schedule& sched = valid[k];
-    const compiler::CompiledConv c = compiler::CompileConv(l, sched, s, ops);
-    if (a.max_insns && c.program.insns.size() > a.max_insns) {
-      if (!a.json)
-        fmt::print("{:>10} skipped: {} instructions > --max-insns  {}\n", "-", c.program.insns.size(),
-                   compiler::ToString(sched));
-      continue;
-    }
-    const std::unique_ptr<runtime::Device> dev = ctx.backends.Create(a.backend, s, runtime::DeviceOptions{a.board});
-    runtime::ProgramRun run;
-    try {
-      run = runtime::RunProgram(*dev, c.program);
-    } catch (const Error& e) {
-      throw ExecError(
-          fmt::format("layer {} schedule {} on {}: {}", l.name, compiler::ToString(sched), a.backend, e.what()));
-    }
-    const bool exact = compiler::ReadOutput(l, c.program, run.dram, s) == want;
-    if (!exact)
-      throw ExecError(fmt::format("layer {} schedule {}: result differs from the reference on {}", l.name,
-                                  compiler::ToString(sched), a.backend));
-    const compiler::Bounds b = compiler::BoundsFor(l.Macs(), compiler::Analyze(c.program, s), s);
-    const double est = compiler::EstimateCost(l, sched, s).cycles;
-    const double cycles = run.stats.cycles ? double(run.stats.cycles) : est;  // untimed: the estimate
-    nlohmann::ordered_json r;
-    r["schedule"] = compiler::ToJson(sched);
-    r["estimate"] = est;
-    r["cycles"] = run.stats.cycles;
-    r["utilization_ideal"] = b.ideal_cycles / cycles;
-    r["utilization_roofline"] = b.roofline_cycles / cycles;
-    r["memory_bound"] = b.memory_bound;
-    if (!a.json)
-      fmt::print("{:>10} cycles  util {:.3f} (roofline {:.3f})  est {:>10.0f}  {}\n", run.stats.cycles,
-                 b.ideal_cycles / cycles, b.roofline_cycles / cycles, est, compiler::ToString(sched));
-    if (best.is_null() || cycles < best_cycles) best_cycles = cycles, best = r;
-    results.push_back(std::move(r));
+  std::vector<measure::Request> reqs;
+  for (uint64_t k : picks) {
+    measure::Request r;
+    r.layer = l;
+    r.config = s.config;
+    r.backend = a.backend;
+    r.board = a.board;
+    r.schedule = space.At(k);
+    r.timeout_seconds = a.timeout;
+    r.seed = a.seed;
+    reqs.push_back(std::move(r));
   }
-  if (results.empty()) throw UsageError("no candidate was measured (all longer than --max-insns?)");
+
+  std::unique_ptr<measure::Database> db;
+  if (!a.db.empty()) db = std::make_unique<measure::Database>(a.db);
+  measure::SessionOptions so;
+  so.jobs = a.jobs < 0 ? std::max(1, int(std::thread::hardware_concurrency())) : a.jobs;
+  so.cycle_bound_factor = a.cycle_bound;
+  measure::Session session(so, db.get());
+  const double ideal = double(l.Macs()) / double(s.MacsPerCycle());
+  auto line = [&](const measure::Measurement& m) {
+    if (m.ok())
+      return fmt::format("{}  est {:>10.0f}{}  {}",
+                         m.cycles ? fmt::format("{:>10} cycles  util {:.3f}", m.cycles, ideal / double(m.cycles))
+                                  : fmt::format("{:>10}", "untimed"),
+                         m.estimate_cycles, m.memoized ? "  (memoized)" : "", compiler::ToString(m.schedule));
+    if (m.status == measure::Status::kCycleBound)
+      return fmt::format("{:>10} cycles  (stopped at the cycle bound){}  {}", fmt::format(">{}", m.cycles),
+                         m.memoized ? "  (memoized)" : "", compiler::ToString(m.schedule));
+    return fmt::format("{:>10} {}{}  {}", "-", measure::Name(m.status), m.memoized ? " (memoized)" : "",
+                       compiler::ToString(m.schedule));
+  };
+  const std::vector<measure::Measurement> results = session.Measure(reqs, [&](const measure::Progress& p) {
+    if (!a.json) fmt::print("[{}/{}] {}\n", p.done, p.total, line(*p.measurement));
+  });
+
+  const measure::Measurement* best = nullptr;
+  size_t failed = 0;
+  for (const measure::Measurement& m : results) {
+    if (m.status == measure::Status::kWrongAnswer || m.status == measure::Status::kRuntimeError) ++failed;
+    if (m.ok() && (!best || m.Cost() < best->Cost())) best = &m;
+  }
   if (a.json) {
     nlohmann::ordered_json j;
     j["layer"] = l.name;
     j["config"] = s.tag;
     j["backend"] = a.backend;
-    j["valid"] = valid.size();
-    j["measured"] = results.size();
-    j["best"] = best;
-    j["results"] = results;
+    j["valid"] = space.CountValid();
+    j["measured"] = session.counts().measured;
+    j["memoized"] = session.counts().memoized;
+    if (best) j["best"] = measure::ToJson(*best);
+    j["results"] = nlohmann::ordered_json::array();
+    for (const measure::Measurement& m : results) {
+      nlohmann::ordered_json r = measure::ToJson(m);
+      r["memoized"] = m.memoized;
+      if (m.ok() && m.cycles) r["utilization_ideal"] = ideal / double(m.cycles);
+      j["results"].push_back(std::move(r));
+    }
     PrintJson(j);
-  } else {
-    fmt::print("best of {} measured ({} valid): {} cycles, utilization {:.3f} of ideal, {:.3f} of roofline\n{}\n",
-               results.size(), valid.size(), best["cycles"].get<uint64_t>(),
-               best["utilization_ideal"].get<double>(), best["utilization_roofline"].get<double>(),
-               best["schedule"].dump());
+  } else if (best) {
+    fmt::print("best of {} ({} measured, {} from the database; {} valid): {}\n", results.size(),
+               session.counts().measured, session.counts().memoized, space.CountValid(), line(*best));
   }
+  if (failed)
+    throw ExecError(fmt::format("{} of {} candidates of {} failed on {} (wrong answer or runtime error; see above)",
+                                failed, results.size(), l.name, a.backend));
+  if (!best) throw UsageError(fmt::format("no candidate of {} ran to completion", l.name));
 }
 
 void AddLayerOptions(CLI::App* c, LayerArgs& a) {
@@ -325,11 +380,14 @@ void RegisterLayerCommands(CLI::App& app, const Context& ctx) {
   auto* run = layer->add_subcommand(
       "run", "Compile a layer, run it on a backend, check it bit-exactly, report cycles and utilization");
   AddLayerOptions(run, args);
-  run->add_option("--schedule", args.schedule, "auto (the default heuristic), a JSON object, or a JSON file")
+  run->add_option("--schedule", args.schedule,
+                  "auto (the default heuristic), best (the best record in --db), a JSON object, or a JSON file")
       ->capture_default_str();
   run->add_option("--backend", args.backend, "A backend of `dcoc backends` (fsim, verilator, ...)")->capture_default_str();
   run->add_option("--board", args.board, "Board whose memory timing the systemc backend models (boards/*.json)");
   run->add_option("--seed", args.seed, "Seed of the random operands")->capture_default_str();
+  run->add_option("--db", args.db, "Tuning database for --schedule best");
+  run->add_option("--timeout", args.timeout, "Wall-clock limit of the run in seconds")->capture_default_str();
   run->add_option("--save", args.save, "Also write the compiled program container (.prog) here");
   run->add_flag("--dump", args.dump, "Print the instructions (disassembled) and the micro-op region before running");
   run->callback([&ctx] { RunLayer(args, ctx); });
@@ -353,8 +411,15 @@ void RegisterLayerCommands(CLI::App& app, const Context& ctx) {
   search->add_option("--top", args.top, "Candidates the cost model ranks best")->capture_default_str();
   search->add_option("--random", args.random, "Additional random valid candidates")->capture_default_str();
   search->add_option("--seed", args.seed, "Seed of the sampling and the operands")->capture_default_str();
-  search->add_option("--max-insns", args.max_insns, "Skip candidates whose program is longer (0: no bound)")
+  search->add_option("--max-insns", args.max_insns,
+                     "Skip candidates the estimate gives more instructions (0: no bound)")
       ->capture_default_str();
+  search->add_option("--jobs", args.jobs, "Worker processes (default: the number of cores; 0: in this process)");
+  search->add_option("--db", args.db, "Tuning database: memoized records answer, new ones are committed");
+  search->add_option("--cycle-bound", args.cycle_bound,
+                     "Stop runs at this factor times the best cycles known and record a lower bound (0: off)")
+      ->capture_default_str();
+  search->add_option("--timeout", args.timeout, "Wall-clock limit of each run in seconds")->capture_default_str();
   search->callback([&ctx] { Search(args, ctx); });
 }
 

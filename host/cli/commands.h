@@ -15,10 +15,11 @@ struct Context {
 void RegisterConfigCommands(CLI::App& app);                       // config show, isa doc, disasm
 void RegisterProgramCommands(CLI::App& app);                      // program random, fsim run
 void RegisterRtlCommands(CLI::App& app, const Context& ctx);      // rtl gen|regdoc|lint|resources|boards, sim run
-void RegisterLayerCommands(CLI::App& app, const Context& ctx);    // layer list|run|space|search
+void RegisterLayerCommands(CLI::App& app, const Context& ctx);    // layer list|run|knobs|space|search
 void RegisterOpCommands(CLI::App& app, const Context& ctx);       // op run
 void RegisterBackendCommands(CLI::App& app, const Context& ctx);  // backends
 void RegisterHlsCommands(CLI::App& app);                          // hls gen
+void RegisterDbCommands(CLI::App& app);                           // db stats|best|export|import, worker (internal)
 void RegisterModelCommands(CLI::App& app, const Context& ctx);    // model info|tasks|run (when ONNX is available)
 
 }  // namespace dcoc::cli

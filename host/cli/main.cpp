@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   dcoc::cli::RegisterOpCommands(app, ctx);
   dcoc::cli::RegisterBackendCommands(app, ctx);
   dcoc::cli::RegisterHlsCommands(app);
+  dcoc::cli::RegisterDbCommands(app);
 #ifdef DCOC_HAVE_MODEL
   dcoc::cli::RegisterModelCommands(app, ctx);
 #endif

@@ -36,6 +36,17 @@ class ExecError : public Error {
   using Error::Error;
 };
 
+// A run stopped at a limit its caller set: RunOptions::max_cycles (CycleLimitError) or the wall-clock
+// timeout (TimeLimitError). The measurer records the first as a lower bound, the second as a timeout.
+class CycleLimitError : public ExecError {
+ public:
+  using ExecError::ExecError;
+};
+class TimeLimitError : public ExecError {
+ public:
+  using ExecError::ExecError;
+};
+
 // A request that is well-formed but not valid here (bad CLI argument, unknown preset, ...).
 class UsageError : public Error {
  public:

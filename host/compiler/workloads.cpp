@@ -72,6 +72,18 @@ const Row kRows[] = {
     {"mobilenet_v1", "FC", ConvKind::kDense, 1, 1024, 1, 1, 1000, 1, 1, 1, 0},
 };
 
+// How often each model runs a zoo layer of that shape (layers not listed run once): ResNet-18's basic
+// blocks repeat their 3x3 convolutions, VGG-16 repeats its 256- and 512-channel layers, MobileNetV1
+// runs five identical depthwise/pointwise pairs at 14x14.
+struct Count {
+  const char* name;
+  int count;
+};
+const Count kCounts[] = {
+    {"resnet18.C2", 4}, {"resnet18.C5", 3}, {"resnet18.C8", 3},      {"resnet18.C11", 3},     {"vgg16.C6", 2},
+    {"vgg16.C8", 2},    {"vgg16.C9", 3},    {"mobilenet_v1.DW7", 5}, {"mobilenet_v1.PW7", 5},
+};
+
 int Log2Ceil(double v) {
   int l = 0;
   while (double(int64_t(1) << l) < v) ++l;
@@ -115,6 +127,27 @@ ConvLayer FindLayer(std::string_view name) {
     names += (names.empty() ? "" : ", ") + l.name;
   }
   throw UsageError(fmt::format("unknown layer \"{}\" (known: {})", name, names));
+}
+
+std::vector<std::string> BuiltinModels() {
+  std::vector<std::string> out;
+  for (const Row& r : kRows)
+    if (std::find(out.begin(), out.end(), r.model) == out.end()) out.push_back(r.model);
+  return out;
+}
+
+std::vector<ZooTask> BuiltinModelTasks(std::string_view model) {
+  std::vector<ZooTask> out;
+  for (const ConvLayer& l : BuiltinLayers()) {
+    if (l.name.substr(0, l.name.find('.')) != model) continue;
+    int count = 1;
+    for (const Count& c : kCounts)
+      if (l.name == c.name) count = c.count;
+    out.push_back(ZooTask{l, count});
+  }
+  if (out.empty())
+    throw UsageError(fmt::format("unknown model \"{}\" (built-in: {})", model, fmt::join(BuiltinModels(), ", ")));
+  return out;
 }
 
 ConvLayer ReduceSpatially(const ConvLayer& l, int max_hw, int max_channels) {

@@ -165,11 +165,11 @@ Completion WaitDone(RegisterBus& bus, const spec::Spec& s, std::span<const spec:
                                   cycles - last_progress_cycle, cycles, Diagnose(bus, s, insns)));
     }
     if (opts.max_cycles && cycles > opts.max_cycles)
-      throw ExecError(fmt::format("the run exceeded max_cycles = {} without FINISH: {}", opts.max_cycles,
+      throw CycleLimitError(fmt::format("the run exceeded max_cycles = {} without FINISH: {}", opts.max_cycles,
                                   Diagnose(bus, s, insns)));
     if (opts.timeout_seconds > 0 &&
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > opts.timeout_seconds)
-      throw ExecError(fmt::format("the run exceeded its {} s wall-clock limit at cycle {} without FINISH: {}",
+      throw TimeLimitError(fmt::format("the run exceeded its {} s wall-clock limit at cycle {} without FINISH: {}",
                                   opts.timeout_seconds, cycles, Diagnose(bus, s, insns)));
     if (opts.idle) opts.idle();
   }

@@ -291,7 +291,7 @@ HarnessResult Harness::Run(uint64_t insn_addr, uint32_t count, const HarnessOpti
     if (opts.max_cycles && m.cycle - start_cycle > opts.max_cycles) {
       const std::string d = driver::Diagnose(*this, spec_, opts.insns);
       model_->CloseTrace();
-      throw ExecError(fmt::format("the run exceeded max_cycles = {} without FINISH: {}", opts.max_cycles, d));
+      throw CycleLimitError(fmt::format("the run exceeded max_cycles = {} without FINISH: {}", opts.max_cycles, d));
     }
     if ((m.cycle & (kCheckInterval - 1)) == 0) {
       const uint32_t uops = ReadReg(spec::CounterOffset(gemm_idx)) + ReadReg(spec::CounterOffset(alu_idx));
@@ -309,7 +309,7 @@ HarnessResult Harness::Run(uint64_t insn_addr, uint32_t count, const HarnessOpti
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > opts.timeout_seconds) {
         const std::string d = driver::Diagnose(*this, spec_, opts.insns);
         model_->CloseTrace();
-        throw ExecError(fmt::format("the run exceeded its {} s wall-clock limit at cycle {}: {}", opts.timeout_seconds,
+        throw TimeLimitError(fmt::format("the run exceeded its {} s wall-clock limit at cycle {}: {}", opts.timeout_seconds,
                                     m.cycle - start_cycle, d));
       }
     }

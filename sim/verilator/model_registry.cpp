@@ -69,6 +69,20 @@ fs::path ModelCachePath(const spec::Spec& s, const ModelOptions& o) {
          fmt::format("{}-h{:016x}-rtl{}-t{}", s.tag, s.config_hash, rtl::RtlSourcesHash(), o.threads);
 }
 
+bool HaveVtaModel(const spec::Spec& s, const ModelOptions& o) {
+  if (o.threads == 1)
+    for (const PrebuiltModel& m : PrebuiltModels())
+      if (m.tag == s.tag) return true;
+  return fs::exists(ModelCachePath(s, o) / "libvta_model.so");
+}
+
+void BuildVtaModel(const spec::Spec& s, const ModelOptions& o) {
+  if (HaveVtaModel(s, o)) return;
+  const fs::path dir = ModelCachePath(s, o);
+  fs::create_directories(dir.parent_path());
+  BuildModel(s, o, dir);
+}
+
 std::unique_ptr<VtaModel> CreateVtaModel(const spec::Spec& s, const ModelOptions& o) {
   if (o.threads < 1 || o.threads > 64) throw UsageError(fmt::format("Verilator threads = {} is out of range [1, 64]", o.threads));
   if (o.threads == 1)

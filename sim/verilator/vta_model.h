@@ -72,6 +72,12 @@ struct ModelOptions {
 // cache, else built into the cache (allow_build), else ConfigError naming the configuration.
 std::unique_ptr<VtaModel> CreateVtaModel(const spec::Spec& s, const ModelOptions& opts = {});
 
+// True when CreateVtaModel(s, opts) can return at once (a prebuilt model, or one in the cache).
+bool HaveVtaModel(const spec::Spec& s, const ModelOptions& opts = {});
+// Builds the on-demand model of `s` into the cache unless it is prebuilt or cached already (does not
+// load it). Safe against concurrent builds of the same model by other processes.
+void BuildVtaModel(const spec::Spec& s, const ModelOptions& opts = {});
+
 // Where the on-demand model for `s` lives (exists or not), and a human-readable cache key.
 std::filesystem::path ModelCachePath(const spec::Spec& s, const ModelOptions& opts = {});
 

@@ -1,0 +1,58 @@
+// The Measurer evaluates one candidate in stages, cheapest first, and records the stage that rejected
+// it: validity (the checker) -> compile -> run on a device -> bit-exact check against the reference.
+// It keeps what repeats across measurements: one device per (backend, board, configuration) with one
+// memory block its programs reuse, and the operands and reference output of each task, computed once. One Measurer serves one
+// thread; the worker pool runs one per worker process.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <string>
+
+#include "host/compiler/conv.h"
+#include "host/measure/measurement.h"
+#include "host/runtime/device.h"
+#include "host/runtime/registry.h"
+
+namespace dcoc::measure {
+
+struct MeasurerOptions {
+  size_t max_devices = 2;  // devices kept (least recently used goes first)
+  size_t max_tasks = 8;    // tasks whose operands and reference output are kept
+};
+
+// What a measurement made along the way, for callers that show it (dcoc layer run).
+struct Artifacts {
+  compiler::CompiledConv compiled;  // the program (empty when the schedule was invalid)
+  uint64_t outputs = 0, mismatches = 0;
+};
+
+class Measurer {
+ public:
+  // Devices come from `backends` (runtime::BuiltinBackends() in dcoc).
+  explicit Measurer(runtime::Registry backends, MeasurerOptions opts = {});
+  ~Measurer();
+
+  // Never throws for a bad candidate: every failure is a status with a message. Throws only for a
+  // malformed request (unknown backend, invalid configuration or layer): UsageError / ConfigError.
+  Measurement Measure(const Request& r, Artifacts* artifacts = nullptr);
+
+ private:
+  struct DeviceSlot;
+  struct TaskSlot;
+  DeviceSlot& DeviceFor(const Request& r, const spec::Spec& s);
+  const TaskSlot& TaskFor(const Request& r, const spec::Spec& s);
+
+  runtime::Registry backends_;
+  MeasurerOptions opts_;
+  std::list<std::unique_ptr<DeviceSlot>> devices_;  // most recently used first
+  std::list<std::unique_ptr<TaskSlot>> tasks_;
+};
+
+// The record a Measurer fills before any stage runs: task, configuration, backend, schedule,
+// estimate, worker, timestamp, version (shared with the pool, which reports crashes and timeouts).
+Measurement Prefill(const Request& r, const spec::Spec& s);
+
+}  // namespace dcoc::measure
