@@ -48,8 +48,10 @@ def main():
         model.eval()
         x = torch.randn(a.batch, 3, a.size, a.size, generator=gen)
         path = os.path.join(a.out, f"{name}.onnx")
-        torch.onnx.export(model, x, path, opset_version=a.opset, do_constant_folding=False,
+        tmp = f"{path}.{os.getpid()}.tmp"  # written aside, then renamed: readers never see a partial file
+        torch.onnx.export(model, x, tmp, opset_version=a.opset, do_constant_folding=False,
                           training=torch.onnx.TrainingMode.PRESERVE, input_names=["input"], output_names=["logits"])
+        os.replace(tmp, path)
         print(f"{path}: {os.path.getsize(path)} bytes")
 
 

@@ -14,7 +14,7 @@ packages=(
   # tuning, models, boards, measurement farm
   libtorch-dev libxgboost-dev libonnx-dev libxrt-dev libboost-dev libboost-system-dev
   # models: ONNX's test data (float executor checks), Fashion-MNIST, torchvision's networks (export script)
-  libprotobuf-dev libonnx-testdata dataset-fashion-mnist python3-torchvision
+  libprotobuf-dev zlib1g-dev libonnx-testdata dataset-fashion-mnist python3-torchvision
 )
 
 sudo_cmd=()

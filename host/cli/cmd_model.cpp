@@ -8,6 +8,11 @@
 #include "host/cli/cli_util.h"
 #include "host/cli/commands.h"
 #include "host/common/error.h"
+#include "host/compiler/check.h"
+#include "host/measure/database.h"
+#include "host/measure/measurement.h"
+#include "host/model/accuracy.h"
+#include "host/model/dataset.h"
 #include "host/model/executor.h"
 #include "host/model/float_exec.h"
 #include "host/model/pipeline.h"
@@ -19,9 +24,10 @@ namespace dcoc::cli {
 namespace {
 
 struct ModelArgs {
-  std::string model, config = "default", backend = "fsim", input, schedules, weights = "tensor", isa = "vta++";
+  std::string model, config = "default", backend = "fsim", input, schedules, db, weights = "tensor", isa = "vta++";
+  std::string data = std::string(model::kFashionMnistDir);
   uint64_t seed = 1;
-  int64_t batch = 1;
+  int64_t batch = 1, limit = 0, device_limit = 0, calibration_images = 512;
   int calibration = 4, top = 5;
   bool json = false, quiet = false;
 };
@@ -62,6 +68,35 @@ Loaded Load(const ModelArgs& a, const spec::Spec& s, const std::vector<std::vect
   l.tasks = model::ExtractTasks(l.q, l.prep.name);
   l.quant_s = Now() - t;
   return l;
+}
+
+// The schedules for a run: a schedules file, and/or the best records of a tuning database. A database
+// record serves every layer of the same shape (kind, sizes, strides, pads) on this configuration: its
+// epilogue may differ from the model's (records of `dcoc layer search --layer resnet18.C2` serve the
+// model's C2-shaped layers), which changes a few ALU cycles, not which schedules are valid.
+model::ScheduleTable SchedulesFor(const ModelArgs& a, const std::vector<model::Task>& tasks, const spec::Spec& s,
+                                  int* from_db) {
+  model::ScheduleTable table;
+  if (!a.schedules.empty()) {
+    table = model::ScheduleTable::Load(a.schedules);
+    table.CheckCovers(tasks);
+  }
+  if (!a.db.empty()) {
+    const measure::Database db(a.db, measure::Database::Mode::kReadOnly);
+    const std::string hash = measure::ConfigHashHex(s.config);
+    std::map<std::string, measure::Measurement> best;  // shape key -> fastest ok record
+    for (const measure::TaskSummary& t : db.Summaries()) {
+      if (t.config_hash != hash || !t.best || t.best->cycles == 0) continue;
+      const std::string key = model::ShapeKey(db.Layer(t.task));
+      if (!best.count(key) || t.best->cycles < best[key].cycles) best[key] = *t.best;
+    }
+    for (const model::Task& t : tasks)
+      if (auto it = best.find(t.key); it != best.end() && compiler::Valid(t.layer, it->second.schedule, s)) {
+        if (!table.Find(t.layer, tasks)) table.Set(t.key, it->second.schedule);  // a schedules file wins
+        ++*from_db;
+      }
+  }
+  return table;
 }
 
 void Info(const ModelArgs& a) {
@@ -146,11 +181,8 @@ void Run(const ModelArgs& a, const runtime::Registry& backends) {
   }
   Loaded l = Load(a, s, {input}, std::move(probe));
   l.import_s = import_s;
-  model::ScheduleTable table;
-  if (!a.schedules.empty()) {
-    table = model::ScheduleTable::Load(a.schedules);
-    table.CheckCovers(l.tasks);
-  }
+  int from_db = 0;
+  const model::ScheduleTable table = SchedulesFor(a, l.tasks, s, &from_db);
   const double prep_s = Now() - t0;
   if (!a.quiet && !a.json)
     fmt::print(stderr, "model {}: imported in {:.2f} s, calibrated in {:.2f} s, quantized in {:.2f} s\n", l.prep.name,
@@ -177,6 +209,10 @@ void Run(const ModelArgs& a, const runtime::Registry& backends) {
   j["backend"] = a.backend;
   j["batch"] = a.batch;
   j["schedules"] = a.schedules.empty() ? "default" : a.schedules;
+  if (!a.db.empty()) {
+    j["db"] = a.db;
+    j["tasks_from_db"] = from_db;
+  }
   nlohmann::ordered_json layers = nlohmann::ordered_json::array();
   for (const model::OpRecord& r : recs) {
     nlohmann::ordered_json x;
@@ -213,6 +249,10 @@ void Run(const ModelArgs& a, const runtime::Registry& backends) {
   j["outputs_checked"] = tot.outputs_checked;
   j["mismatches"] = tot.mismatches;
   j["bit_exact"] = tot.mismatches == 0;
+  j["import_seconds"] = l.import_s;
+  j["calibration_seconds"] = l.calib_s;
+  j["quantize_seconds"] = l.quant_s;
+  j["compile_seconds"] = tot.compile_seconds;
   j["prepare_seconds"] = prep_s;
   j["run_seconds"] = run_s;
   // A classifier: top classes of the float model and of the accelerator's int8 run.
@@ -232,6 +272,10 @@ void Run(const ModelArgs& a, const runtime::Registry& backends) {
   } else {
     fmt::print("model {}  configuration {} ({}x{}x{} GEMM, {} MHz)  backend {}  batch {}\n", l.prep.name, s.tag,
                s.batch, s.block_in, s.block_out, s.config.clock_mhz, a.backend, a.batch);
+    if (!a.db.empty())
+      fmt::print(
+          "schedules: {} of {} tasks from {}, the others {}\n", from_db, l.tasks.size(), a.db,
+          a.schedules.empty() ? std::string("by the default heuristic") : "from " + a.schedules + " or by default");
     fmt::print("{:<48} {:<8} {:>10} {:>10} {:>6}  {}\n", "op", "kind", "cycles", "ideal", "util", "check");
     for (const model::OpRecord& r : recs) {
       const std::string name = r.name.size() > 48 ? "..." + r.name.substr(r.name.size() - 45) : r.name;
@@ -269,11 +313,82 @@ void Run(const ModelArgs& a, const runtime::Registry& backends) {
         for (const auto& [c, v] : model::TopK(fout[0], n, a.top)) f += fmt::format(" {}({:.3f})", c, v);
         fmt::print("top-{} [{}] int8:{}   float:{}\n", a.top, n, q, f);
       }
-    fmt::print("host time: {:.2f} s to prepare, {:.2f} s to run\n", prep_s, run_s);
+    fmt::print(
+        "host time: import {:.2f} s, calibrate {:.2f} s, quantize {:.2f} s, compile {:.2f} s (in the {:.2f} s run)\n",
+        l.import_s, l.calib_s, l.quant_s, tot.compile_seconds, run_s);
   }
   if (tot.mismatches)
     throw ExecError(fmt::format("model {}: {} outputs in {} ops differ from the CPU int8 reference on {}", l.prep.name,
                                 tot.mismatches, tot.ops_mismatched, a.backend));
+}
+
+void Accuracy(const ModelArgs& a, const runtime::Registry& backends) {
+  const spec::Spec s = SpecFor(a.config);
+  const model::ImageSet test = model::LoadIdx(a.data, "t10k"), train = model::LoadIdx(a.data, "train");
+  model::AccuracyOptions o;
+  o.batch = a.batch;
+  o.limit = a.limit;
+  o.device_limit = a.device_limit;
+  o.calibration_images = a.calibration_images;
+  o.backend = a.backend == "none" ? "" : a.backend;
+  o.backends = &backends;
+  o.quant = QuantFor(a);
+  model::ScheduleTable table;
+  if (!a.schedules.empty()) table = model::ScheduleTable::Load(a.schedules);
+  o.schedule = model::MakeScheduleFn(table, {}, s);
+  if (!a.quiet)
+    o.progress = [&](int64_t done, int64_t total) {
+      fmt::print(stderr, "\r{} of {} images", done, total);
+      if (done == total) fmt::print(stderr, "\n");
+    };
+  const model::AccuracyResult r = model::EvaluateClassifier(a.model, test, train, s, o);
+  nlohmann::ordered_json j;
+  j["model"] = std::filesystem::path(a.model).stem().string();
+  j["config"] = s.tag;
+  j["weights"] = a.weights;
+  j["calibration_images"] = std::min<int64_t>(a.calibration_images, train.count);
+  j["images"] = r.images;
+  j["float_accuracy"] = r.Pct(r.float_correct, r.images);
+  j["int8_cpu_accuracy"] = r.Pct(r.int8_correct, r.images);
+  j["float_int8_agreement"] = r.Pct(r.float_int8_agree, r.images);
+  if (!o.backend.empty()) {
+    j["backend"] = o.backend;
+    j["device_images"] = r.device_images;
+    j["int8_device_accuracy"] = r.Pct(r.device_correct, r.device_images);
+    j["device_outputs_differing"] = r.device_differs;
+    j["layer_mismatches"] = r.device.mismatches;
+    j["cycles"] = r.device.cycles;
+    if (r.device.cycles) {
+      const double per_image = double(r.device.cycles) / double(r.device_runs * a.batch);
+      j["cycles_per_image"] = per_image;
+      j["inferences_per_second"] = s.ClockHz() / per_image;
+      j["utilization"] = r.device.ideal_cycles / double(r.device.cycles);
+    }
+  }
+  j["seconds"] = r.seconds;
+  if (a.json) {
+    PrintJson(j);
+  } else {
+    fmt::print("model {} on Fashion-MNIST test images, {} weights, calibrated on {} training images\n",
+               j["model"].get<std::string>(), a.weights, j["calibration_images"].get<int64_t>());
+    fmt::print("float     {:6.2f}%  ({} of {})\n", r.Pct(r.float_correct, r.images), r.float_correct, r.images);
+    fmt::print("int8 CPU  {:6.2f}%  ({} of {}; same class as float on {:.2f}%)\n", r.Pct(r.int8_correct, r.images),
+               r.int8_correct, r.images, r.Pct(r.float_int8_agree, r.images));
+    if (!o.backend.empty()) {
+      fmt::print("int8 {:<5}{:6.2f}%  ({} of {}); outputs identical to the CPU int8 reference on {} of {} images\n",
+                 o.backend, r.Pct(r.device_correct, r.device_images), r.device_correct, r.device_images,
+                 r.device_images - r.device_differs, r.device_images);
+      if (r.device.cycles)
+        fmt::print("{:.0f} cycles per image at batch {} ({:.0f} inferences/s at {} MHz), utilization {:.3f}\n",
+                   double(r.device.cycles) / double(r.device_runs * a.batch), a.batch,
+                   s.ClockHz() * double(r.device_runs * a.batch) / double(r.device.cycles), s.config.clock_mhz,
+                   r.device.ideal_cycles / double(r.device.cycles));
+    }
+    fmt::print("{:.1f} s\n", r.seconds);
+  }
+  if (r.device_differs || r.device.mismatches)
+    throw ExecError(fmt::format("{} images differ from the CPU int8 reference on {} ({} layer outputs)",
+                                r.device_differs, o.backend, r.device.mismatches));
 }
 
 void AddCommon(CLI::App* c, ModelArgs& a) {
@@ -315,9 +430,28 @@ void RegisterModelCommands(CLI::App& app, const Context& ctx) {
   run->add_option("--random", a.seed, "Seed of a random input (the default input)");
   run->add_option("--schedules", a.schedules,
                   "JSON {\"<task name or key>\": {schedule}, ...} (see `dcoc model tasks`); others use the default");
+  run->add_option("--db", a.db, "Tuning database: each task's best record on this configuration (by layer shape)");
   run->add_option("--top", a.top, "Classes to show for a classifier")->capture_default_str();
   run->add_flag("--quiet", a.quiet, "No progress lines");
   run->callback([&ctx] { Run(a, ctx.backends); });
+  auto* acc = model->add_subcommand(
+      "accuracy",
+      "Test-set accuracy of a Fashion-MNIST classifier: float, int8 on the CPU, int8 on a backend (whose outputs "
+      "must equal the CPU int8 reference on every image)");
+  AddCommon(acc, a);
+  acc->add_option("--data", a.data, "Directory of the IDX files (dataset-fashion-mnist)")->capture_default_str();
+  acc->add_option("--backend", a.backend, "fsim, verilator or none")->capture_default_str();
+  acc->add_option("--limit", a.limit, "Test images (0: all 10,000)")->capture_default_str();
+  acc->add_option("--device-limit", a.device_limit, "Of those, images also run on the backend (0: all)")
+      ->capture_default_str();
+  acc->add_option("--calibration-images", a.calibration_images, "First training images used for calibration")
+      ->capture_default_str();
+  acc->add_option("--schedules", a.schedules, "Schedules file, as for run");
+  acc->add_flag("--quiet", a.quiet, "No progress");
+  acc->callback([&ctx] {
+    if (a.batch == 1) a.batch = 100;  // the accuracy run's default batch
+    Accuracy(a, ctx.backends);
+  });
 }
 
 }  // namespace dcoc::cli

@@ -106,6 +106,7 @@ reference::Tensor Executor::Reference(const QOp& op, std::span<const QData* cons
 }
 
 std::optional<reference::Tensor> Executor::OnDevice(const QOp& op, std::span<const QData* const> in, OpRecord& rec) {
+  const auto t0 = std::chrono::steady_clock::now();
   spec::Program p;
   try {
     switch (op.kind) {
@@ -139,6 +140,7 @@ std::optional<reference::Tensor> Executor::OnDevice(const QOp& op, std::span<con
     rec.cpu_reason = fmt::format("not offloadable on {}: {}", spec_.tag, e.what());
     return std::nullopt;
   }
+  rec.compile_seconds = Seconds(t0);
   // A fresh device per program: the image sits at address 0, as `dcoc layer run` places it.
   const std::unique_ptr<runtime::Device> dev = opts_.backends->Create(opts_.backend, spec_);
   runtime::ProgramRun run;

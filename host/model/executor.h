@@ -41,8 +41,9 @@ struct OpRecord {
   double ideal_cycles = 0;  // MACs / (BATCH x BLOCK_IN x BLOCK_OUT)
   uint64_t instructions = 0;
   int64_t outputs = 0;
-  int64_t mismatches = 0;   // device result against the CPU int8 reference
-  double wall_seconds = 0;  // host time of compile + run
+  int64_t mismatches = 0;      // device result against the CPU int8 reference
+  double compile_seconds = 0;  // host time to compile the op's program (schedule choice included)
+  double wall_seconds = 0;     // host time of reference + compile + run
 };
 
 // Picks the schedule of a conv layer (default: the compiler's DefaultSchedule, computed once per task).

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -602,8 +603,20 @@ Graph ImportOnnx(std::span<const uint8_t> bytes, std::string_view source, const 
 
 Graph LoadOnnx(const std::filesystem::path& path, const ImportOptions& opts) {
   if (!std::filesystem::is_regular_file(path)) throw UsageError(fmt::format("{}: no such model file", path.string()));
-  const std::vector<uint8_t> bytes = spec::ReadFile(path);
-  return ImportOnnx(bytes, path.filename().string(), opts);
+  if (opts.batch < 1 || opts.batch > 65536)
+    throw UsageError(fmt::format("batch {} is out of range [1, 65536]", opts.batch));
+  // Parsed straight from the file: the bytes are never held next to the parsed model and the graph.
+  std::ifstream in(path, std::ios::binary);
+  onnx::ModelProto m;
+  const std::string source = path.filename().string();
+  if (std::filesystem::file_size(path) == 0)
+    throw ModelError(fmt::format("{}: empty file (not an ONNX model)", source));
+  if (!in || !m.ParseFromIstream(&in))
+    throw ModelError(
+        fmt::format("{}: not a valid ONNX model: the protobuf does not parse ({} bytes; truncated or "
+                    "corrupt?)",
+                    source, std::filesystem::file_size(path)));
+  return Importer(m, source, opts).Run();
 }
 
 Tensor ParseTensorProto(std::span<const uint8_t> bytes, std::string_view source) {

@@ -112,9 +112,11 @@ ScheduleFn MakeScheduleFn(const ScheduleTable& table, const std::vector<Task>& t
     compiler::Schedule sched;
     if (const std::optional<compiler::Schedule> given = table.Find(l, tasks)) {
       const std::vector<compiler::Violation> bad = compiler::Check(l, *given, s);
+      // A ModelError, not a ScheduleError: the executor falls back to the CPU only when no schedule
+      // exists, never for a schedule the user gave.
       if (!bad.empty())
-        throw compiler::ScheduleError(fmt::format("the schedule given for task {} is not valid on {}: {}: {}",
-                                                  ShapeKey(l), s.tag, bad[0].name, bad[0].message));
+        throw ModelError(fmt::format("the schedule given for task {} is not valid on {}: {}: {}", ShapeKey(l), s.tag,
+                                     bad[0].name, bad[0].message));
       sched = *given;
     } else {
       sched = compiler::DefaultSchedule(l, s);
@@ -137,6 +139,7 @@ RunTotals Totals(std::span<const OpRecord> records) {
     if (r.on_device) t.outputs_checked += r.outputs;
     t.mismatches += r.mismatches;
     t.ops_mismatched += r.mismatches > 0;
+    t.compile_seconds += r.compile_seconds;
   }
   return t;
 }

@@ -42,6 +42,8 @@ class ScheduleTable {
   // The schedule for a layer: by its task's name or its shape key; nullopt when absent.
   std::optional<compiler::Schedule> Find(const compiler::ConvLayer& l, const std::vector<Task>& tasks) const;
   size_t size() const { return entries_.size(); }
+  // Adds (or replaces) the schedule for a task name or shape key.
+  void Set(const std::string& key, const compiler::Schedule& s) { entries_[key] = s; }
   // Every entry must name a task of the model (a typo would silently fall back to the default).
   void CheckCovers(const std::vector<Task>& tasks) const;
 
@@ -50,7 +52,8 @@ class ScheduleTable {
   std::string source_;
 };
 // The executor's schedule function for a table: the table's schedule (checked: an invalid one is a
-// ScheduleError naming the task) or the default heuristic.
+// ModelError naming the task and the violated constraint) or the default heuristic (a layer with no valid
+// schedule then runs on the CPU, and the run says so).
 ScheduleFn MakeScheduleFn(const ScheduleTable& table, const std::vector<Task>& tasks, const spec::Spec& s);
 
 // Totals over the records of one run.
@@ -62,6 +65,7 @@ struct RunTotals {
   int on_device = 0, on_cpu = 0;  // ops (layout-only ops count as CPU)
   int64_t outputs_checked = 0, mismatches = 0;
   int ops_mismatched = 0;
+  double compile_seconds = 0;
 };
 RunTotals Totals(std::span<const OpRecord> records);
 

@@ -13,11 +13,11 @@
 
 #include "host/common/error.h"
 #include "host/model/executor.h"
-#include "host/runtime/backends.h"
 #include "host/model/float_exec.h"
 #include "host/model/onnx_import.h"
 #include "host/model/passes.h"
 #include "host/model/quantize.h"
+#include "host/runtime/backends.h"
 #include "host/spec/program.h"
 #include "tests/model/test_models.h"
 

@@ -8,11 +8,11 @@
 #include <cmath>
 
 #include "host/model/executor.h"
-#include "host/runtime/backends.h"
 #include "host/model/float_exec.h"
 #include "host/model/onnx_import.h"
 #include "host/model/passes.h"
 #include "host/model/tasks.h"
+#include "host/runtime/backends.h"
 #include "tests/model/test_models.h"
 
 namespace dcoc::model {
