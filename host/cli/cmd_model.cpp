@@ -90,11 +90,14 @@ model::ScheduleTable SchedulesFor(const ModelArgs& a, const std::vector<model::T
       const std::string key = model::ShapeKey(db.Layer(t.task));
       if (!best.count(key) || t.best->cycles < best[key].cycles) best[key] = *t.best;
     }
-    for (const model::Task& t : tasks)
-      if (auto it = best.find(t.key); it != best.end() && compiler::Valid(t.layer, it->second.schedule, s)) {
+    for (const model::Task& t : tasks) {
+      compiler::ConvLayer l = t.layer;
+      l.isa = spec::IsaFromName(a.isa);
+      if (auto it = best.find(t.key); it != best.end() && compiler::Valid(l, it->second.schedule, s)) {
         if (!table.Find(t.layer, tasks)) table.Set(t.key, it->second.schedule);  // a schedules file wins
         ++*from_db;
       }
+    }
   }
   return table;
 }
@@ -332,6 +335,7 @@ void Accuracy(const ModelArgs& a, const runtime::Registry& backends) {
   o.calibration_images = a.calibration_images;
   o.backend = a.backend == "none" ? "" : a.backend;
   o.backends = &backends;
+  o.isa = spec::IsaFromName(a.isa);
   o.quant = QuantFor(a);
   model::ScheduleTable table;
   if (!a.schedules.empty()) table = model::ScheduleTable::Load(a.schedules);
@@ -353,6 +357,7 @@ void Accuracy(const ModelArgs& a, const runtime::Registry& backends) {
   j["float_int8_agreement"] = r.Pct(r.float_int8_agree, r.images);
   if (!o.backend.empty()) {
     j["backend"] = o.backend;
+    j["isa"] = a.isa;
     j["device_images"] = r.device_images;
     j["int8_device_accuracy"] = r.Pct(r.device_correct, r.device_images);
     j["device_outputs_differing"] = r.device_differs;
@@ -441,6 +446,8 @@ void RegisterModelCommands(CLI::App& app, const Context& ctx) {
   AddCommon(acc, a);
   acc->add_option("--data", a.data, "Directory of the IDX files (dataset-fashion-mnist)")->capture_default_str();
   acc->add_option("--backend", a.backend, "fsim, verilator or none")->capture_default_str();
+  acc->add_option("--isa", a.isa, "Instruction set on the backend: vta++ or vta (stock VTA's subset)")
+      ->capture_default_str();
   acc->add_option("--limit", a.limit, "Test images (0: all 10,000)")->capture_default_str();
   acc->add_option("--device-limit", a.device_limit, "Of those, images also run on the backend (0: all)")
       ->capture_default_str();
