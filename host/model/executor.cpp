@@ -15,21 +15,6 @@ namespace dcoc::model {
 
 namespace {
 
-reference::Tensor View4(const Shape& s) {
-  switch (s.size()) {
-    case 1:
-      return reference::Tensor(1, int(s[0]), 1, 1);
-    case 2:
-      return reference::Tensor(int(s[0]), int(s[1]), 1, 1);
-    case 3:
-      return reference::Tensor(int(s[0]), int(s[1]), 1, int(s[2]));
-    case 4:
-      return reference::Tensor(int(s[0]), int(s[1]), int(s[2]), int(s[3]));
-    default:
-      throw ModelError(fmt::format("shape {} has no NCHW view (rank 1 to 4)", ToString(s)));
-  }
-}
-
 QData IntData(Shape shape, reference::Tensor q) {
   QData d;
   d.shape = std::move(shape);
@@ -52,7 +37,7 @@ Tensor Dequantize(const QData& d, int frac) {
 
 QData QuantizeTensor(const Tensor& t, int frac, int bits) {
   const int32_t hi = (1 << (bits - 1)) - 1, lo = -hi - 1;
-  QData d = IntData(t.shape, View4(t.shape));
+  QData d = IntData(t.shape, NchwView(t.shape, "tensor"));
   for (size_t i = 0; i < t.data.size(); ++i) d.q.data[i] = QuantizeValue(t.data[i], frac, lo, hi);
   return d;
 }
@@ -172,7 +157,7 @@ QData Executor::RunOp(const QOp& op, std::span<const QData* const> in, OpRecord&
     case QKind::kReshape: {
       rec.cpu_reason = "layout only";
       QData d = *in[0];
-      reference::Tensor v = View4(out.shape);
+      reference::Tensor v = NchwView(out.shape, out.name);
       v.data = std::move(d.q.data);
       return IntData(out.shape, std::move(v));
     }
@@ -182,7 +167,7 @@ QData Executor::RunOp(const QOp& op, std::span<const QData* const> in, OpRecord&
       int64_t outer = 1, inner = 1;
       for (int i = 0; i < axis; ++i) outer *= out.shape[size_t(i)];
       for (size_t i = size_t(axis) + 1; i < out.shape.size(); ++i) inner *= out.shape[i];
-      reference::Tensor v = View4(out.shape);
+      reference::Tensor v = NchwView(out.shape, out.name);
       const int64_t total = out.shape[size_t(axis)];
       int64_t offset = 0;
       for (const QData* t : in) {

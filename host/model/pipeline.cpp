@@ -24,6 +24,12 @@ PreparedModel PrepareModel(const std::filesystem::path& onnx, const ImportOption
   return m;
 }
 
+std::vector<Task> ModelTasks(const std::filesystem::path& onnx, const spec::Spec& s, uint64_t seed) {
+  const PreparedModel m = PrepareModel(onnx);
+  const std::vector<std::vector<Tensor>> calib{RandomInputs(m.graph, seed)};
+  return ExtractTasks(Quantize(m.graph, Calibrate(m.graph, calib), s), m.name);
+}
+
 std::vector<Tensor> RandomInputs(const Graph& g, uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<float> d(0.0f, 1.0f);

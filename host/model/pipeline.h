@@ -27,6 +27,11 @@ struct PreparedModel {
 };
 PreparedModel PrepareModel(const std::filesystem::path& onnx, const ImportOptions& opts = {});
 
+// The tuning tasks of an ONNX model for `dcoc tune --model file.onnx`: prepared, calibrated on one seeded
+// random input (the epilogues' shifts do not change which schedules are valid or fast), quantized for
+// `s`, partitioned. Task names are "<file stem>.<first node>".
+std::vector<Task> ModelTasks(const std::filesystem::path& onnx, const spec::Spec& s, uint64_t seed = 1);
+
 // Seeded random inputs of the graph's input shapes (standard normal).
 std::vector<Tensor> RandomInputs(const Graph& g, uint64_t seed);
 // An input tensor from a file: a serialized TensorProto (.pb, ONNX's test-data format) or raw

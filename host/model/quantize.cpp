@@ -63,6 +63,21 @@ int32_t QuantizeValue(float v, int frac, int32_t lo, int32_t hi) {
   return int32_t(std::clamp(q, double(lo), double(hi)));
 }
 
+reference::Tensor NchwView(const Shape& s, std::string_view what) {
+  switch (s.size()) {
+    case 1:
+      return reference::Tensor(1, int(s[0]), 1, 1);
+    case 2:
+      return reference::Tensor(int(s[0]), int(s[1]), 1, 1);
+    case 3:
+      return reference::Tensor(int(s[0]), int(s[1]), 1, int(s[2]));
+    case 4:
+      return reference::Tensor(int(s[0]), int(s[1]), int(s[2]), int(s[3]));
+    default:
+      throw ModelError(fmt::format("{}: shape {} has no NCHW view (rank 1 to 4)", what, ToString(s)));
+  }
+}
+
 Calibration Calibrate(const Graph& g, std::span<const std::vector<Tensor>> samples) {
   Calibration c;
   c.max_abs.assign(g.values.size(), 0.0f);
@@ -96,21 +111,6 @@ class Groups {
  private:
   std::vector<int> parent_;
 };
-
-reference::Tensor View4(const Shape& s, std::string_view what) {
-  switch (s.size()) {
-    case 1:
-      return reference::Tensor(1, int(s[0]), 1, 1);
-    case 2:
-      return reference::Tensor(int(s[0]), int(s[1]), 1, 1);
-    case 3:
-      return reference::Tensor(int(s[0]), int(s[1]), 1, int(s[2]));
-    case 4:
-      return reference::Tensor(int(s[0]), int(s[1]), int(s[2]), int(s[3]));
-    default:
-      throw ModelError(fmt::format("{}: shape {} has no NCHW view (rank 1 to 4)", what, ToString(s)));
-  }
-}
 
 class Quantizer {
  public:
@@ -440,7 +440,7 @@ class Quantizer {
     std::vector<float> b;
     if (n.op == Op::kConv) {
       const Attrs& a = n.attrs;
-      const reference::Tensor x4 = View4(xs, n.Describe());
+      const reference::Tensor x4 = NchwView(xs, n.Describe());
       L.kind = a.group == 1 ? compiler::ConvKind::kConv2d : compiler::ConvKind::kDepthwise;
       L.n = x4.n, L.c = x4.c, L.h = x4.h, L.w = x4.w;
       L.k = int(w.shape[0]);
@@ -514,7 +514,7 @@ class Quantizer {
 
   bool BuildPool(const Node& n, QOp& op, int fx, int fy) {
     compiler::PoolLayer& pl = op.pool;
-    const reference::Tensor x4 = View4(ShapeOf(n.inputs[0]), n.Describe());
+    const reference::Tensor x4 = NchwView(ShapeOf(n.inputs[0]), n.Describe());
     pl.n = x4.n, pl.c = x4.c, pl.h = x4.h, pl.w = x4.w;
     if (n.op == Op::kGlobalAveragePool) {
       pl.kind = compiler::PoolKind::kAvg;

@@ -99,6 +99,10 @@ struct QModel {
 // Quantizes a float graph (after PrepareForQuantization) with calibration `c` for configuration `s`.
 QModel Quantize(const Graph& g, const Calibration& c, const spec::Spec& s, const QuantOptions& opts = {});
 
+// The NCHW view of a rank 1-4 shape the integer operators use: [F] -> 1,F,1,1; [N,F] -> N,F,1,1;
+// [N,C,L] -> N,C,1,L. A zero-filled tensor of that size; throws ModelError (naming `what`) for other ranks.
+reference::Tensor NchwView(const Shape& s, std::string_view what);
+
 // The exponent that maps |v| <= max_abs onto [-qmax, qmax]: floor(log2(qmax / max_abs)).
 int Exponent(double max_abs, int qmax);
 // round(v * 2^frac) clamped to [lo, hi].

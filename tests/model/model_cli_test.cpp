@@ -12,6 +12,7 @@
 #include "host/compiler/layer.h"
 #include "host/compiler/space.h"
 #include "host/measure/database.h"
+#include "host/model/pipeline.h"
 #include "host/spec/program.h"
 #include "tests/model/test_models.h"
 
@@ -131,6 +132,21 @@ TEST(ModelCli, SchedulesFromATuningDatabase) {
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["tasks_from_db"], 1);
   EXPECT_EQ(j["bit_exact"], true);
+}
+
+// What `dcoc tune --model file.onnx` takes: the same tasks `dcoc model tasks` prints.
+TEST(ModelCli, ModelTasksForTheTuners) {
+  const std::string m = SmallModel();
+  const std::vector<Task> t = ModelTasks(m, spec::Spec::Create(spec::LoadConfig("default")));
+  const Result r = Dcoc(fmt::format("model tasks {} --json", m));
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["tasks"].size(), t.size());
+  for (size_t i = 0; i < t.size(); ++i) {
+    EXPECT_EQ(j["tasks"][i]["name"], t[i].name);
+    EXPECT_EQ(j["tasks"][i]["key"], t[i].key);
+    EXPECT_EQ(j["tasks"][i]["count"], t[i].count);
+  }
 }
 
 TEST(ModelCli, BadInputsAreClearErrors) {
