@@ -9,6 +9,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <ostream>
 
 #include "host/model/executor.h"
 #include "host/model/pipeline.h"
@@ -38,6 +39,8 @@ struct NetCase {
   int64_t min_tasks;
   spec::Isa isa = spec::Isa::kVtaPlus;
 };
+
+void PrintTo(const NetCase& c, std::ostream* os) { *os << c.name << " for " << spec::Name(c.isa) << " on " << c.backend; }
 
 class Nets : public ::testing::TestWithParam<NetCase> {};
 
