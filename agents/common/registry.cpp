@@ -1,22 +1,49 @@
-// The explicit tuner registry. Built into dcoc::agents (agents/CMakeLists.txt), which links every
-// tuner library; tuners that need XGBoost or LibTorch are listed only when the build has them.
+// The explicit tuner registry. Built into dcoc::agents (agents/CMakeLists.txt), which links every tuner
+// library or knows the module's path; tuners that need XGBoost or LibTorch are listed only when the
+// build has them. A new tuner is one Entry here (see agents/README.md, "Adding a tuner").
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <functional>
 
 #include "agents/baseline/baseline.h"
 #include "agents/common/tuner.h"
 #include "host/common/error.h"
+#include "host/common/shell.h"
 #ifdef DCOC_HAVE_XGBOOST
 #include "agents/autotvm/autotvm.h"
-#endif
-#ifdef DCOC_HAVE_TORCH
-#include "agents/chameleon/chameleon.h"
 #endif
 
 namespace dcoc::agents {
 
 namespace {
+
+// A tuner built as a module (agents/CMakeLists.txt: dcoc_add_tuner_module), for tuners whose
+// dependencies (LibTorch: ~230 shared libraries, half a second of CPU to load) should not load with
+// every dcoc command and measurement worker. libdcoc_<name>.so is looked up beside the executable first
+// (a copied dcoc takes its modules along), else where the build put it (`built`). It exports `Tuner*
+// dcoc_create_<name>(const Space*, const TunerOptions*, std::string* error)`, which returns null with
+// the message in `error` (no exception crosses the library boundary).
+[[maybe_unused]] std::function<std::unique_ptr<Tuner>(const Space&, const TunerOptions&)> ModuleTuner(
+    std::string name, std::filesystem::path built) {
+  return [name = std::move(name), built = std::move(built)](const Space& space, const TunerOptions& opts) {
+    std::filesystem::path lib = built;
+    char self[4096];
+    const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n > 0) {
+      const auto beside = std::filesystem::path(std::string(self, size_t(n))).parent_path() / built.filename();
+      if (std::filesystem::exists(beside)) lib = beside;
+    }
+    using Create = Tuner* (*)(const Space*, const TunerOptions*, std::string*);
+    const std::string symbol = "dcoc_create_" + name;
+    const auto create = reinterpret_cast<Create>(LoadSymbol(lib, symbol.c_str()));
+    std::string error;
+    std::unique_ptr<Tuner> t(create(&space, &opts, &error));
+    if (!t) throw UsageError(error);
+    return t;
+  };
+}
 
 struct Entry {
   const char* name;
@@ -35,11 +62,11 @@ const std::vector<Entry>& Registry() {
        "sa_early_stop 50, random_fraction 0.05, diversity_filter_ratio 0, min_prior_records 500)",
        autotvm::Create},
 #endif
-#ifdef DCOC_HAVE_TORCH
+#ifdef DCOC_MODULE_CHAMELEON
       {"chameleon",
        "CHAMELEON: XGBoost regression model + PPO walkers + adaptive sampling (plan_size 64, walkers 128, "
        "max_steps 500, ppo_lr 1e-3, ppo_entropy 0.3, sampling_step 8, sampling_threshold 2.5)",
-       chameleon::Create},
+       ModuleTuner("chameleon", DCOC_MODULE_CHAMELEON)},
 #endif
   };
   return entries;
@@ -55,7 +82,7 @@ std::unique_ptr<Tuner> CreateTuner(std::string_view name, const Space& space, co
     throw UsageError(
         fmt::format("tuner {} needs XGBoost, which this build does not have (install libxgboost-dev)", name));
 #endif
-#ifndef DCOC_HAVE_TORCH
+#ifndef DCOC_MODULE_CHAMELEON
   if (name == "chameleon")
     throw UsageError(
         "tuner chameleon needs LibTorch, which this build does not have (install libtorch-dev and "

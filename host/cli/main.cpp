@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   dcoc::cli::RegisterBackendCommands(app, ctx);
   dcoc::cli::RegisterHlsCommands(app);
   dcoc::cli::RegisterDbCommands(app);
+  dcoc::cli::RegisterTuneCommands(app);
 #ifdef DCOC_HAVE_MODEL
   dcoc::cli::RegisterModelCommands(app, ctx);
 #endif

@@ -14,7 +14,7 @@
 namespace dcoc::model {
 
 struct Task {
-  std::string name;  // "<model>.<first node>"
+  std::string name;  // "<model>.<op>" (the op names its fused nodes, joined by "+")
   std::string key;   // ShapeKey of the layer
   compiler::ConvLayer layer;
   int count = 0;

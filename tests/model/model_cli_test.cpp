@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -26,8 +27,23 @@ struct Result {
   std::string out, err;
 };
 
+// Files in a directory of this process, removed at exit: ctest runs each test as its own process, two at a time.
+std::string Temp(const std::string& name) {
+  struct Dir {
+    std::filesystem::path path =
+        std::filesystem::path(::testing::TempDir()) / fmt::format("dcoc-model-cli-{}", ::getpid());
+    Dir() { std::filesystem::create_directories(path); }
+    ~Dir() {
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);
+    }
+  };
+  static const Dir dir;
+  return (dir.path / name).string();
+}
+
 Result Dcoc(const std::string& args) {
-  const std::string err = (std::filesystem::path(::testing::TempDir()) / "stderr.txt").string();
+  const std::string err = Temp("stderr.txt");
   const std::string cmd = fmt::format("{} {} 2>{}", DCOC_CLI, args, err);
   FILE* pipe = popen(cmd.c_str(), "r");
   Result r{-1, "", ""};
@@ -42,7 +58,6 @@ Result Dcoc(const std::string& args) {
   return r;
 }
 
-std::string Temp(const std::string& name) { return (std::filesystem::path(::testing::TempDir()) / name).string(); }
 
 std::string SmallModel() {
   const std::string p = Temp("small_cnn.onnx");
@@ -147,6 +162,21 @@ TEST(ModelCli, ModelTasksForTheTuners) {
     EXPECT_EQ(j["tasks"][i]["key"], t[i].key);
     EXPECT_EQ(j["tasks"][i]["count"], t[i].count);
   }
+  // `dcoc tune --model file.onnx` tunes those tasks, each with the model's own epilogue (its TaskKey).
+  const Result tr = Dcoc(fmt::format("tune --model {} --backend fsim --tuner random --trials {} --jobs 0 --json", m,
+                                     2 * t.size()));
+  ASSERT_EQ(tr.status, 0) << tr.err;
+  const std::string last = tr.out.substr(tr.out.rfind('\n', tr.out.size() - 2) + 1);
+  const auto res = nlohmann::json::parse(last);
+  EXPECT_EQ(res["event"], "result");
+  ASSERT_EQ(res["tasks"].size(), t.size());
+  for (size_t i = 0; i < t.size(); ++i) {
+    EXPECT_EQ(res["tasks"][i]["name"], t[i].name);
+    EXPECT_EQ(res["tasks"][i]["count"], t[i].count);
+    EXPECT_EQ(res["tasks"][i]["task_key"], compiler::TaskKey(t[i].layer));
+    EXPECT_EQ(res["tasks"][i]["trials"], 2);
+  }
+  EXPECT_THAT(Dcoc("tune --model /nonexistent/x.onnx --backend fsim").err, HasSubstr("/nonexistent/x.onnx"));
 }
 
 TEST(ModelCli, BadInputsAreClearErrors) {

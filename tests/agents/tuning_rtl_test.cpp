@@ -1,0 +1,56 @@
+// The driver on the Verilator backend (small layers, in-process measurement): cycle-bounded runs start
+// from the default schedule's cycles, and every bounded run stops at the batch's bound.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "agents/tune/tuning.h"
+#include "host/compiler/workloads.h"
+
+namespace dcoc::agents::tune {
+namespace {
+
+TEST(TuneRtl, CycleBoundStartsFromTheDefaultSchedule) {
+  const std::filesystem::path db_path =
+      std::filesystem::temp_directory_path() / ("dcoc-tuning-rtl-" + std::to_string(::getpid()) + ".db");
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db_path.string() + suffix);
+  compiler::ConvLayer l = compiler::ReduceSpatially(compiler::FindLayer("resnet18.C11"), 4, 64);
+  l.epilogue = compiler::DefaultEpilogue(l, 8);
+  TuneOptions o;
+  o.tuner = "random";
+  o.trials = 24;
+  o.config = spec::LoadConfig("default");
+  o.backend = "verilator";
+  o.cycle_bound = 1.2;
+  {
+    measure::Database db(db_path);
+    measure::Session session({}, &db);
+    const TuneResult r = Tune({{"small", l, 1}}, o, session, &db);
+    EXPECT_EQ(db.Count(), 25);  // the 24 trials and the default schedule measured first
+    const spec::Spec s = spec::Spec::Create(o.config);
+    measure::RecordQuery q;
+    q.task = compiler::TaskKey(l);
+    uint64_t default_cycles = 0;
+    for (const measure::Measurement& m : db.Records(q))
+      if (m.schedule == compiler::DefaultSchedule(l, s)) default_cycles = m.cycles;
+    ASSERT_GT(default_cycles, 0u);
+    const uint64_t bound = uint64_t(std::ceil(1.2 * double(default_cycles)));
+    int bounded = 0;
+    for (const Sample& x : r.tasks[0].samples) {
+      if (x.status == measure::Status::kCycleBound) {
+        EXPECT_EQ(x.cycles, bound);
+        ++bounded;
+      } else {
+        EXPECT_EQ(x.status, measure::Status::kOk);
+        EXPECT_LE(x.cycles, bound);
+      }
+    }
+    EXPECT_GT(bounded, 0);
+  }
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db_path.string() + suffix);
+}
+
+}  // namespace
+}  // namespace dcoc::agents::tune
