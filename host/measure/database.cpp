@@ -54,6 +54,7 @@ CREATE TABLE measurements(
   check_s REAL NOT NULL,
   build_s REAL NOT NULL,
   total_s REAL NOT NULL,
+  cpu_s REAL NOT NULL,
   worker TEXT NOT NULL,
   timestamp TEXT NOT NULL,
   version TEXT NOT NULL);
@@ -67,7 +68,7 @@ CREATE INDEX measurements_best ON measurements(task, config_hash, status, cycles
 
 constexpr const char* kColumns =
     "task, layer, config_tag, config_hash, rtl_hash, backend, board, schedule, max_cycles, status, cycles, seconds, "
-    "estimate_cycles, error, violations, counters, compile_s, simulate_s, check_s, build_s, total_s, worker, "
+    "estimate_cycles, error, violations, counters, compile_s, simulate_s, check_s, build_s, total_s, cpu_s, worker, "
     "timestamp, version";
 
 // The schema and the meta rows of a new database.
@@ -177,10 +178,10 @@ struct Database::Impl {
       m.error = q.Text(c + 13);
       m.violations = nlohmann::json::parse(q.Text(c + 14)).get<std::vector<std::string>>();
       m.counters = nlohmann::json::parse(q.Text(c + 15)).get<std::map<std::string, uint64_t>>();
-      m.wall = {q.Real(c + 16), q.Real(c + 17), q.Real(c + 18), q.Real(c + 19), q.Real(c + 20)};
-      m.worker = q.Text(c + 21);
-      m.timestamp = q.Text(c + 22);
-      m.version = q.Text(c + 23);
+      m.wall = {q.Real(c + 16), q.Real(c + 17), q.Real(c + 18), q.Real(c + 19), q.Real(c + 20), q.Real(c + 21)};
+      m.worker = q.Text(c + 22);
+      m.timestamp = q.Text(c + 23);
+      m.version = q.Text(c + 24);
     } catch (const nlohmann::json::exception& e) {
       throw FormatError(fmt::format("tuning database {}: corrupt record of task {}: {}", path.string(), m.task, e.what()));
     } catch (const UsageError& e) {
@@ -224,7 +225,7 @@ struct Database::Impl {
     s.Bind(int64_t(m.max_cycles)).Bind(Name(m.status)).Bind(int64_t(Memo(m.status) ? 1 : 0)).Bind(int64_t(m.cycles));
     s.Bind(m.seconds).Bind(m.estimate_cycles).Bind(m.error).Bind(nlohmann::json(m.violations).dump());
     s.Bind(nlohmann::json(m.counters).dump()).Bind(m.wall.compile).Bind(m.wall.simulate).Bind(m.wall.check);
-    s.Bind(m.wall.build).Bind(m.wall.total).Bind(m.worker).Bind(m.timestamp).Bind(m.version);
+    s.Bind(m.wall.build).Bind(m.wall.total).Bind(m.wall.cpu).Bind(m.worker).Bind(m.timestamp).Bind(m.version);
     s.Step();
     return sqlite3_changes(db) > 0;
   }
@@ -321,10 +322,10 @@ Database::Database(const std::filesystem::path& path, Mode mode) : path_(path), 
     const std::string cols = fmt::format(
         "INSERT OR IGNORE INTO measurements (task, layer, config_tag, config_hash, rtl_hash, backend, board, schedule, "
         "max_cycles, status, memo, cycles, seconds, estimate_cycles, error, violations, counters, compile_s, "
-        "simulate_s, check_s, build_s, total_s, worker, timestamp, version) VALUES ({}?)",
+        "simulate_s, check_s, build_s, total_s, cpu_s, worker, timestamp, version) VALUES ({}?)",
         [] {
           std::string q;
-          for (int i = 0; i < 24; ++i) q += "?, ";
+          for (int i = 0; i < 25; ++i) q += "?, ";
           return q;
         }());
     if (mode == Mode::kReadWrite) {

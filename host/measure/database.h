@@ -3,7 +3,7 @@
 // outcome for (task, hardware hash, RTL hash, backend, board, schedule) is stored once (a unique index) and
 // answers every later request for the same point without simulating.
 //
-// Schema version 1 (docs/tuning-database.md): meta(key, value), tasks(task, layer JSON),
+// Schema version 2 (docs/tuning-database.md): meta(key, value), tasks(task, layer JSON),
 // configs(config_hash, tag, config JSON), measurements(one row per measurement).
 #pragma once
 
@@ -22,7 +22,7 @@
 
 namespace dcoc::measure {
 
-inline constexpr int kDatabaseSchemaVersion = 1;
+inline constexpr int kDatabaseSchemaVersion = 2;
 
 // The memoization key of a request or a measurement.
 struct MemoKey {

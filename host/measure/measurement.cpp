@@ -148,7 +148,7 @@ nlohmann::ordered_json ToJson(const Measurement& m) {
   j["estimate_cycles"] = m.estimate_cycles;
   j["counters"] = m.counters;
   j["wall"] = {{"compile", m.wall.compile}, {"simulate", m.wall.simulate}, {"check", m.wall.check},
-               {"build", m.wall.build},     {"total", m.wall.total}};
+               {"build", m.wall.build},     {"total", m.wall.total},       {"cpu", m.wall.cpu}};
   j["worker"] = m.worker;
   j["timestamp"] = m.timestamp;
   j["version"] = m.version;
@@ -191,6 +191,7 @@ Measurement MeasurementFromJson(const nlohmann::json& j) {
   m.wall.check = w.Num("check");
   m.wall.build = w.Num("build");
   m.wall.total = w.Num("total");
+  m.wall.cpu = w.Num("cpu");
   m.worker = in.Str("worker");
   m.timestamp = in.Str("timestamp");
   m.version = in.Str("version");

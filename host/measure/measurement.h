@@ -57,6 +57,7 @@ struct WallTime {
   double check = 0;     // reading the output back and comparing it with the reference
   double build = 0;     // verilating the configuration's model, when this measurement waited for it
   double total = 0;     // in the worker, from request to result
+  double cpu = 0;       // CPU seconds the measuring thread used (on a shared machine: the cost without waiting)
 };
 
 struct Measurement {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 
 #include "host/common/error.h"
 
@@ -15,13 +16,13 @@ double Since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-}  // namespace
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
 
-struct Measurer::DeviceSlot {
-  std::string backend, board, tag;
-  std::unique_ptr<runtime::Device> device;
-  uint64_t image = 0, capacity = 0;  // the block programs run in, grown when a larger one comes
-};
+}  // namespace
 
 struct Measurer::TaskSlot {
   std::string key;  // task | configuration tag | seed
@@ -30,7 +31,6 @@ struct Measurer::TaskSlot {
 };
 
 Measurer::Measurer(runtime::Registry backends, MeasurerOptions opts) : backends_(std::move(backends)), opts_(opts) {
-  if (opts_.max_devices < 1) opts_.max_devices = 1;
   if (opts_.max_tasks < 1) opts_.max_tasks = 1;
 }
 Measurer::~Measurer() = default;
@@ -52,22 +52,6 @@ Measurement Prefill(const Request& r, const spec::Spec& s) {
   return m;
 }
 
-Measurer::DeviceSlot& Measurer::DeviceFor(const Request& r, const spec::Spec& s) {
-  for (auto it = devices_.begin(); it != devices_.end(); ++it)
-    if ((*it)->backend == r.backend && (*it)->board == r.board && (*it)->tag == s.tag) {
-      devices_.splice(devices_.begin(), devices_, it);
-      return *devices_.front();
-    }
-  auto slot = std::make_unique<DeviceSlot>();
-  slot->backend = r.backend;
-  slot->board = r.board;
-  slot->tag = s.tag;
-  slot->device = backends_.Create(r.backend, s, runtime::DeviceOptions{r.board});
-  devices_.push_front(std::move(slot));
-  while (devices_.size() > opts_.max_devices) devices_.pop_back();
-  return *devices_.front();
-}
-
 const Measurer::TaskSlot& Measurer::TaskFor(const Request& r, const spec::Spec& s) {
   const std::string key = fmt::format("{}|{}|{}", compiler::TaskKey(r.layer), s.tag, r.seed);
   for (auto it = tasks_.begin(); it != tasks_.end(); ++it)
@@ -86,6 +70,7 @@ const Measurer::TaskSlot& Measurer::TaskFor(const Request& r, const spec::Spec& 
 
 Measurement Measurer::Measure(const Request& r, Artifacts* artifacts) {
   const auto t_start = std::chrono::steady_clock::now();
+  const double cpu_start = ThreadCpuSeconds();
   const spec::Spec s = spec::Spec::Create(r.config);
   r.layer.Validate();
   if (!backends_.Has(r.backend))
@@ -98,6 +83,7 @@ Measurement Measurer::Measure(const Request& r, Artifacts* artifacts) {
     m.status = st;
     m.error = std::move(error);
     m.wall.total = Since(t_start);
+    m.wall.cpu = ThreadCpuSeconds() - cpu_start;
     return m;
   };
 
@@ -134,21 +120,16 @@ Measurement Measurer::Measure(const Request& r, Artifacts* artifacts) {
   m.wall.compile += Since(t0);
   if (artifacts) artifacts->compiled = compiled;
 
-  // Stage 3: run on the (reused) device.
+  // Stage 3: run on a fresh device.
   t0 = std::chrono::steady_clock::now();
   runtime::ProgramRun run;
   try {
-    DeviceSlot& dev = DeviceFor(r, s);
-    const uint64_t bytes = compiled.program.dram.size();
-    if (bytes > dev.capacity) {  // grow by half again, so a task's programs settle in one block
-      dev.capacity = std::max<uint64_t>(bytes, dev.capacity + dev.capacity / 2);
-      dev.image = dev.device->Alloc(dev.capacity, runtime::ImageAlignment(s));
-    }
+    const std::unique_ptr<runtime::Device> dev = backends_.Create(r.backend, s, runtime::DeviceOptions{r.board});
     runtime::RunOptions ro;
     ro.max_cycles = r.max_cycles;
     ro.timeout_seconds = r.timeout_seconds;
     ro.seed = r.seed;
-    run = runtime::RunProgramAt(*dev.device, compiled.program, dev.image, ro);
+    run = runtime::RunProgram(*dev, compiled.program, ro);
   } catch (const CycleLimitError& e) {
     m.wall.simulate = Since(t0);
     m.cycles = r.max_cycles;

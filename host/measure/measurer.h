@@ -1,7 +1,9 @@
 // The Measurer evaluates one candidate in stages, cheapest first, and records the stage that rejected
 // it: validity (the checker) -> compile -> run on a device -> bit-exact check against the reference.
-// It keeps what repeats across measurements: one device per (backend, board, configuration) with one
-// memory block its programs reuse, and the operands and reference output of each task, computed once. One Measurer serves one
+// It keeps what is expensive to repeat: the operands and reference output of each task (computed once)
+// and the backends' models (a verilated model is loaded once per process). Each run gets a fresh device
+// (under a millisecond: docs/benchmarks.md), so a program always sits where `dcoc layer run` puts it
+// and its cycles never depend on what the worker ran before. One Measurer serves one
 // thread; the worker pool runs one per worker process.
 #pragma once
 
@@ -19,8 +21,7 @@
 namespace dcoc::measure {
 
 struct MeasurerOptions {
-  size_t max_devices = 2;  // devices kept (least recently used goes first)
-  size_t max_tasks = 8;    // tasks whose operands and reference output are kept
+  size_t max_tasks = 8;  // tasks whose operands and reference output are kept
 };
 
 // What a measurement made along the way, for callers that show it (dcoc layer run).
@@ -40,15 +41,12 @@ class Measurer {
   Measurement Measure(const Request& r, Artifacts* artifacts = nullptr);
 
  private:
-  struct DeviceSlot;
   struct TaskSlot;
-  DeviceSlot& DeviceFor(const Request& r, const spec::Spec& s);
   const TaskSlot& TaskFor(const Request& r, const spec::Spec& s);
 
   runtime::Registry backends_;
   MeasurerOptions opts_;
-  std::list<std::unique_ptr<DeviceSlot>> devices_;  // most recently used first
-  std::list<std::unique_ptr<TaskSlot>> tasks_;
+  std::list<std::unique_ptr<TaskSlot>> tasks_;  // most recently used first
 };
 
 // The record a Measurer fills before any stage runs: task, configuration, backend, schedule,

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstring>
 #include <deque>
+#include <exception>
 #include <map>
 #include <optional>
 #include <thread>
@@ -270,6 +271,23 @@ std::vector<Measurement> WorkerPool::Run(std::span<const Request> requests,
     return it->second.error.empty() ? 1 : -1;
   };
 
+  // If the caller's callback (or anything here) throws, the workers still busy with this batch would
+  // answer into the next one: restart them.
+  struct BusyGuard {
+    Impl& pool;
+    ~BusyGuard() {
+      if (std::uncaught_exceptions() == 0) return;
+      for (auto& w : pool.workers)
+        if (w.job) {
+          pool.Stop(w, true);
+          try {
+            pool.Restart(w);
+          } catch (...) {
+          }
+        }
+    }
+  } guard{P};
+
   while (remaining > 0) {
     P.PollBuilds();
     // Fail the requests whose model could not be built.
@@ -327,21 +345,24 @@ std::vector<Measurement> WorkerPool::Run(std::span<const Request> requests,
           dead = true;  // end of stream or a socket error
           break;
         }
+        // Decode first, report after: an exception from the caller's callback must not pass for a
+        // protocol error of the worker.
+        std::vector<std::pair<size_t, Measurement>> arrived;
+        std::vector<std::pair<size_t, std::string>> refused;
         try {
           while (std::optional<Frame> f = w.dec.Next()) {
             if (f->type == MessageType::kHello) {
               w.ready = true;
               P.start_failures = 0;
             } else if (f->type == MessageType::kResult && w.job) {
-              Measurement m = MeasurementFromJson(f->payload.at("measurement"));
-              const size_t i = *w.job;
+              if (f->payload.value("id", nlohmann::json()) != nlohmann::json(*w.job))
+                throw FormatError(fmt::format("result for request {} from a worker running request {}",
+                                              f->payload.value("id", nlohmann::json()).dump(), *w.job));
+              arrived.emplace_back(*w.job, MeasurementFromJson(f->payload.at("measurement")));
               w.job.reset();
-              finish(i, std::move(m));
             } else if (f->type == MessageType::kError && w.job) {
-              const size_t i = *w.job;
+              refused.emplace_back(*w.job, f->payload.value("message", "?"));
               w.job.reset();
-              failure(i, Status::kRuntimeError,
-                      fmt::format("the worker could not serve the request: {}", f->payload.value("message", "?")));
             } else {
               throw FormatError(fmt::format("unexpected {} frame from worker {}", Name(f->type), w.pid));
             }
@@ -350,16 +371,20 @@ std::vector<Measurement> WorkerPool::Run(std::span<const Request> requests,
           dead = true;
           why = fmt::format("protocol error: {}", e.what());
         }
+        for (auto& [i, m] : arrived) finish(i, std::move(m));
+        for (auto& [i, msg] : refused)
+          failure(i, Status::kRuntimeError, fmt::format("the worker could not serve the request: {}", msg));
       }
       const bool late = !dead && (!w.ready || w.job) && Clock::now() > w.deadline;
       if (!dead && !late) continue;
+      const pid_t pid = w.pid;
       const std::string how = P.Stop(w, true);
       if (w.job) {
         const size_t i = *w.job;
         w.job.reset();
         if (late)
           failure(i, Status::kTimeout,
-                  fmt::format("worker {} exceeded the {} s limit (timeout {} s + grace {} s) and was killed", w.pid,
+                  fmt::format("worker {} exceeded the {} s limit (timeout {} s + grace {} s) and was killed", pid,
                               requests[i].timeout_seconds + P.opts.grace_seconds, requests[i].timeout_seconds,
                               P.opts.grace_seconds));
         else

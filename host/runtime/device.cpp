@@ -65,13 +65,10 @@ std::vector<spec::Instruction> Relocate(const spec::Spec& s, std::span<const spe
 }
 
 ProgramRun RunProgram(Device& dev, const spec::Program& p, const RunOptions& opts) {
-  return RunProgramAt(dev, p, dev.Alloc(p.dram.size(), ImageAlignment(dev.spec())), opts);
-}
-
-ProgramRun RunProgramAt(Device& dev, const spec::Program& p, uint64_t base, const RunOptions& opts) {
   if (spec::ConfigTag(p.config) != dev.spec().tag)
     throw UsageError(fmt::format("program was built for configuration {}, the device is {}", spec::ConfigTag(p.config),
                                  dev.spec().tag));
+  const uint64_t base = dev.Alloc(p.dram.size(), ImageAlignment(dev.spec()));
   const std::vector<spec::Instruction> insns = Relocate(dev.spec(), p.insns, base);
   dev.Write(base, p.dram);
   ProgramRun r;

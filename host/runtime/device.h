@@ -60,8 +60,5 @@ struct ProgramRun {
   std::vector<uint8_t> dram;
 };
 ProgramRun RunProgram(Device& dev, const spec::Program& p, const RunOptions& opts = {});
-// The same on a block the caller allocated (at least p.dram.size() bytes, aligned to ImageAlignment):
-// a caller running many programs on one device reuses one block instead of allocating per run.
-ProgramRun RunProgramAt(Device& dev, const spec::Program& p, uint64_t base, const RunOptions& opts = {});
 
 }  // namespace dcoc::runtime

@@ -18,6 +18,7 @@
 #include "host/compiler/workloads.h"
 #include "host/measure/database.h"
 #include "host/measure/session.h"
+#include "host/runtime/backends.h"
 
 namespace {
 
@@ -84,11 +85,12 @@ int Main(int argc, char** argv) {
     const auto t0 = Clock::now();
     const std::vector<measure::Measurement> ms = session.Measure(batch);
     const double wall = Since(t0);
-    double compile = 0, simulate = 0, check = 0, total = 0;
+    double compile = 0, simulate = 0, check = 0, total = 0, cpu = 0;
     uint64_t cycles = 0;
     int ok = 0;
     for (const auto& m : ms) {
       compile += m.wall.compile, simulate += m.wall.simulate, check += m.wall.check, total += m.wall.total;
+      cpu += m.wall.cpu;
       cycles += m.cycles;
       ok += m.ok();
     }
@@ -99,13 +101,36 @@ int Main(int argc, char** argv) {
     r["measurements_per_minute"] = 60.0 * n / wall;
     r["ok"] = ok;
     r["simulated_cycles"] = cycles;
-    r["worker_seconds"] = {{"compile", compile}, {"simulate", simulate}, {"check", check}, {"total", total}};
+    r["worker_seconds"] = {{"compile", compile}, {"simulate", simulate}, {"check", check}, {"total", total},
+                           {"cpu", cpu}};
+    // What the same work costs on dedicated cores: CPU seconds per measurement.
+    r["cpu_seconds_per_measurement"] = cpu / double(std::max(1, n));
+    r["cycles_per_cpu_second"] = double(cycles) / std::max(1e-9, cpu);
     // Worker time over the time the workers had: what is left is the pool's own overhead (dispatch,
     // framing, the parent's bookkeeping) plus idle workers at the end of the batch.
     r["busy_fraction"] = total / (double(std::max(1, j)) * wall);
     out["runs"].push_back(r);
-    fmt::print(stderr, "jobs {}: {} measurements in {:.1f} s ({:.1f}/min), workers busy {:.1f}%\n", j, n, wall,
-               60.0 * n / wall, 100.0 * total / (double(std::max(1, j)) * wall));
+    fmt::print(stderr, "jobs {}: {} measurements in {:.1f} s ({:.1f}/min), workers busy {:.1f}%, {:.2f} CPU-s per "
+               "measurement\n", j, n, wall, 60.0 * n / wall, 100.0 * total / (double(std::max(1, j)) * wall),
+               cpu / double(std::max(1, n)));
+  }
+
+  // What reusing a device saves: creating one per measurement.
+  {
+    const runtime::Registry reg = runtime::BuiltinBackends();
+    nlohmann::ordered_json dc = nlohmann::ordered_json::object();
+    for (const std::string& b : reg.Names()) {
+      if (!reg.Unavailable(b).empty()) continue;
+      std::vector<double> t;
+      for (int i = 0; i < 5; ++i) {
+        const auto t0 = Clock::now();
+        (void)reg.Create(b, sp);
+        t.push_back(Since(t0));
+      }
+      dc[b] = 1e3 * Median(t);
+    }
+    out["device_creation_ms"] = dc;
+    fmt::print(stderr, "device creation (ms): {}\n", dc.dump());
   }
 
   // Memoized lookups: a database holding `lookups` records of the layer, each looked up once (the

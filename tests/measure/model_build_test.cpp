@@ -20,7 +20,7 @@ TEST(MeasureRtlSlow, MissingModelIsBuiltInTheBackground) {
   o.jobs = 2;
   o.worker_exe = DCOC_CLI;
   WorkerPool pool(o);
-  const std::string cfg = "1x8x16_i8w8a32_15_15_18_17";  // not among the prebuilt models
+  const std::string cfg = "1x16_i8w8a32_15_15_17_17";  // not among the prebuilt models (smaller weight buffer)
   const compiler::ConvLayer l = testing::Layer("resnet18.C5", 4);
   const spec::Spec sp = spec::Spec::Create(spec::LoadConfig(cfg));
   const std::vector<Request> reqs = {MakeRequest(l, cfg, "verilator", compiler::DefaultSchedule(l, sp)),
