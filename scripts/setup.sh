@@ -13,6 +13,9 @@ packages=(
   verilator yosys libsystemc-dev
   # tuning, models, boards, measurement farm
   libtorch-dev libxgboost-dev libonnx-dev libxrt-dev libboost-dev libboost-system-dev
+  # measurement farm: OpenSSL (HMAC-SHA256, TLS; the openssl command makes the tests' certificates),
+  # and a real Slurm for its scale-out test (label slurm)
+  libssl-dev openssl slurm-wlm munge
   # models: ONNX's test data (float executor checks), Fashion-MNIST, torchvision's networks (export script)
   libprotobuf-dev zlib1g-dev libonnx-testdata dataset-fashion-mnist python3-torchvision
 )

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs the whole test suite: first the release build (every
-# label but "slow"), then the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# label but "slow" and "slurm"), then the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
 # Usage: scripts/test.sh [--no-sanitizers] [--slow]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 sanitizers=1
-exclude="slow"
+exclude="slow|slurm"  # a regular expression
 for a in "$@"; do
   case "$a" in
     --no-sanitizers) sanitizers=0 ;;

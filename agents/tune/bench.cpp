@@ -144,6 +144,7 @@ nlohmann::ordered_json RunBench(const BenchOptions& opts, measure::Session& sess
   res["trials"] = opts.trials;
   res["seeds"] = opts.seeds;
   res["cycle_bound"] = opts.cycle_bound;
+  res["workers"] = opts.workers;
   res["tuners"] = opts.tuners;
   res["fractions"] = opts.fractions;
   res["runs"] = nlohmann::ordered_json::array();
@@ -276,6 +277,11 @@ nlohmann::ordered_json Summarize(const nlohmann::ordered_json& results) {
       e["search_seconds"] = Mean(search_s);
       e["wall_seconds"] = Mean(wall_s);
       e["cost_seconds"] = Mean(cost_s);
+      // The tuner's share of the run had nothing been memoized: its own time against that plus the
+      // measurements' own time spread over the workers.
+      const double tuner_s = Mean(fit_s) + Mean(search_s);
+      const double alone_s = tuner_s + Mean(cost_s) / double(std::max(1, results.value("workers", 1)));
+      e["tuner_share"] = alone_s > 0 ? tuner_s / alone_s : 0.0;
       if (!frac.empty()) tuner_fraction[tuner].push_back(Mean(frac));
       summary.push_back(std::move(e));
     }

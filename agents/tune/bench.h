@@ -23,6 +23,7 @@ struct BenchOptions {
   std::string backend = "verilator";
   double cycle_bound = 0;
   int chunk = 4;
+  int workers = 1;  // measurement workers of the session (for the tuner's share of a run measured from scratch)
   std::vector<double> fractions = {0.9, 0.95, 0.99};  // of the best known throughput
   std::string command;                                // recorded in the results
 };

@@ -232,11 +232,12 @@ th{background:#f2f2f2}td.l,th.l{text-align:left}
        "seeds that reached it (reached/seeds). Time per run in seconds: measurement (waiting for the simulator; "
        "memoized measurements cost almost nothing, so tuners that run later on a shared database wait less), cost "
        "(the measurements' own time, also for memoized ones), model fitting and search (inside the tuner), and the "
-       "share of the run's wall time spent outside measurement.</p>";
+       "share of the run's wall time spent outside measurement; tuner share: that share had nothing been memoized "
+       "(model fitting and search against themselves plus the measurements' own time over the workers).</p>";
   h += "<table><tr><th class=\"l\">layer</th><th class=\"l\">tuner</th><th>final "
        "GOPS</th><th>fraction</th><th>worst</th>";
   for (double f : fractions) h += fmt::format("<th>to {:.0f}%</th>", f * 100);
-  h += "<th>measure s</th><th>cost s</th><th>fit s</th><th>search s</th><th>outside</th></tr>";
+  h += "<th>measure s</th><th>cost s</th><th>fit s</th><th>search s</th><th>outside</th><th>tuner share</th></tr>";
   for (const nlohmann::ordered_json& e : summary["per_layer"]) {
     h += fmt::format(
         "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{:.2f} &plusmn; {:.2f}</td><td>{}</td><td>{}</td>",
@@ -247,10 +248,10 @@ th{background:#f2f2f2}td.l,th.l{text-align:left}
                        e["runs"].get<int>());
     const double wall = e["wall_seconds"].get<double>();
     const double outside = e["fit_seconds"].get<double>() + e["search_seconds"].get<double>();
-    h +=
-        fmt::format("<td>{:.1f}</td><td>{:.1f}</td><td>{:.2f}</td><td>{:.2f}</td><td>{:.1f}%</td></tr>",
-                    e["measure_seconds"].get<double>(), e["cost_seconds"].get<double>(), e["fit_seconds"].get<double>(),
-                    e["search_seconds"].get<double>(), wall > 0 ? 100 * outside / wall : 0.0);
+    h += fmt::format(
+        "<td>{:.1f}</td><td>{:.1f}</td><td>{:.2f}</td><td>{:.2f}</td><td>{:.1f}%</td><td>{:.1f}%</td></tr>",
+        e["measure_seconds"].get<double>(), e["cost_seconds"].get<double>(), e["fit_seconds"].get<double>(),
+        e["search_seconds"].get<double>(), wall > 0 ? 100 * outside / wall : 0.0, 100 * e.value("tuner_share", 0.0));
   }
   h += "</table>";
 

@@ -1,5 +1,5 @@
-// dcoc db stats|best|export|import: the tuning database; and the internal `dcoc worker` a measurement
-// pool starts (the framed protocol on a descriptor, or a background model build).
+// dcoc db stats|best|export|import: the tuning database. (`dcoc worker`, which a measurement pool
+// starts, lives in cmd_farm.cpp.)
 #include <fmt/format.h>
 
 #include <fstream>
@@ -22,8 +22,6 @@ struct DbArgs {
   std::string db, task, layer, config, backend, log, out;
   bool best_only = false;
   bool json = false;
-  int fd = -1;
-  std::string build_model;
 };
 
 nlohmann::ordered_json SummaryJson(const measure::TaskSummary& t) {
@@ -181,21 +179,6 @@ void RegisterDbCommands(CLI::App& app) {
                   "Hardware configuration for records whose target names none (preset, tag or vta_config.json)");
   imp->add_flag("--json", args.json, "Machine-readable output");
   imp->callback([] { Import(args); });
-
-  // Internal: started by the measurement worker pool, not by people.
-  auto* worker = app.add_subcommand("worker", "Internal: a measurement worker (started by the pool)");
-  worker->group("");  // hidden from --help
-  worker->add_option("--fd", args.fd, "Serve the measurement protocol on this descriptor");
-  worker->add_option("--build-model", args.build_model, "Build the Verilator model of this configuration tag");
-  worker->callback([] {
-    if (!args.build_model.empty()) {
-      measure::BuildModel(args.build_model);
-      return;
-    }
-    if (args.fd < 0) throw UsageError("dcoc worker needs --fd N (it is started by the measurement pool)");
-    const int rc = measure::RunWorker(args.fd);
-    if (rc != 0) throw Error(fmt::format("measurement worker ended with code {}", rc));
-  });
 }
 
 }  // namespace dcoc::cli

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "host/cli/cli_util.h"
+#include "host/cli/farm_options.h"
 #include "host/cli/commands.h"
 #include "host/common/error.h"
 #include "host/compiler/analysis.h"
@@ -34,6 +35,7 @@ struct LayerArgs {
   uint64_t max_insns = 0;
   bool json = false, list = false, relu = false, dump = false;
   int shift = -1;
+  FarmOptions farm;
 };
 
 // "--conv N,C,H,W,K,R,S,stride,pad" (S may equal R; the kind decides conv2d/depthwise/dense).
@@ -298,6 +300,7 @@ void Search(const LayerArgs& a, const Context& ctx) {
   measure::SessionOptions so;
   so.jobs = a.jobs < 0 ? std::max(1, int(std::thread::hardware_concurrency())) : a.jobs;
   so.cycle_bound_factor = a.cycle_bound;
+  so.executor = FarmExecutor(a.farm);
   measure::Session session(so, db.get());
   const double ideal = double(l.Macs()) / double(s.MacsPerCycle());
   auto line = [&](const measure::Measurement& m) {
@@ -420,6 +423,7 @@ void RegisterLayerCommands(CLI::App& app, const Context& ctx) {
                      "Stop runs at this factor times the best cycles known and record a lower bound (0: off)")
       ->capture_default_str();
   search->add_option("--timeout", args.timeout, "Wall-clock limit of each run in seconds")->capture_default_str();
+  AddFarmOptions(search, args.farm);
   search->callback([&ctx] { Search(args, ctx); });
 }
 

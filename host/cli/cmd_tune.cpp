@@ -18,6 +18,7 @@
 #include "agents/tune/tuning.h"
 #include "host/cli/cli_util.h"
 #include "host/cli/commands.h"
+#include "host/cli/farm_options.h"
 #include "host/common/error.h"
 #include "host/compiler/workloads.h"
 #ifdef DCOC_HAVE_MODEL
@@ -69,6 +70,7 @@ struct TuneArgs {
   std::string backend = "verilator", db, params = "{}", save;
   int64_t early_stopping = 0;
   int jobs = -1;
+  FarmOptions farm;  // tune --farm
   uint64_t seed = 1;
   double cycle_bound = 0;
   bool json = false, transfer = false;
@@ -207,6 +209,7 @@ class Progress {
       fmt::print("{}{} (x{}): {}, {} measurements\n", prefix, t.task.name, t.task.count, t.task.layer.Describe(),
                  budget);
       task_start_ = Now();
+      if (e.done == 0) start_ = task_start_;  // a new run (bench tuners makes one per layer, tuner and seed)
       task_done_ = 0;
       last_best_ = 0;
       return;
@@ -277,8 +280,9 @@ void Tune(const TuneArgs& a) {
   }
   std::unique_ptr<measure::Database> db;
   if (!a.db.empty()) db = std::make_unique<measure::Database>(a.db);
-  const measure::SessionOptions so = SessionFor(a.jobs);
+  measure::SessionOptions so = SessionFor(a.jobs);
   o.chunk = std::max(8, 8 * so.jobs);
+  if ((so.executor = FarmExecutor(a.farm))) o.chunk = std::min(1024, std::max(8, 8 * FarmSlots(so.executor)));
   measure::Session session(so, db.get());
   InterruptGuard guard;
   Progress progress(a.json, s);
@@ -378,6 +382,7 @@ void BenchTuners(const TuneArgs& a) {
   o.cycle_bound = a.cycle_bound;
   const measure::SessionOptions so = SessionFor(a.jobs);
   o.chunk = std::max(8, 8 * so.jobs);
+  o.workers = std::max(1, so.jobs);
   std::string cmd = "dcoc bench tuners";
   for (const auto& [k, v] : std::vector<std::pair<std::string, std::string>>{{"--layers", a.layers},
                                                                              {"--tuners", a.tuners},
@@ -434,6 +439,8 @@ void RegisterTuneCommands(CLI::App& app) {
       "Batch-synchronous: the tuner proposes a plan, the workers measure it, the tuner learns from the outcomes in\n"
       "proposal order, so a seed gives the same run whatever --jobs is. With --db every measurement is stored as it\n"
       "arrives; re-running the same command replays what was measured and continues (Ctrl-C stops cleanly).\n"
+      "With --farm ADDR:PORT --key FILE the measurements go to a measurement farm (docs/farm.md) instead of local\n"
+      "workers; nothing else changes.\n"
       "Tuners:\n" +
           agents::DescribeTuners());
   tune->add_option("--layer", args.layer, "Built-in layer(s) <model>.<layer>, comma-separated (see `dcoc layer list`)");
@@ -454,6 +461,7 @@ void RegisterTuneCommands(CLI::App& app) {
   tune->add_option("--save", args.save, "Also write the result (best schedules) as JSON to this file");
   tune->add_flag("--json", args.json, "JSON lines: one per event, then the result");
   AddCommon(tune, args);
+  AddFarmOptions(tune, args.farm);
   tune->callback([] { Tune(args); });
 
   auto* bench = app.add_subcommand("bench", "Benchmarks");

@@ -19,7 +19,8 @@ void RegisterLayerCommands(CLI::App& app, const Context& ctx);    // layer list|
 void RegisterOpCommands(CLI::App& app, const Context& ctx);       // op run
 void RegisterBackendCommands(CLI::App& app, const Context& ctx);  // backends
 void RegisterHlsCommands(CLI::App& app);                          // hls gen
-void RegisterDbCommands(CLI::App& app);                           // db stats|best|export|import, worker (internal)
+void RegisterDbCommands(CLI::App& app);                           // db stats|best|export|import
+void RegisterFarmCommands(CLI::App& app, const Context& ctx);     // tracker, worker (farm and internal), farm ...
 void RegisterTuneCommands(CLI::App& app);                         // tune, bench tuners
 void RegisterModelCommands(CLI::App& app, const Context& ctx);    // model info|tasks|run (when ONNX is available)
 

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
 #ifdef DCOC_HAVE_MODEL
   dcoc::cli::RegisterModelCommands(app, ctx);
 #endif
+  dcoc::cli::RegisterFarmCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

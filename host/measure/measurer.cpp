@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "host/common/error.h"
+#include "sim/progen/hazards.h"
 
 namespace dcoc::measure {
 
@@ -116,6 +117,16 @@ Measurement Measurer::Measure(const Request& r, Artifacts* artifacts) {
   } catch (const Error& e) {
     m.wall.compile += Since(t0);
     return finish(Status::kCompileError, e.what());
+  }
+  if (opts_.check_programs) {
+    const std::vector<sim::Hazard> hazards = sim::FindHazards(compiled.program, 4);
+    if (!hazards.empty()) {
+      std::string msg = "the program fails the static check and was not run:";
+      for (const sim::Hazard& h : hazards)
+        msg += fmt::format("\n{} at instruction {}: {}", sim::Name(h.kind), h.insn, h.message);
+      m.wall.compile += Since(t0);
+      return finish(Status::kCompileError, msg);
+    }
   }
   m.wall.compile += Since(t0);
   if (artifacts) artifacts->compiled = compiled;

@@ -22,6 +22,10 @@ namespace dcoc::measure {
 
 struct MeasurerOptions {
   size_t max_tasks = 8;  // tasks whose operands and reference output are kept
+  // Check every compiled program statically (sim::FindHazards: races, deadlock, bounds) before it
+  // reaches the device; a program that fails is a compile_error. Board workers do: a board must
+  // never see a program that could hang it.
+  bool check_programs = false;
 };
 
 // What a measurement made along the way, for callers that show it (dcoc layer run).

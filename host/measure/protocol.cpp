@@ -23,7 +23,7 @@ void Put32(std::vector<uint8_t>& out, uint32_t v) {
 uint32_t Get32(const uint8_t* p) { return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24; }
 uint16_t Get16(const uint8_t* p) { return uint16_t(p[0] | p[1] << 8); }
 
-bool KnownType(uint16_t t) { return t >= uint16_t(MessageType::kHello) && t <= uint16_t(MessageType::kShutdown); }
+bool KnownType(uint16_t t) { return t >= uint16_t(MessageType::kHello) && t <= kLastMessageType; }
 
 }  // namespace
 
@@ -39,6 +39,22 @@ std::string_view Name(MessageType t) {
       return "error";
     case MessageType::kShutdown:
       return "shutdown";
+    case MessageType::kChallenge:
+      return "challenge";
+    case MessageType::kAuth:
+      return "auth";
+    case MessageType::kWelcome:
+      return "welcome";
+    case MessageType::kRegister:
+      return "register";
+    case MessageType::kHeartbeat:
+      return "heartbeat";
+    case MessageType::kStatus:
+      return "status";
+    case MessageType::kCancel:
+      return "cancel";
+    case MessageType::kAck:
+      return "ack";
   }
   return "?";
 }
@@ -100,9 +116,13 @@ std::optional<Frame> FrameDecoder::Next() {
     fail(fmt::format("protocol version {} (this dcoc speaks version {})", version, kProtocolVersion));
   const uint16_t type = Get16(h + 6);
   if (!KnownType(type))
-    fail(fmt::format("unknown message type {} (known: 1 hello .. {} shutdown)", type, uint16_t(MessageType::kShutdown)));
+    fail(fmt::format("unknown message type {} (known: 1 hello .. {} {})", type, kLastMessageType,
+                     Name(MessageType(kLastMessageType))));
   const uint32_t length = Get32(h + 8);
-  if (length > max_bytes_) fail(fmt::format("payload of {} bytes exceeds the limit of {} bytes", length, max_bytes_));
+  if (length > max_bytes_) {
+    broken_ = true;
+    throw FrameTooLarge(fmt::format("malformed frame: payload of {} bytes exceeds the limit of {} bytes", length, max_bytes_));
+  }
   if (buf_.size() - pos_ < kFrameHeaderBytes + length) return std::nullopt;
   const uint8_t* body = h + kFrameHeaderBytes;
   const uint32_t crc = Crc32({body, length});

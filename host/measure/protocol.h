@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "host/common/error.h"
+
 namespace dcoc::measure {
 
 inline constexpr uint32_t kFrameMagic = 0x504d4344;  // "DCMP" in little-endian byte order
@@ -25,8 +27,25 @@ enum class MessageType : uint16_t {
   kResult = 3,    // worker -> client: {"id", "measurement": Measurement}
   kError = 4,     // either way: {"id" (or null), "message"}: a message that could not be served
   kShutdown = 5,  // client -> worker: finish and exit
+  // The measurement farm (host/server, docs/farm.md) over TCP: authentication, then capabilities,
+  // heartbeats, status and flow control. Local workers refuse them.
+  kChallenge = 6,   // tracker -> peer, first frame: {"nonce"}
+  kAuth = 7,        // peer -> tracker: {"key_id", "role", "nonce", "mac"}
+  kWelcome = 8,     // tracker -> peer: {"mac", ...}: the tracker proves it holds the key too
+  kRegister = 9,    // worker -> tracker: capabilities
+  kHeartbeat = 10,  // either way, periodically
+  kStatus = 11,     // client -> tracker: {} ; tracker -> client: the farm's status
+  kCancel = 12,     // client -> tracker: {"ids"}: drop queued requests
+  kAck = 13,        // client -> tracker: {"ids"}: results received
 };
+inline constexpr uint16_t kLastMessageType = 13;
 std::string_view Name(MessageType t);
+
+// A frame whose declared payload length exceeds the receiver's bound (rejected before it is read).
+class FrameTooLarge : public FormatError {
+ public:
+  using FormatError::FormatError;
+};
 
 struct Frame {
   MessageType type = MessageType::kHello;

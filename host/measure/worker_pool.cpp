@@ -123,7 +123,9 @@ struct WorkerPool::Impl {
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
       throw Error(fmt::format("cannot create a worker socket pair: {}", std::strerror(errno)));
     try {
-      w.pid = Spawn({exe.string(), "worker", "--fd", "3"}, sv[1]);
+      std::vector<std::string> args = {exe.string(), "worker", "--fd", "3"};
+      args.insert(args.end(), opts.worker_args.begin(), opts.worker_args.end());
+      w.pid = Spawn(args, sv[1]);
     } catch (...) {
       ::close(sv[0]);
       ::close(sv[1]);
@@ -411,9 +413,9 @@ void BuildModel(const std::string& config_tag) {
 #endif
 }
 
-int RunWorker(int fd) {
+int RunWorker(int fd, const MeasurerOptions& opts) {
   ::signal(SIGPIPE, SIG_IGN);
-  Measurer measurer(runtime::BuiltinBackends());
+  Measurer measurer(runtime::BuiltinBackends(), opts);
   try {
     nlohmann::json hello = {{"version", std::string(Version())},
                             {"protocol", kProtocolVersion},

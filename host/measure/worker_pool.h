@@ -16,6 +16,7 @@
 
 #include "host/measure/executor.h"
 #include "host/measure/measurement.h"
+#include "host/measure/measurer.h"
 
 namespace dcoc::measure {
 
@@ -27,6 +28,8 @@ struct WorkerPoolOptions {
   double grace_seconds = 30;
   // Seconds a worker may take to start and say hello.
   double start_seconds = 60;
+  // Extra arguments of the worker command (`--check-programs` for a board worker).
+  std::vector<std::string> worker_args;
   // Build missing Verilator models in the background (off: the worker builds them in-line, or fails).
   bool build_models = true;
 };
@@ -55,7 +58,7 @@ class WorkerPool final : public Executor {
 
 // The worker side: serves Measure frames on `fd` until Shutdown or the end of the stream (the parent
 // is gone). `dcoc worker --fd N` calls it. Returns the process exit code.
-int RunWorker(int fd);
+int RunWorker(int fd, const MeasurerOptions& opts = {});
 // `dcoc worker --build-model TAG`: builds the configuration's Verilator model into the cache (the pool
 // runs it in the background). Throws Error when the build fails or the build has no Verilator.
 void BuildModel(const std::string& config_tag);

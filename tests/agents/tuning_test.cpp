@@ -229,6 +229,13 @@ TEST(Bench, ResultsSummaryReportAndReuse) {
     EXPECT_EQ(e["runs"], 2);
     EXPECT_LE(e["fraction_of_best_mean"].get<double>(), 1.0);
     EXPECT_EQ(e["reach"].size(), 3u);
+    // random spends no time of its own; autotvm fits and anneals, and the measurements cost something.
+    const double share = e["tuner_share"].get<double>();
+    if (e["tuner"] == "random") {
+      EXPECT_EQ(share, 0.0);
+    } else {
+      EXPECT_TRUE(share > 0 && share < 1) << share;
+    }
   }
   ASSERT_EQ(res["summary"]["per_tuner"].size(), 2u);
   const std::string html = ReportHtml(res);

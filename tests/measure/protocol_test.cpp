@@ -71,7 +71,7 @@ TEST(Protocol, MalformedFramesAreClearErrors) {
   EXPECT_EQ(ErrorOf(b), "malformed frame: protocol version 2 (this dcoc speaks version 1)");
   b = good;
   b[6] = 99;
-  EXPECT_EQ(ErrorOf(b), "malformed frame: unknown message type 99 (known: 1 hello .. 5 shutdown)");
+  EXPECT_EQ(ErrorOf(b), "malformed frame: unknown message type 99 (known: 1 hello .. 13 ack)");
   b = good;
   b[kFrameHeaderBytes] ^= 0x20;  // payload damaged in transit
   EXPECT_NE(ErrorOf(b).find("result frame of 8 bytes: payload CRC-32"), std::string::npos) << ErrorOf(b);
