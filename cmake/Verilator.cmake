@@ -4,8 +4,11 @@
 # registry that finds them, dcoc_verilated_rt the Verilator runtime compiled once. Models for other configurations are built on demand at run
 # time and cached (sim/verilator/model_registry.cpp). Verilated code builds without dcoc::warnings.
 
-set(DCOC_RTL_PREBUILT "default;1x8x8;2x16x32;4x32x8;1x32x32;min" CACHE STRING
-    "Presets verilated at build time into dcoc_vmodels")
+# The presets, and default and 1x8x8 with the other GEMM multiplier implementations (GEMM_MAC lut, pack,
+# and a mix of packed DSP48 pairs and LUT products), each verified against fsim by the RTL test suites.
+set(DCOC_RTL_PREBUILT
+    "default;1x8x8;2x16x32;4x32x8;1x32x32;min;1x16_i8w8a32_15_15_18_17_lut;1x16_i8w8a32_15_15_18_17_pack;1x8_i8w8a32_13_14_16_16_mix16"
+    CACHE STRING "Presets or tags verilated at build time into dcoc_vmodels")
 
 set(DCOC_VERILATOR_ROOT "${VERILATOR_ROOT}")
 if(NOT DCOC_VERILATOR_ROOT)

@@ -31,6 +31,8 @@ nlohmann::ordered_json SpecJson(const spec::Spec& s) {
   j["bus_bits"] = s.bus_bits;
   j["clock_mhz"] = s.config.clock_mhz;
   j["dep_queue_depth"] = s.config.dep_queue_depth;
+  j["gemm_mac"] = {{"impl", spec::Name(s.config.gemm_mac)}, {"packed", s.gemm_pack},
+                   {"dsp_units", s.gemm_dsp_units}, {"lut_products", s.gemm_lut_products}};
   auto buf = [&](int64_t bytes, int64_t row, int64_t depth, int log_depth) {
     return nlohmann::ordered_json{{"bytes", bytes}, {"row_bytes", row}, {"depth", depth}, {"index_bits", log_depth}};
   };
@@ -56,6 +58,8 @@ void PrintSpec(const spec::Spec& s) {
              s.block_out, s.MacsPerCycle(), s.inp_bits, s.wgt_bits, s.acc_bits, s.out_bits);
   fmt::print("  memory bus     {} bits, clock {} MHz, token queues of {}\n", s.bus_bits, s.config.clock_mhz,
              s.config.dep_queue_depth);
+  fmt::print("  multipliers    GEMM_MAC {}: {} DSP48 blocks{}, {} products in LUTs\n", spec::Name(s.config.gemm_mac),
+             s.gemm_dsp_units, s.gemm_pack ? " (two products each)" : "", s.gemm_lut_products);
   fmt::print("  {:<6} {:>9} {:>10} {:>8} {:>11}\n", "buffer", "bytes", "row bytes", "depth", "index bits");
   auto row = [](std::string_view n, int64_t bytes, int64_t rb, int64_t d, int bits) {
     fmt::print("  {:<6} {:>9} {:>10} {:>8} {:>11}\n", n, bytes, rb, d, bits);

@@ -69,7 +69,7 @@ std::vector<std::string> SplitList(const std::string& text) {
 struct TuneArgs {
   std::string layer, conv, kind = "conv2d", model, config = "default", tuner = "autotvm", trials = "256";
   std::string backend = "verilator", db, params = "{}", save, isa = "vta++";
-  int64_t early_stopping = 0;
+  int64_t early_stopping = 0, batch = 1;
   int jobs = -1;
   FarmOptions farm;  // tune --farm
   uint64_t seed = 1;
@@ -127,7 +127,8 @@ std::vector<agents::tune::TuneTask> TasksFor(const TuneArgs& a, const spec::Spec
   } else if (onnx) {
 #ifdef DCOC_HAVE_MODEL
     // The tasks `dcoc model tasks` lists, each with the quantized model's own epilogue.
-    for (const model::Task& t : model::ModelTasks(a.model, s)) tasks.push_back({t.name, t.layer, t.count});
+    for (const model::Task& t : model::ModelTasks(a.model, s, model::ImportOptions{a.batch}))
+      tasks.push_back({t.name, t.layer, t.count});
     if (tasks.empty())
       throw UsageError(fmt::format("--model {}: no conv2d, depthwise or dense layer runs on the accelerator", a.model));
 #else
@@ -461,6 +462,8 @@ void RegisterTuneCommands(CLI::App& app) {
   tune->add_option("--model", args.model,
                    "Every task of a built-in model (" + fmt::format("{}", fmt::join(compiler::BuiltinModels(), ", ")) +
                        ") or of an ONNX file (the tasks of `dcoc model tasks`) under one budget, split evenly");
+  tune->add_option("--batch", args.batch, "With an ONNX file: the value of a symbolic batch dimension")
+      ->capture_default_str();
   tune->add_option("--tuner", args.tuner, fmt::format("One of: {}", fmt::join(agents::TunerNames(), ", ")))
       ->capture_default_str();
   tune->add_option("--params", args.params, "Tuner parameters as a JSON object, e.g. '{\"plan_size\": 32}'")

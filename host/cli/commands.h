@@ -14,7 +14,8 @@ struct Context {
 
 void RegisterConfigCommands(CLI::App& app);                       // config show, isa doc, disasm
 void RegisterProgramCommands(CLI::App& app);                      // program random, fsim run
-void RegisterRtlCommands(CLI::App& app, const Context& ctx);      // rtl gen|regdoc|lint|resources|boards, sim run
+void RegisterRtlCommands(CLI::App& app, const Context& ctx);      // rtl gen|regdoc|lint, sim run
+void RegisterResourceCommands(CLI::App& app);                     // rtl resources|boards|calibrate|model|sweep
 void RegisterLayerCommands(CLI::App& app, const Context& ctx);    // layer list|run|knobs|space|search
 void RegisterOpCommands(CLI::App& app, const Context& ctx);       // op run
 void RegisterBackendCommands(CLI::App& app, const Context& ctx);  // backends

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   dcoc::cli::RegisterProgramCommands(app);
   const dcoc::cli::Context ctx{dcoc::runtime::BuiltinBackends()};
   dcoc::cli::RegisterRtlCommands(app, ctx);
+  dcoc::cli::RegisterResourceCommands(app);
   dcoc::cli::RegisterLayerCommands(app, ctx);
   dcoc::cli::RegisterOpCommands(app, ctx);
   dcoc::cli::RegisterBackendCommands(app, ctx);

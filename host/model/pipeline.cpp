@@ -24,8 +24,9 @@ PreparedModel PrepareModel(const std::filesystem::path& onnx, const ImportOption
   return m;
 }
 
-std::vector<Task> ModelTasks(const std::filesystem::path& onnx, const spec::Spec& s, uint64_t seed) {
-  const PreparedModel m = PrepareModel(onnx);
+std::vector<Task> ModelTasks(const std::filesystem::path& onnx, const spec::Spec& s, const ImportOptions& opts,
+                             uint64_t seed) {
+  const PreparedModel m = PrepareModel(onnx, opts);
   const std::vector<std::vector<Tensor>> calib{RandomInputs(m.graph, seed)};
   return ExtractTasks(Quantize(m.graph, Calibrate(m.graph, calib), s), m.name);
 }

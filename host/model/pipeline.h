@@ -30,7 +30,8 @@ PreparedModel PrepareModel(const std::filesystem::path& onnx, const ImportOption
 // The tuning tasks of an ONNX model for `dcoc tune --model file.onnx`: prepared, calibrated on one seeded
 // random input (the epilogues' shifts do not change which schedules are valid or fast), quantized for
 // `s`, partitioned. Task names are "<file stem>.<op>" (an op names its fused nodes, joined by "+").
-std::vector<Task> ModelTasks(const std::filesystem::path& onnx, const spec::Spec& s, uint64_t seed = 1);
+std::vector<Task> ModelTasks(const std::filesystem::path& onnx, const spec::Spec& s, const ImportOptions& opts = {},
+                             uint64_t seed = 1);
 
 // Seeded random inputs of the graph's input shapes (standard normal).
 std::vector<Tensor> RandomInputs(const Graph& g, uint64_t seed);

@@ -1,5 +1,6 @@
 #include "host/spec/hw_config.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
@@ -37,6 +38,8 @@ const std::vector<KeyRange>& IntegerKeyRanges() {
 
 namespace {
 constexpr double kMaxClockMhz = 1000.0;
+constexpr int kMaxGemmDspBudget = 1 << 16;
+constexpr GemmMac kGemmMacs[] = {GemmMac::kDsp, GemmMac::kLut, GemmMac::kPack, GemmMac::kMix};
 
 int ExpectInt(const nlohmann::json& v, std::string_view key) {
   if (!v.is_number_integer())
@@ -44,6 +47,22 @@ int ExpectInt(const nlohmann::json& v, std::string_view key) {
   return v.get<int>();
 }
 }  // namespace
+
+std::string_view Name(GemmMac m) {
+  switch (m) {
+    case GemmMac::kDsp: return "dsp";
+    case GemmMac::kLut: return "lut";
+    case GemmMac::kPack: return "pack";
+    case GemmMac::kMix: return "mix";
+  }
+  return "?";
+}
+
+GemmMac GemmMacFromName(std::string_view name) {
+  for (GemmMac m : kGemmMacs)
+    if (Name(m) == name) return m;
+  throw ConfigError(fmt::format("configuration key GEMM_MAC = \"{}\" is not one of dsp, lut, pack, mix", name));
+}
 
 void Validate(const HwConfig& c) {
   for (const KeyRange& r : IntegerKeyRanges()) {
@@ -55,6 +74,18 @@ void Validate(const HwConfig& c) {
     throw ConfigError(fmt::format("configuration key LOG_ACC_WIDTH = {} must exceed LOG_INP_WIDTH = {} and "
                                   "LOG_WGT_WIDTH = {} (the accumulator must be wider than its operands)",
                                   c.log_acc_width, c.log_inp_width, c.log_wgt_width));
+  if (c.gemm_mac == GemmMac::kPack && (c.log_inp_width != 3 || c.log_wgt_width != 3))
+    throw ConfigError(fmt::format("configuration key GEMM_MAC = pack needs 8-bit inputs and weights (LOG_INP_WIDTH = "
+                                  "LOG_WGT_WIDTH = 3), the configuration has LOG_INP_WIDTH = {}, LOG_WGT_WIDTH = {}; "
+                                  "use dsp, lut or mix",
+                                  c.log_inp_width, c.log_wgt_width));
+  if (c.gemm_mac == GemmMac::kMix && (c.gemm_dsp_budget < 1 || c.gemm_dsp_budget > kMaxGemmDspBudget))
+    throw ConfigError(fmt::format("configuration key GEMM_DSP_BUDGET = {} is out of range [1, {}] (GEMM_MAC = mix)",
+                                  c.gemm_dsp_budget, kMaxGemmDspBudget));
+  if (c.gemm_mac != GemmMac::kMix && c.gemm_dsp_budget != 0)
+    throw ConfigError(fmt::format("configuration key GEMM_DSP_BUDGET = {} applies only to GEMM_MAC = mix (GEMM_MAC is "
+                                  "{})",
+                                  c.gemm_dsp_budget, Name(c.gemm_mac)));
   if (!(c.clock_mhz > 0.0 && c.clock_mhz <= kMaxClockMhz))
     throw ConfigError(fmt::format("configuration key CLOCK_MHZ = {} is out of range (0, {}]", c.clock_mhz, kMaxClockMhz));
 }
@@ -74,6 +105,15 @@ HwConfig ConfigFromJson(const nlohmann::json& j) {
       c.clock_mhz = value.get<double>();
       continue;
     }
+    if (key == "GEMM_MAC") {
+      if (!value.is_string()) throw ConfigError(fmt::format("configuration key GEMM_MAC must be a string, got {}", value.dump()));
+      c.gemm_mac = GemmMacFromName(value.get<std::string>());
+      continue;
+    }
+    if (key == "GEMM_DSP_BUDGET") {
+      c.gemm_dsp_budget = ExpectInt(value, key);
+      continue;
+    }
     if (key == "LOG_BLOCK") {
       c.log_block_in = c.log_block_out = ExpectInt(value, key);
       has_block = true;
@@ -89,7 +129,7 @@ HwConfig ConfigFromJson(const nlohmann::json& j) {
       }
     }
     if (!known) {
-      std::string keys = "TARGET, HW_VER, CLOCK_MHZ, LOG_BLOCK";
+      std::string keys = "TARGET, HW_VER, CLOCK_MHZ, GEMM_MAC, GEMM_DSP_BUDGET, LOG_BLOCK";
       for (const KeyRange& r : IntegerKeyRanges()) keys += fmt::format(", {}", r.key);
       throw ConfigError(fmt::format("unknown configuration key \"{}\" (known keys: {})", key, keys));
     }
@@ -116,6 +156,8 @@ nlohmann::ordered_json ConfigToJson(const HwConfig& c) {
     j[std::string(r.key)] = c.*r.member;
   }
   j["CLOCK_MHZ"] = c.clock_mhz;
+  if (c.gemm_mac != GemmMac::kDsp) j["GEMM_MAC"] = Name(c.gemm_mac);
+  if (c.gemm_mac == GemmMac::kMix) j["GEMM_DSP_BUDGET"] = c.gemm_dsp_budget;
   return j;
 }
 
@@ -127,6 +169,8 @@ std::string ConfigTag(const HwConfig& c) {
   const HwConfig d;
   if (c.log_bus_width != d.log_bus_width) tag += fmt::format("_bus{}", 1 << c.log_bus_width);
   if (c.dep_queue_depth != d.dep_queue_depth) tag += fmt::format("_dq{}", c.dep_queue_depth);
+  if (c.gemm_mac == GemmMac::kMix) tag += fmt::format("_mix{}", c.gemm_dsp_budget);
+  else if (c.gemm_mac != GemmMac::kDsp) tag += fmt::format("_{}", Name(c.gemm_mac));
   return tag;
 }
 
@@ -142,12 +186,12 @@ int ExactLog2(int64_t v, std::string_view what, std::string_view tag) {
 
 HwConfig ConfigFromTag(std::string_view tag) {
   static const std::regex kTag(
-      R"(^(\d+)x(\d+)(?:x(\d+))?_i(\d+)w(\d+)a(\d+)_(\d+)_(\d+)_(\d+)_(\d+)(?:_bus(\d+))?(?:_dq(\d+))?$)");
+      R"(^(\d+)x(\d+)(?:x(\d+))?_i(\d+)w(\d+)a(\d+)_(\d+)_(\d+)_(\d+)_(\d+)(?:_bus(\d+))?(?:_dq(\d+))?(?:_(lut|pack|mix(\d+)))?$)");
   std::cmatch m;
   const std::string s(tag);
   if (!std::regex_match(s.c_str(), m, kTag))
     throw ConfigError(fmt::format("\"{}\" is not a configuration tag (expected e.g. 1x16_i8w8a32_15_15_18_17, "
-                                  "1x16x32_i8w8a32_15_15_18_17_bus128_dq64)",
+                                  "1x16x32_i8w8a32_15_15_18_17_bus128_dq64_pack)",
                                   tag));
   auto num = [&](int g) { return std::stoll(m[g].str()); };
   HwConfig c;
@@ -163,6 +207,12 @@ HwConfig ConfigFromTag(std::string_view tag) {
   c.log_acc_buff_size = int(num(10));
   if (m[11].matched) c.log_bus_width = ExactLog2(num(11), "bus width", tag);
   if (m[12].matched) c.dep_queue_depth = int(std::min<long long>(num(12), 1 << 30));
+  if (m[14].matched) {
+    c.gemm_mac = GemmMac::kMix;
+    c.gemm_dsp_budget = int(std::min<long long>(num(14), 1 << 30));
+  } else if (m[13].matched) {
+    c.gemm_mac = GemmMacFromName(m[13].str());
+  }
   Validate(c);
   return c;
 }
@@ -280,6 +330,26 @@ Spec Spec::Create(const HwConfig& c) {
   s.log_uop_depth = Log2Exact(s.uop_depth);
   w.log_uop_depth = s.log_uop_depth;
   s.isa = IsaLayout::Build(w);
+
+  // GEMM multipliers: packing needs int8 operands (a 25 x 18 DSP48E1 multiplier holds w1 * 2^16 + w2
+  // times an 8-bit input); a mix packs when it can and puts the products its budget does not cover in LUTs.
+  const int products = int(s.MacsPerCycle());
+  const bool can_pack = s.inp_bits == 8 && s.wgt_bits == 8;
+  s.gemm_pack = c.gemm_mac == GemmMac::kPack || (c.gemm_mac == GemmMac::kMix && can_pack);
+  const int units_needed = s.gemm_pack ? products / 2 : products;
+  switch (c.gemm_mac) {
+    case GemmMac::kDsp:
+    case GemmMac::kPack:
+      s.gemm_dsp_units = units_needed;
+      break;
+    case GemmMac::kLut:
+      s.gemm_dsp_units = 0;
+      break;
+    case GemmMac::kMix:
+      s.gemm_dsp_units = std::min(c.gemm_dsp_budget, units_needed);
+      break;
+  }
+  s.gemm_lut_products = products - s.gemm_dsp_units * (s.gemm_pack ? 2 : 1);
   return s;
 }
 

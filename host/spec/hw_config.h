@@ -15,6 +15,14 @@ namespace dcoc::spec {
 
 enum class MemType : uint8_t;  // host/spec/isa.h
 
+// How the GEMM's BATCH x BLOCK_IN x BLOCK_OUT products are built (GEMM_MAC): one DSP48 each (dsp), LUT
+// logic (lut), two int8 products that share their input operand per DSP48 (pack), or DSP48s up to
+// GEMM_DSP_BUDGET, packed where the operands allow, and LUTs for the rest (mix). Results and cycle
+// counts are the same for every choice; only the resources differ.
+enum class GemmMac { kDsp, kLut, kPack, kMix };
+std::string_view Name(GemmMac m);
+GemmMac GemmMacFromName(std::string_view name);  // throws ConfigError naming the choices
+
 // The knobs, named as in VTA's vta_config.json plus the VTA++ keys. All sizes are log2.
 struct HwConfig {
   int log_inp_width = 3;        // input element bits = 2^x
@@ -30,6 +38,8 @@ struct HwConfig {
   int log_bus_width = 6;        // AXI data bits = 2^x (64..512)
   int dep_queue_depth = 256;    // capacity of each dependency-token queue
   double clock_mhz = 100.0;     // board clock, converts cycles to time
+  GemmMac gemm_mac = GemmMac::kDsp;  // GEMM_MAC: how the products are implemented
+  int gemm_dsp_budget = 0;      // GEMM_DSP_BUDGET: DSP48 blocks the GEMM may use (mix only)
   std::string target = "sim";   // VTA's TARGET key, kept for round trips
   std::string hw_ver = "0.0.2"; // VTA's HW_VER key, kept for round trips
 
@@ -51,7 +61,8 @@ HwConfig ConfigFromJson(const nlohmann::json& j);
 nlohmann::ordered_json ConfigToJson(const HwConfig& c);  // keys in VTA's order
 
 // VTA's tag form "1x16_i8w8a32_15_15_18_17"; VTA++ adds BLOCK_OUT ("1x16x32_..."), and the optional
-// suffixes "_bus128" and "_dq64" when the bus or queue depth differ from the defaults.
+// suffixes "_bus128" and "_dq64" when the bus or queue depth differ from the defaults, and "_lut", "_pack"
+// or "_mix<budget>" when the GEMM products are not one DSP48 each.
 HwConfig ConfigFromTag(std::string_view tag);
 std::string ConfigTag(const HwConfig& c);
 
@@ -96,6 +107,11 @@ struct Spec {
   int log_uop_depth, log_inp_depth, log_wgt_depth, log_acc_depth, log_out_depth;
 
   IsaLayout isa;
+
+  // The GEMM's multipliers (GEMM_MAC): products on DSP48 blocks, the rest built from LUTs.
+  bool gemm_pack = false;     // DSP48s hold two products sharing the input operand (int8 inputs and weights)
+  int gemm_dsp_units = 0;     // DSP48 blocks the GEMM's products use (pairs when packed)
+  int gemm_lut_products = 0;  // products built from LUTs
 
   static Spec Create(const HwConfig& c);
   // The DRAM row of memory type `m` in bytes (the unit of its dram_base, x_stride and sizes).

@@ -20,6 +20,10 @@ constexpr int kAxiBoundaryBytes = 4096;  // no burst crosses a 4 KiB boundary
 constexpr int kNumDmaReaders = 5;        // AXI read IDs: 0 fetch, 1 INP, 2 WGT, 3 UOP, 4 ACC
 constexpr int kDmaXSizeBits = 32;        // the DMA's x size; fetch passes INSN_COUNT (32-bit) through it
 
+// The store module's FIFO of burst lengths between its AW and W sides (vta_store.sv).
+constexpr int kStoreLenFifoDepth = 4;
+constexpr int kStoreLenFifoBits = 8;  // AXI AxLEN
+
 // AXI4-Lite control slave and counters.
 constexpr int kAxilAddrBits = 12;
 constexpr int kAxilDataBits = 32;

@@ -102,7 +102,7 @@ const std::vector<std::string>& RtlSourceFiles() {
   static const std::vector<std::string> kFiles = {
       "vta_ram_1r1w.sv", "vta_fifo.sv",     "vta_token_queue.sv", "vta_dma_rd.sv",   "vta_axi_rd_arb.sv",
       "vta_mem_bounds.sv",
-      "vta_gemm_dp.sv",  "vta_alu_dp.sv",   "vta_fetch.sv",       "vta_load.sv",     "vta_compute.sv",
+      "vta_mul_lut.sv",  "vta_mul_pack.sv", "vta_gemm_dp.sv",  "vta_alu_dp.sv",   "vta_fetch.sv",       "vta_load.sv",     "vta_compute.sv",
       "vta_store.sv",    "vta_axil_regs.sv", "vta_core.sv",
   };
   return kFiles;
@@ -148,6 +148,12 @@ std::string PackageSv(const spec::Spec& s) {
   p("ACC_WIDTH", s.acc_bits);
   p("OUT_WIDTH", s.out_bits);
   p("LOG_ACC_WIDTH", s.config.log_acc_width);
+  o += fmt::format("\n  // GEMM multipliers (GEMM_MAC = {}): product p = (b * BLOCK_OUT + o) * BLOCK_IN + i, or with\n"
+                   "  // GEMM_PACK the pair u = (b * BLOCK_OUT / 2 + o / 2) * BLOCK_IN + i of outputs 2k and 2k+1, is on a\n"
+                   "  // DSP48 when its index is below GEMM_DSP_UNITS and built from LUTs otherwise\n",
+                   spec::Name(s.config.gemm_mac));
+  p("GEMM_PACK", s.gemm_pack ? 1 : 0, "two products sharing the input per DSP48");
+  p("GEMM_DSP_UNITS", s.gemm_dsp_units, "DSP48 blocks (products, or pairs when packed)");
   o += "\n  // Rows (the unit of SRAM and DRAM addressing of each buffer)\n";
   p("INP_ROW_BITS", int64_t(s.inp_row_bytes) * 8);
   p("WGT_ROW_BITS", int64_t(s.wgt_row_bytes) * 8);

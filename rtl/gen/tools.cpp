@@ -68,12 +68,16 @@ nlohmann::ordered_json ToJson(const SynthEstimate& r) {
   return j;
 }
 
-SynthEstimate EstimateResources(const spec::Spec& s, const std::string& family, const fs::path& cache_dir) {
-  static const std::regex kFamily("^[a-z0-9]+$");
-  if (!std::regex_match(family, kFamily)) throw UsageError(fmt::format("bad FPGA family \"{}\"", family));
+SynthEstimate EstimateResources(const spec::Spec& s, const std::string& family, const fs::path& cache_dir,
+                                const std::string& top) {
+  static const std::regex kName("^[a-z0-9_]+$");
+  if (!std::regex_match(family, kName)) throw UsageError(fmt::format("bad FPGA family \"{}\"", family));
+  if (!std::regex_match(top, kName)) throw UsageError(fmt::format("bad top module \"{}\"", top));
   SynthEstimate r;
   r.family = family;
-  r.dir = cache_dir / "resources" / fmt::format("{}-h{:016x}-d{}-{}", s.tag, s.config_hash, DesignHash(s), family);
+  r.dir = cache_dir / "resources" /
+          fmt::format("{}-h{:016x}-d{}-{}{}", s.tag, s.config_hash, DesignHash(s), family,
+                      top == "vta_top" ? "" : "-" + top);
   const fs::path cached = r.dir / "resources.json";
   if (fs::exists(cached)) {
     const auto j = nlohmann::json::parse(ReadText(cached));
@@ -86,9 +90,9 @@ SynthEstimate EstimateResources(const spec::Spec& s, const std::string& family, 
   const Generated g = Generate(s, r.dir / "src");
   const fs::path stat = r.dir / "stat.json";
   const ToolResult t = RunTool(
-      fmt::format("yosys -q -l {} -p \"read_verilog -sv{}; synth_xilinx -family {} -top vta_top -flatten; tee -q -o {} "
+      fmt::format("yosys -q -l {} -p \"read_verilog -sv{}; synth_xilinx -family {} -top {} -flatten; tee -q -o {} "
                   "stat -json\"",
-                  (r.dir / "yosys.log").string(), Files(g), family, stat.string()),
+                  (r.dir / "yosys.log").string(), Files(g), family, top, stat.string()),
       r.dir / "synth.log");
   if (!t.ok)
     throw Error(fmt::format("yosys synth_xilinx failed for {} ({}):\n{}", s.tag, (r.dir / "synth.log").string(), t.log));

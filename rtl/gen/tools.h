@@ -38,7 +38,9 @@ nlohmann::ordered_json ToJson(const SynthEstimate& r);
 // BRAM36 (RAMB18 as half) and URAM from `stat`. Cached in cache_dir/resources by configuration hash,
 // design hash (generated package and top, hand-written sources) and family. Throws Error with the
 // yosys log tail on failure.
-SynthEstimate EstimateResources(const spec::Spec& s, const std::string& family, const std::filesystem::path& cache_dir);
+// `top` another module of the design (e.g. vta_gemm_dp) synthesizes that module alone.
+SynthEstimate EstimateResources(const spec::Spec& s, const std::string& family, const std::filesystem::path& cache_dir,
+                                const std::string& top = "vta_top");
 // The resources counted from the JSON of yosys `stat -json` after synth_xilinx.
 boards::Resources CountCells(const nlohmann::json& stat);
 

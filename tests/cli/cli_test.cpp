@@ -123,4 +123,30 @@ TEST(Cli, LayerRunReportsTheCheck) {
   EXPECT_THAT(bad.out, HasSubstr("expected 9 numbers"));
 }
 
+TEST(Cli, ResourceModelFitAndSweep) {
+  Result r = Dcoc("rtl resources --model --config default --board pynq-z2 --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["source"], "model");
+  EXPECT_EQ(j["resources"]["bram36"], 116.5);
+  EXPECT_GT(j["resources"]["lut"].get<double>(), 10000);
+  EXPECT_EQ(j["board"], "pynq-z2");
+  EXPECT_TRUE(j["fit"]["resources"]["dsp"].contains("utilization"));
+  r = Dcoc("rtl sweep --board pynq-z2 --space LOG_BLOCK_IN=3-4,LOG_BLOCK_OUT=3-4 --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  j = nlohmann::json::parse(r.out);
+  EXPECT_GT(j["fit"].get<int>(), 0);
+  EXPECT_EQ(j["configurations"].size(), j["fit"].get<size_t>());
+  for (const auto& c : j["configurations"]) EXPECT_EQ(c["fit"]["fits"], true) << c["config"];
+  r = Dcoc("rtl sweep --board nope");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_THAT(r.out, HasSubstr("unknown board \"nope\""));
+  r = Dcoc("rtl sweep --board pynq-z2 --space LOG_BATCH=7");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_THAT(r.out, HasSubstr("LOG_BATCH = 7 is out of range [0, 2]"));
+  r = Dcoc("rtl boards --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(nlohmann::json::parse(r.out).size(), 7u);
+}
+
 }  // namespace

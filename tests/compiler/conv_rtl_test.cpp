@@ -101,6 +101,11 @@ TEST(RtlFullLayers, ResNet18DefaultSchedulesOnVerilator) {
 INSTANTIATE_TEST_SUITE_P(Presets, RtlLayers,
                          ::testing::Values("default", "1x8x8", "2x16x32", "4x32x8", "1x32x32", "min"),
                          [](const auto& p) { return std::string(p.param); });
+// The GEMM multiplier implementations (GEMM_MAC lut, pack, mix): the same layers, bit-exact.
+INSTANTIATE_TEST_SUITE_P(GemmMac, RtlLayers,
+                         ::testing::Values("1x16_i8w8a32_15_15_18_17_lut", "1x16_i8w8a32_15_15_18_17_pack",
+                                           "1x8_i8w8a32_13_14_16_16_mix16"),
+                         [](const auto& p) { return std::string(p.param); });
 
 }  // namespace
 }  // namespace dcoc::compiler

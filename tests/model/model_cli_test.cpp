@@ -179,6 +179,22 @@ TEST(ModelCli, ModelTasksForTheTuners) {
   EXPECT_THAT(Dcoc("tune --model /nonexistent/x.onnx --backend fsim").err, HasSubstr("/nonexistent/x.onnx"));
 }
 
+// A symbolic batch dimension takes --batch (the Fashion-MNIST model's input is [N,1,28,28]).
+TEST(ModelCli, TuneAnOnnxModelAtABatch) {
+  const std::string m = std::string(DCOC_SOURCE_DIR) + "/tests/model/data/fmnist_cnn.onnx";
+  const std::vector<Task> t = ModelTasks(m, spec::Spec::Create(spec::LoadConfig("default")), ImportOptions{4});
+  ASSERT_EQ(t.size(), 3u);
+  for (const Task& task : t) EXPECT_EQ(task.layer.n, 4) << task.name;
+  const Result r =
+      Dcoc(fmt::format("tune --model {} --batch 4 --backend fsim --tuner random --trials 3 --jobs 0 --json", m));
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto res = nlohmann::json::parse(r.out.substr(r.out.rfind('\n', r.out.size() - 2) + 1));
+  ASSERT_EQ(res["tasks"].size(), t.size());
+  for (size_t i = 0; i < t.size(); ++i) EXPECT_EQ(res["tasks"][i]["task_key"], compiler::TaskKey(t[i].layer));
+  EXPECT_THAT(Dcoc(fmt::format("tune --model {} --batch 0 --backend fsim", m)).err,
+              HasSubstr("batch 0 is out of range"));
+}
+
 TEST(ModelCli, BadInputsAreClearErrors) {
   const std::string junk = Temp("junk.onnx");
   Write(junk, std::string(100, '\xff'));

@@ -65,6 +65,13 @@ INSTANTIATE_TEST_SUITE_P(Presets, RtlDiff,
                          ::testing::Values("default", "1x8x8", "2x16x32", "4x32x8", "1x32x32", "min"),
                          PresetTestName);
 
+// The GEMM multiplier implementations (GEMM_MAC): LUT products, packed DSP48 pairs, and a mix of both
+// under a DSP budget compute the same results as fsim.
+INSTANTIATE_TEST_SUITE_P(GemmMac, RtlDiff,
+                         ::testing::Values("1x16_i8w8a32_15_15_18_17_lut", "1x16_i8w8a32_15_15_18_17_pack",
+                                           "1x8_i8w8a32_13_14_16_16_mix16"),
+                         PresetTestName);
+
 }  // namespace
 }  // namespace dcoc::test
 

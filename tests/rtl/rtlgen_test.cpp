@@ -26,6 +26,18 @@ TEST(RtlGen, PackageCarriesTheConfiguration) {
   EXPECT_EQ(pkg.find("import"), std::string::npos);
 }
 
+TEST(RtlGen, PackageCarriesTheGemmMultipliers) {
+  const std::string dsp = PackageSv(spec::Spec::Create(spec::LoadConfig("default")));
+  EXPECT_NE(dsp.find("localparam int unsigned GEMM_PACK = 0;"), std::string::npos);
+  EXPECT_NE(dsp.find("localparam int unsigned GEMM_DSP_UNITS = 256;"), std::string::npos);
+  const std::string mix = PackageSv(spec::Spec::Create(spec::LoadConfig("1x16_i8w8a32_15_15_18_17_mix100")));
+  EXPECT_NE(mix.find("GEMM_MAC = mix"), std::string::npos);
+  EXPECT_NE(mix.find("localparam int unsigned GEMM_PACK = 1;"), std::string::npos);
+  EXPECT_NE(mix.find("localparam int unsigned GEMM_DSP_UNITS = 100;"), std::string::npos);
+  // Another implementation is another configuration: its own hash (and so its own models and caches).
+  EXPECT_NE(ConfigHash(spec::LoadConfig("1x16_i8w8a32_15_15_18_17_mix100")), ConfigHash(spec::LoadConfig("default")));
+}
+
 TEST(RtlGen, DefaultLayoutMatchesVta) {
   const std::string pkg = PackageSv(spec::Spec::Create(spec::LoadConfig("default")));
   EXPECT_NE(pkg.find("sram_base;  // [25:10]"), std::string::npos);

@@ -1,4 +1,5 @@
 #include <fstream>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -88,6 +89,43 @@ TEST(HwConfig, LoadConfigResolvesPresetTagAndFile) {
   }
   std::ofstream(path) << "{not json";
   EXPECT_THROW(LoadConfig(path), ConfigError);
+}
+
+// GEMM_MAC / GEMM_DSP_BUDGET: JSON, tags (suffix only when not dsp), the derived DSP plan, and refusals.
+TEST(HwConfig, GemmMacChoices) {
+  const HwConfig pack = ConfigFromJson(nlohmann::json::parse(R"({"GEMM_MAC":"pack"})"));
+  EXPECT_EQ(pack.gemm_mac, GemmMac::kPack);
+  EXPECT_EQ(ConfigTag(pack), "1x16_i8w8a32_15_15_18_17_pack");
+  const HwConfig mix = ConfigFromJson(nlohmann::json::parse(R"({"GEMM_MAC":"mix","GEMM_DSP_BUDGET":100,"LOG_BUS_WIDTH":7})"));
+  EXPECT_EQ(ConfigTag(mix), "1x16_i8w8a32_15_15_18_17_bus128_mix100");
+  for (const HwConfig& c : {pack, mix, ConfigFromTag("1x16_i8w8a32_15_15_18_17_lut")}) {
+    EXPECT_EQ(ConfigFromTag(ConfigTag(c)), c) << ConfigTag(c);
+    EXPECT_EQ(ConfigFromJson(ConfigToJson(c)), c) << ConfigTag(c);
+  }
+  EXPECT_EQ(ConfigToJson(HwConfig{}).count("GEMM_MAC"), 0u);  // VTA's own keys only for the default
+
+  auto plan = [](std::string_view tag) {
+    const Spec s = Spec::Create(ConfigFromTag(tag));
+    return std::tuple(s.gemm_pack, s.gemm_dsp_units, s.gemm_lut_products);
+  };
+  EXPECT_EQ(plan("1x16_i8w8a32_15_15_18_17"), std::tuple(false, 256, 0));
+  EXPECT_EQ(plan("1x16_i8w8a32_15_15_18_17_lut"), std::tuple(false, 0, 256));
+  EXPECT_EQ(plan("1x16_i8w8a32_15_15_18_17_pack"), std::tuple(true, 128, 0));
+  EXPECT_EQ(plan("1x16_i8w8a32_15_15_18_17_mix100"), std::tuple(true, 100, 56));
+  EXPECT_EQ(plan("1x16_i8w8a32_15_15_18_17_mix500"), std::tuple(true, 128, 0));     // budget above the need
+  EXPECT_EQ(plan("1x16_i16w16a32_15_15_18_17_mix100"), std::tuple(false, 100, 156));  // int16: one per DSP
+
+  EXPECT_THAT(ConfigErrorOf(nlohmann::json::parse(R"({"GEMM_MAC":"booth"})")),
+              HasSubstr("GEMM_MAC = \"booth\" is not one of dsp, lut, pack, mix"));
+  EXPECT_THAT(ConfigErrorOf(nlohmann::json::parse(R"({"GEMM_MAC":3})")), HasSubstr("GEMM_MAC must be a string"));
+  EXPECT_THAT(ConfigErrorOf(nlohmann::json::parse(R"({"GEMM_MAC":"mix"})")),
+              HasSubstr("GEMM_DSP_BUDGET = 0 is out of range [1, 65536]"));
+  EXPECT_THAT(ConfigErrorOf(nlohmann::json::parse(R"({"GEMM_DSP_BUDGET":10})")),
+              HasSubstr("GEMM_DSP_BUDGET = 10 applies only to GEMM_MAC = mix (GEMM_MAC is dsp)"));
+  EXPECT_THAT(ConfigErrorOf(nlohmann::json::parse(R"({"GEMM_MAC":"pack","LOG_WGT_WIDTH":4})")),
+              HasSubstr("GEMM_MAC = pack needs 8-bit inputs and weights"));
+  EXPECT_THROW(ConfigFromTag("1x16_i8w8a32_15_15_18_17_mix0"), ConfigError);
+  EXPECT_THROW(ConfigFromTag("1x16_i8w8a32_15_15_18_17_booth"), ConfigError);
 }
 
 TEST(Spec, DefaultDerivedQuantitiesMatchVta) {
