@@ -1,6 +1,7 @@
-// Compute module: executes LOAD of UOP and ACC, GEMM, ALU and FINISH in stream order, with the
-// micro-op cache and the accumulator buffer; every accumulator write also writes the narrowed row to
-// the out buffer. Token order: pop (pop_prev: load->compute, pop_next: store->compute) once every
+// Compute module: executes LOAD of UOP, ACC and ACC_8BIT, GEMM, ALU and FINISH in stream order, with
+// the micro-op cache and the accumulator buffer; every accumulator write also writes the narrowed row
+// to the out buffer. ACC_8BIT rows (BATCH x BLOCK_OUT int8 values) come through their own DMA reader,
+// which shares the ACC reader's AXI client, and are sign-extended into accumulator rows. Token order: pop (pop_prev: load->compute, pop_next: store->compute) once every
 // popped queue has a token and every pushed queue has room, execute, then push (push_prev:
 // compute->load, push_next: compute->store).
 //
@@ -95,7 +96,7 @@ module vta_compute (
   vta_pkg::gemm_insn_t gemm_q;
   vta_pkg::alu_insn_t alu_q;
   logic tokens_ok, accept, is_gemm, is_alu, is_finish, is_uop_load, loop_start, loop_busy;
-  logic uop_cmd, acc_cmd, uop_busy, acc_busy, uop_data, acc_data, uop_stall, acc_stall;
+  logic uop_cmd, acc_cmd, uop_busy, acc_busy, uop_data, uop_stall, acc_stall, is_acc8;
 
   assign head = insn_i;
   assign mem_q = insn_q;
@@ -111,6 +112,7 @@ module vta_compute (
   assign is_alu = mem_q.opcode == vta_pkg::OPCODE_ALU;
   assign is_finish = mem_q.opcode == vta_pkg::OPCODE_FINISH;
   assign is_uop_load = mem_q.memory_type == vta_pkg::MEM_UOP;
+  assign is_acc8 = mem_q.memory_type == vta_pkg::MEM_ACC_8BIT;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -227,10 +229,19 @@ module vta_compute (
   );
 
   // ---------------------------------------------------------------------------------------------
-  // Accumulator buffer and its DMA
+  // Accumulator buffer and its DMA readers (ACC rows, ACC_8BIT rows); one runs at a time, on AXI client 1
+  localparam int unsigned Acc8Row = 8 << vta_pkg::LOG_ACC8_ROW_BYTES;
   logic acc_dma_we, acc_we, acc_re;
   logic [DW-1:0] acc_dma_waddr, acc_waddr, acc_raddr;
   logic [AccRow-1:0] acc_dma_wdata, acc_wdata, acc_rdata;
+  logic a32_we, a32_busy, a32_data, a32_stall, a32_ar_valid, a32_r_ready;
+  logic a8_we, a8_busy, a8_data, a8_stall, a8_ar_valid, a8_r_ready;
+  logic [DW-1:0] a32_waddr, a8_waddr;
+  logic [AccRow-1:0] a32_wdata;
+  logic [Acc8Row-1:0] a8_wdata;
+  logic [A-1:0] a32_ar_addr, a8_ar_addr;
+  logic [7:0] a32_ar_len, a8_ar_len;
+  logic unused_acc8_cmd_ready;
 
   vta_dma_rd #(
     .LogRowBytes(vta_pkg::LOG_ACC_ROW_BYTES),
@@ -239,7 +250,7 @@ module vta_compute (
   ) u_dma_acc (
     .clk_i,
     .rst_ni,
-    .cmd_valid_i    (acc_cmd),
+    .cmd_valid_i    (acc_cmd && !is_acc8),
     .cmd_ready_o    (unused_acc_cmd_ready),
     .cmd_base_i     (A'(mem_q.dram_base) << vta_pkg::LOG_ACC_ROW_BYTES),
     .cmd_stride_i   (A'(mem_q.x_stride) << vta_pkg::LOG_ACC_ROW_BYTES),
@@ -251,22 +262,74 @@ module vta_compute (
     .cmd_xpad1_i    (mem_q.x_pad_1),
     .cmd_pad_min_i  (mem_q.pad_min),
     .cmd_idx_i      (DW'(mem_q.sram_base)),
-    .busy_o         (acc_busy),
-    .row_valid_o    (acc_dma_we),
+    .busy_o         (a32_busy),
+    .row_valid_o    (a32_we),
     .row_ready_i    (1'b1),
-    .row_idx_o      (acc_dma_waddr),
-    .row_data_o     (acc_dma_wdata),
-    .row_from_dram_o(acc_data),
-    .mem_stall_o    (acc_stall),
-    .ar_valid_o     (ar_valid_o[1]),
-    .ar_ready_i     (ar_ready_i[1]),
-    .ar_addr_o      (ar_addr_o[vta_pkg::AXI_ADDR_W +: vta_pkg::AXI_ADDR_W]),
-    .ar_len_o       (ar_len_o[15:8]),
-    .r_valid_i      (r_valid_i[1]),
-    .r_ready_o      (r_ready_o[1]),
+    .row_idx_o      (a32_waddr),
+    .row_data_o     (a32_wdata),
+    .row_from_dram_o(a32_data),
+    .mem_stall_o    (a32_stall),
+    .ar_valid_o     (a32_ar_valid),
+    .ar_ready_i     (ar_ready_i[1] && !is_acc8),
+    .ar_addr_o      (a32_ar_addr),
+    .ar_len_o       (a32_ar_len),
+    .r_valid_i      (r_valid_i[1] && !is_acc8),
+    .r_ready_o      (a32_r_ready),
     .r_data_i,
     .r_last_i
   );
+
+  // ACC_8BIT: padding is of int8 values too (zero, or -128 with pad_min), widened like the data.
+  vta_dma_rd #(
+    .LogRowBytes(vta_pkg::LOG_ACC8_ROW_BYTES),
+    .ElemBits   (8),
+    .IdxW       (DW)
+  ) u_dma_acc8 (
+    .clk_i,
+    .rst_ni,
+    .cmd_valid_i    (acc_cmd && is_acc8),
+    .cmd_ready_o    (unused_acc8_cmd_ready),
+    .cmd_base_i     (A'(mem_q.dram_base) << vta_pkg::LOG_ACC8_ROW_BYTES),
+    .cmd_stride_i   (A'(mem_q.x_stride) << vta_pkg::LOG_ACC8_ROW_BYTES),
+    .cmd_ysize_i    (mem_q.y_size),
+    .cmd_xsize_i    (vta_pkg::DMA_XSIZE_W'(mem_q.x_size)),
+    .cmd_ypad0_i    (mem_q.y_pad_0),
+    .cmd_ypad1_i    (mem_q.y_pad_1),
+    .cmd_xpad0_i    (mem_q.x_pad_0),
+    .cmd_xpad1_i    (mem_q.x_pad_1),
+    .cmd_pad_min_i  (mem_q.pad_min),
+    .cmd_idx_i      (DW'(mem_q.sram_base)),
+    .busy_o         (a8_busy),
+    .row_valid_o    (a8_we),
+    .row_ready_i    (1'b1),
+    .row_idx_o      (a8_waddr),
+    .row_data_o     (a8_wdata),
+    .row_from_dram_o(a8_data),
+    .mem_stall_o    (a8_stall),
+    .ar_valid_o     (a8_ar_valid),
+    .ar_ready_i     (ar_ready_i[1] && is_acc8),
+    .ar_addr_o      (a8_ar_addr),
+    .ar_len_o       (a8_ar_len),
+    .r_valid_i      (r_valid_i[1] && is_acc8),
+    .r_ready_o      (a8_r_ready),
+    .r_data_i,
+    .r_last_i
+  );
+
+  // The instruction (and so is_acc8) holds while either reader is busy.
+  assign ar_valid_o[1] = is_acc8 ? a8_ar_valid : a32_ar_valid;
+  assign ar_addr_o[vta_pkg::AXI_ADDR_W +: vta_pkg::AXI_ADDR_W] = is_acc8 ? a8_ar_addr : a32_ar_addr;
+  assign ar_len_o[15:8] = is_acc8 ? a8_ar_len : a32_ar_len;
+  assign r_ready_o[1] = is_acc8 ? a8_r_ready : a32_r_ready;
+  assign acc_busy = a32_busy || a8_busy;
+  assign acc_stall = a32_stall || a8_stall;
+  assign acc_dma_we = a32_we || a8_we;
+  assign acc_dma_waddr = a8_we ? a8_waddr : a32_waddr;
+  for (genvar e = 0; e < NElem; e++) begin : gen_acc8_widen
+    assign acc_dma_wdata[e * vta_pkg::ACC_WIDTH +: vta_pkg::ACC_WIDTH] =
+        a8_we ? vta_pkg::ACC_WIDTH'($signed(a8_wdata[e * 8 +: 8]))
+              : a32_wdata[e * vta_pkg::ACC_WIDTH +: vta_pkg::ACC_WIDTH];
+  end
 
   vta_ram_1r1w #(
     .Width(AccRow),
@@ -486,7 +549,8 @@ module vta_compute (
   assign stall_c2s_o = (state_q == StIdle) && insn_valid_i && head.push_next && !c2s_has_room_i;
   assign stall_mem_o = uop_stall || acc_stall;
   assign bytes_o = (uop_data ? vta_pkg::CNT_INC_W'(1 << vta_pkg::LOG_UOP_BYTES) : '0) +
-                   (acc_data ? vta_pkg::CNT_INC_W'(1 << vta_pkg::LOG_ACC_ROW_BYTES) : '0);
+                   (a32_data ? vta_pkg::CNT_INC_W'(1 << vta_pkg::LOG_ACC_ROW_BYTES) : '0) +
+                   (a8_data ? vta_pkg::CNT_INC_W'(1 << vta_pkg::LOG_ACC8_ROW_BYTES) : '0);
   assign gemm_uop_o = g_issue && is_gemm;
   assign alu_uop_o = g_issue && is_alu && !(g_two_pass && !g_phase_q);
   assign state_o = {1'b0, state_q};

@@ -160,7 +160,8 @@ module vta_fetch (
     unique case (insn.opcode)
       vta_pkg::OPCODE_LOAD: begin
         if (insn.memory_type == vta_pkg::MEM_INP || insn.memory_type == vta_pkg::MEM_WGT) route = ToLoad;
-        else if (insn.memory_type == vta_pkg::MEM_UOP || insn.memory_type == vta_pkg::MEM_ACC) route = ToCompute;
+        else if (insn.memory_type == vta_pkg::MEM_UOP || insn.memory_type == vta_pkg::MEM_ACC ||
+                 insn.memory_type == vta_pkg::MEM_ACC_8BIT) route = ToCompute;
         else route = ToNone;
       end
       vta_pkg::OPCODE_STORE: route = (insn.memory_type == vta_pkg::MEM_OUT) ? ToStore : ToNone;
