@@ -1,9 +1,9 @@
 // Compute module: executes LOAD of UOP, ACC and ACC_8BIT, GEMM, ALU and FINISH in stream order, with
 // the micro-op cache and the accumulator buffer; every accumulator write also writes the narrowed row
 // to the out buffer. ACC_8BIT rows (BATCH x BLOCK_OUT int8 values) come through their own DMA reader,
-// which shares the ACC reader's AXI client, and are sign-extended into accumulator rows. Token order: pop (pop_prev: load->compute, pop_next: store->compute) once every
-// popped queue has a token and every pushed queue has room, execute, then push (push_prev:
-// compute->load, push_next: compute->store).
+// which shares the ACC reader's AXI client, and are sign-extended into accumulator rows. Token order:
+// pop (pop_prev: load->compute, pop_next: store->compute) once every popped queue has a token and
+// every pushed queue has room, execute, then push (push_prev: compute->load, push_next: compute->store).
 //
 // GEMM/ALU pipeline, one micro-op per cycle:
 //   P0  loop nest (iter_out, iter_in, uop_bgn..uop_end), micro-op cache read
