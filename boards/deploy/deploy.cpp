@@ -228,8 +228,8 @@ std::string OverlayDriverPython(const Board& b, const spec::Spec& s) {
   for (const char* n : {"fetch_bytes_read", "load_bytes_read", "compute_bytes_read", "store_bytes_written", "gemm_uops",
                         "alu_uops", "load_insns", "compute_insns", "store_insns"})
     progress += fmt::format("{}\"{}\"", progress.empty() ? "" : ", ", n);
-  for (int row : {s.uop_bytes, s.wgt_row_bytes, s.inp_row_bytes, s.acc_row_bytes, s.out_row_bytes})
-    rows += fmt::format("{}{}", rows.empty() ? "" : ", ", row);
+  for (int t = 0; t < spec::kNumMemTypes; ++t)  // indexed by the instruction's memory type
+    rows += fmt::format("{}{}", rows.empty() ? "" : ", ", s.RowBytes(spec::MemType(t)));
   auto slot = [&](spec::Field f) {
     const spec::FieldSlot* x = s.isa.mem.Find(f);
     return fmt::format("({}, {})", x->lsb, x->width);

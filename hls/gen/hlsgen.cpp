@@ -51,6 +51,7 @@ std::string ConfigHeader(const spec::Spec& s) {
       "constexpr int kBusBits = {};\n\n"
       "// Rows (the unit of scratchpad and DRAM addressing) in bits, and buffer depths in rows\n"
       "constexpr int kInpRowBits = {}, kWgtRowBits = {}, kAccRowBits = {}, kOutRowBits = {}, kUopBits = {};\n"
+      "constexpr int kAcc8RowBits = {};  // LOAD ACC_8BIT: a DRAM row of BATCH x BLOCK_OUT int8 values\n"
       "constexpr int kInpDepth = {}, kWgtDepth = {}, kAccDepth = {}, kOutDepth = {}, kUopDepth = {};\n"
       "constexpr int kDepQueueDepth = {};\n\n"
       "// Micro-op: dst at bit 0, then src, then wgt\n"
@@ -59,7 +60,7 @@ std::string ConfigHeader(const spec::Spec& s) {
       "constexpr int kInsnBits = {};\n",
       s.tag, s.tag, s.batch, s.block_in, s.block_out, s.config.log_block_in, s.inp_bits, s.wgt_bits, s.acc_bits,
       s.out_bits, s.config.log_acc_width, s.bus_bits, s.inp_row_bytes * 8, s.wgt_row_bytes * 8, s.acc_row_bytes * 8,
-      s.out_row_bytes * 8, s.uop_bytes * 8, s.inp_depth, s.wgt_depth, s.acc_depth, s.out_depth, s.uop_depth,
+      s.out_row_bytes * 8, s.uop_bytes * 8, s.acc8_row_bytes * 8, s.inp_depth, s.wgt_depth, s.acc_depth, s.out_depth, s.uop_depth,
       s.config.dep_queue_depth, l.uop.dst_bits, l.uop.src_bits, l.uop.wgt_bits, spec::IsaLayout::kInsnBits);
   for (int op : {0, 1, 2, 3, 4})
     h += fmt::format("constexpr int kOpcode{} = {};\n", Camel(spec::Name(spec::Opcode(op))), op);

@@ -26,8 +26,8 @@ struct KernelStatus {
   uint64_t error_index = 0;   // the out-of-bounds row, micro-op index or DRAM byte
   int32_t error_buffer = -1;  // memory type of the out-of-bounds buffer
   uint64_t insns[3] = {0, 0, 0};               // instructions executed per module
-  uint64_t load_bytes[5] = {0, 0, 0, 0, 0};    // DRAM bytes loaded per memory type (padding excluded)
-  uint64_t pad_rows[5] = {0, 0, 0, 0, 0};      // padding rows written per memory type
+  uint64_t load_bytes[6] = {0, 0, 0, 0, 0, 0};  // DRAM bytes loaded per memory type (padding excluded)
+  uint64_t pad_rows[6] = {0, 0, 0, 0, 0, 0};    // padding rows written per memory type
   uint64_t store_bytes = 0, gemm_uops = 0, alu_uops = 0;
   uint64_t tokens[4] = {0, 0, 0, 0};           // tokens pushed per queue
   int64_t pending[3] = {-1, -1, -1};           // deadlock: each module's waiting instruction (stream index)

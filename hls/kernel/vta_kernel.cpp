@@ -148,7 +148,7 @@ void Fetch(uint32_t insn_count, uint64_t insn_row, port_T<insn_T> insns, insn_qu
     const int type = int(Field(q.word, kMemMemoryTypeLsb, kMemMemoryTypeBits));
     if (opcode == kOpcodeLoad && (type == kMemInp || type == kMemWgt)) {
       load_q.write(q);
-    } else if (opcode == kOpcodeLoad && (type == kMemUop || type == kMemAcc)) {
+    } else if (opcode == kOpcodeLoad && (type == kMemUop || type == kMemAcc || type == kMemAcc8bit)) {
       compute_q.write(q);
     } else if (opcode == kOpcodeStore && type == kMemOut) {
       store_q.write(q);
@@ -247,20 +247,22 @@ static void LoadUop(const MemInsn& in, uint32_t index, port_T<uop_T> uops, VTA_U
     }
 }
 
-static void LoadAcc(const MemInsn& in, uint32_t index, port_T<acc_row_T> accs, VTA_ACC_MEM, VTA_OUT_MEM,
-                    KernelStatus& st) {
+// ACC rows, or (ACC_8BIT, ElemBits 8) rows of int8 values sign-extended into the accumulator, padding
+// included (its minimum is the int8 minimum).
+template <class Row, int ElemBits>
+static void LoadAcc(const MemInsn& in, uint32_t index, port_T<Row> accs, VTA_ACC_MEM, VTA_OUT_MEM, KernelStatus& st) {
   if (!RowsFit(in.sram_base, in.RowsY() * in.RowsX(), kAccDepth, kModCompute, kMemAcc, index, st)) return;
-  const acc_T pad = acc_T(PadValue(in.pad_min, kAccBits));
+  const acc_T pad = acc_T(PadValue(in.pad_min, ElemBits));
   uint64_t idx = in.sram_base;
   for (uint64_t y = 0; y < in.RowsY(); ++y)
     for (uint64_t x = 0; x < in.RowsX(); ++x, ++idx) {
 #pragma HLS PIPELINE II = 1
       const bool data = in.IsData(y, x);
-      const acc_row_T row = data ? acc_row_T(accs[in.DramRow(y, x)]) : acc_row_T(0);
+      const Row row = data ? Row(accs[in.DramRow(y, x)]) : Row(0);
       for (int b = 0; b < kBatch; ++b)
         for (int o = 0; o < kBlockOut; ++o) {
-          const int lsb = (b * kBlockOut + o) * kAccBits;
-          acc[idx][b][o] = data ? acc_T(row.range(lsb + kAccBits - 1, lsb).to_uint64()) : pad;
+          const int lsb = (b * kBlockOut + o) * ElemBits;
+          acc[idx][b][o] = data ? acc_T(ap_int<ElemBits>(row.range(lsb + ElemBits - 1, lsb).to_uint64()).to_int64()) : pad;
         }
       Narrow(acc, out, idx);
     }
@@ -352,7 +354,8 @@ static void Compute(const ComputeInsn& in, bool alu, uint32_t index, VTA_UOP_MEM
       }
 }
 
-bool ComputeStep(const QueuedInsn& q, port_T<uop_T> uops, port_T<acc_row_T> accs, dep_queue_T& l2c,
+bool ComputeStep(const QueuedInsn& q, port_T<uop_T> uops, port_T<acc_row_T> accs, port_T<acc8_row_T> acc8s,
+                 dep_queue_T& l2c,
                  dep_queue_T& c2l, dep_queue_T& c2s, dep_queue_T& s2c, VTA_UOP_MEM, VTA_INP_MEM, VTA_WGT_MEM,
                  VTA_ACC_MEM, VTA_OUT_MEM, KernelStatus& st) {
   const Flags f = DecodeFlags(q.word);
@@ -365,8 +368,11 @@ bool ComputeStep(const QueuedInsn& q, port_T<uop_T> uops, port_T<acc_row_T> accs
       if (in.type == kMemUop) {
         LoadUop(in, q.index, uops, uop, st);
         CountLoad(in, kUopBits / 8, st);
+      } else if (in.type == kMemAcc8bit) {
+        LoadAcc<acc8_row_T, 8>(in, q.index, acc8s, acc, out, st);
+        CountLoad(in, kAcc8RowBits / 8, st);
       } else {
-        LoadAcc(in, q.index, accs, acc, out, st);
+        LoadAcc<acc_row_T, kAccBits>(in, q.index, accs, acc, out, st);
         CountLoad(in, kAccRowBits / 8, st);
       }
     }
@@ -474,7 +480,7 @@ void RunKernel(uint32_t insn_count, uint64_t insn_row, const Ports& p, Scratchpa
         const bool finish = DecodeFlags(head[m].word).opcode == kOpcodeFinish;
         if (finish && (has[kModLoad] || !q.insn[kModLoad].empty() || has[kModStore] || !q.insn[kModStore].empty()))
           Fail(st, kErrFinishRace, kModCompute, head[m].index);
-        done = ComputeStep(head[m], p.uops, p.accs, q.dep[kQueueL2C], q.dep[kQueueC2L], q.dep[kQueueC2S],
+        done = ComputeStep(head[m], p.uops, p.accs, p.acc8s, q.dep[kQueueL2C], q.dep[kQueueC2L], q.dep[kQueueC2S],
                            q.dep[kQueueS2C], sp.uop, sp.inp, sp.wgt, sp.acc, sp.out, st);
       }
       has[m] = false;

@@ -4,10 +4,11 @@
 //
 // Processes (one IP each in a block design, as in VTA's HLS design), connected only by streams:
 //   fetch   reads the instruction stream from DRAM and routes each word into the load, compute or store
-//           instruction queue (LOAD INP/WGT -> load; LOAD UOP/ACC, GEMM, ALU, FINISH -> compute;
+//           instruction queue (LOAD INP/WGT -> load; LOAD UOP/ACC/ACC_8BIT, GEMM, ALU, FINISH -> compute;
 //           STORE -> store);
 //   load    executes LOADs into the input and weight scratchpads;
-//   compute executes micro-op and accumulator LOADs, GEMM, ALU and FINISH;
+//   compute executes micro-op and accumulator LOADs (ACC_8BIT: int8 rows sign-extended), GEMM, ALU and
+//           FINISH;
 //   store   executes STOREs from the output buffer.
 // The four dependency queues carry tokens load->compute, compute->load, compute->store and
 // store->compute; an instruction pops before it executes and pushes after. Each *Step function
@@ -26,6 +27,7 @@ typedef ap_uint<kUopBits> uop_T;
 typedef ap_uint<kInpRowBits> inp_row_T;
 typedef ap_uint<kWgtRowBits> wgt_row_T;
 typedef ap_uint<kAccRowBits> acc_row_T;
+typedef ap_uint<kAcc8RowBits> acc8_row_T;
 typedef ap_uint<kOutRowBits> out_row_T;
 typedef ap_int<kInpBits> inp_T;
 typedef ap_int<kWgtBits> wgt_T;
@@ -69,6 +71,7 @@ struct Ports {
   port_T<inp_row_T> inputs;
   port_T<wgt_row_T> weights;
   port_T<acc_row_T> accs;
+  port_T<acc8_row_T> acc8s;
   port_T<out_row_T> outputs;
 };
 
@@ -85,7 +88,8 @@ void Fetch(uint32_t insn_count, uint64_t insn_row, port_T<insn_T> insns, insn_qu
 void LoadStep(const QueuedInsn& in, port_T<inp_row_T> inputs, port_T<wgt_row_T> weights, dep_queue_T& c2l,
               dep_queue_T& l2c, VTA_INP_MEM, VTA_WGT_MEM, KernelStatus& st);
 // Returns true when the instruction was FINISH.
-bool ComputeStep(const QueuedInsn& in, port_T<uop_T> uops, port_T<acc_row_T> accs, dep_queue_T& l2c,
+bool ComputeStep(const QueuedInsn& in, port_T<uop_T> uops, port_T<acc_row_T> accs, port_T<acc8_row_T> acc8s,
+                 dep_queue_T& l2c,
                  dep_queue_T& c2l, dep_queue_T& c2s, dep_queue_T& s2c, VTA_UOP_MEM, VTA_INP_MEM, VTA_WGT_MEM,
                  VTA_ACC_MEM, VTA_OUT_MEM, KernelStatus& st);
 void StoreStep(const QueuedInsn& in, port_T<out_row_T> outputs, dep_queue_T& c2s, dep_queue_T& s2c, VTA_OUT_MEM,

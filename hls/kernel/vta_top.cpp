@@ -41,7 +41,8 @@ void vta_load(insn_queue_T& load_q, dep_queue_T& c2l, dep_queue_T& l2c, inp_row_
 }
 
 void vta_compute(insn_queue_T& compute_q, dep_queue_T& l2c, dep_queue_T& c2l, dep_queue_T& c2s, dep_queue_T& s2c,
-                 uop_T* uops, acc_row_T* accs, VTA_UOP_MEM, VTA_INP_MEM, VTA_WGT_MEM, VTA_ACC_MEM, VTA_OUT_MEM,
+                 uop_T* uops, acc_row_T* accs, acc8_row_T* acc8s, VTA_UOP_MEM, VTA_INP_MEM, VTA_WGT_MEM, VTA_ACC_MEM,
+                 VTA_OUT_MEM,
                  KernelStatus& status, hls::stream<bool>& done) {
 #pragma HLS INTERFACE ap_ctrl_none port = return
 #pragma HLS INTERFACE axis port = compute_q
@@ -52,6 +53,7 @@ void vta_compute(insn_queue_T& compute_q, dep_queue_T& l2c, dep_queue_T& c2l, de
 #pragma HLS INTERFACE axis port = done
 #pragma HLS INTERFACE m_axi port = uops offset = direct bundle = data_port
 #pragma HLS INTERFACE m_axi port = accs offset = direct bundle = data_port
+#pragma HLS INTERFACE m_axi port = acc8s offset = direct bundle = data_port
 #pragma HLS INTERFACE bram port = inp
 #pragma HLS INTERFACE bram port = wgt
 #pragma HLS INTERFACE bram port = out
@@ -65,7 +67,7 @@ void vta_compute(insn_queue_T& compute_q, dep_queue_T& l2c, dep_queue_T& c2l, de
 #pragma HLS ARRAY_PARTITION variable = out complete dim = 2
 #pragma HLS ARRAY_PARTITION variable = out complete dim = 3
   for (;;)
-    if (ComputeStep(compute_q.read(), uops, accs, l2c, c2l, c2s, s2c, uop, inp, wgt, acc, out, status))
+    if (ComputeStep(compute_q.read(), uops, accs, acc8s, l2c, c2l, c2s, s2c, uop, inp, wgt, acc, out, status))
       done.write(true);
 }
 

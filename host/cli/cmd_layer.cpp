@@ -27,6 +27,7 @@ namespace {
 
 struct LayerArgs {
   std::string layer, conv, kind = "conv2d", config = "default", schedule = "auto", backend = "fsim", save, db;
+  std::string isa = "vta++";
   std::string board;  // DeviceOptions::board: the memory timing a board-level backend (systemc) models
   uint64_t seed = 1;
   int top = 8, random = 4, jobs = -1;
@@ -44,6 +45,7 @@ compiler::ConvLayer LayerFor(const LayerArgs& a, const spec::Spec& s) {
   l.epilogue = compiler::DefaultEpilogue(l, s.out_bits);
   if (a.shift >= 0) l.epilogue.shift = a.shift;
   if (a.relu) l.epilogue.clip_lo = 0;
+  l.isa = spec::IsaFromName(a.isa);
   return l;
 }
 
@@ -129,6 +131,7 @@ void RunLayer(const LayerArgs& a, const Context& ctx) {
   j["layer"] = l.name;
   j["shape"] = l.Describe();
   j["config"] = s.tag;
+  j["isa"] = spec::Name(l.isa);
   j["backend"] = a.backend;
   j["schedule"] = compiler::ToJson(sched);
   j["macs"] = l.Macs();
@@ -321,6 +324,10 @@ void AddLayerOptions(CLI::App* c, LayerArgs& a) {
   c->add_option("--config", a.config, "Preset, VTA tag or vta_config.json")->capture_default_str();
   c->add_option("--shift", a.shift, "Requantization shift (default: from the layer's reduction size)");
   c->add_flag("--relu", a.relu, "Clamp the result at 0 (fused ReLU)");
+  c->add_option("--isa", a.isa,
+                "Instruction set: vta++ (all of VTA++) or vta (only what stock VTA bitstreams execute: no CLIP, MOV, "
+                "MUL or min-value padding; the configuration must be one VTA has)")
+      ->capture_default_str();
   c->add_flag("--json", a.json, "Machine-readable output");
 }
 

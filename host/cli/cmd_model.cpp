@@ -24,7 +24,7 @@ namespace dcoc::cli {
 namespace {
 
 struct ModelArgs {
-  std::string model, config = "default", backend = "fsim", input, schedules, db, weights = "tensor";
+  std::string model, config = "default", backend = "fsim", input, schedules, db, weights = "tensor", isa = "vta++";
   std::string data = std::string(model::kFashionMnistDir);
   uint64_t seed = 1;
   int64_t batch = 1, limit = 0, device_limit = 0, calibration_images = 512;
@@ -90,11 +90,14 @@ model::ScheduleTable SchedulesFor(const ModelArgs& a, const std::vector<model::T
       const std::string key = model::ShapeKey(db.Layer(t.task));
       if (!best.count(key) || t.best->cycles < best[key].cycles) best[key] = *t.best;
     }
-    for (const model::Task& t : tasks)
-      if (auto it = best.find(t.key); it != best.end() && compiler::Valid(t.layer, it->second.schedule, s)) {
+    for (const model::Task& t : tasks) {
+      compiler::ConvLayer l = t.layer;
+      l.isa = spec::IsaFromName(a.isa);
+      if (auto it = best.find(t.key); it != best.end() && compiler::Valid(l, it->second.schedule, s)) {
         if (!table.Find(t.layer, tasks)) table.Set(t.key, it->second.schedule);  // a schedules file wins
         ++*from_db;
       }
+    }
   }
   return table;
 }
@@ -189,6 +192,7 @@ void Run(const ModelArgs& a, const runtime::Registry& backends) {
                l.import_s, l.calib_s, l.quant_s);
   const std::vector<model::Tensor> fout = model::RunFloat(l.prep.graph, input);
   model::ExecOptions o;
+  o.isa = spec::IsaFromName(a.isa);
   o.backend = a.backend;
   o.backends = &backends;
   o.schedule = model::MakeScheduleFn(table, l.tasks, s);
@@ -204,6 +208,7 @@ void Run(const ModelArgs& a, const runtime::Registry& backends) {
   nlohmann::ordered_json j;
   j["model"] = l.prep.name;
   j["config"] = s.tag;
+  j["isa"] = a.isa;
   j["backend"] = a.backend;
   j["batch"] = a.batch;
   j["schedules"] = a.schedules.empty() ? "default" : a.schedules;
@@ -330,6 +335,7 @@ void Accuracy(const ModelArgs& a, const runtime::Registry& backends) {
   o.calibration_images = a.calibration_images;
   o.backend = a.backend == "none" ? "" : a.backend;
   o.backends = &backends;
+  o.isa = spec::IsaFromName(a.isa);
   o.quant = QuantFor(a);
   model::ScheduleTable table;
   if (!a.schedules.empty()) table = model::ScheduleTable::Load(a.schedules);
@@ -351,6 +357,7 @@ void Accuracy(const ModelArgs& a, const runtime::Registry& backends) {
   j["float_int8_agreement"] = r.Pct(r.float_int8_agree, r.images);
   if (!o.backend.empty()) {
     j["backend"] = o.backend;
+    j["isa"] = a.isa;
     j["device_images"] = r.device_images;
     j["int8_device_accuracy"] = r.Pct(r.device_correct, r.device_images);
     j["device_outputs_differing"] = r.device_differs;
@@ -420,6 +427,10 @@ void RegisterModelCommands(CLI::App& app, const Context& ctx) {
       "clock, utilization, the bit-exact check of every offloaded layer, top classes");
   AddCommon(run, a);
   run->add_option("--backend", a.backend, "fsim or verilator")->capture_default_str();
+  run->add_option("--isa", a.isa,
+                  "Instruction set: vta++ or vta (only what stock VTA bitstreams execute; ops it cannot express run "
+                  "on the CPU, with the reason)")
+      ->capture_default_str();
   run->add_option("--input", a.input, "Input tensor: a TensorProto .pb file or raw float32 (default: --random)");
   run->add_option("--random", a.seed, "Seed of a random input (the default input)");
   run->add_option("--schedules", a.schedules,
@@ -435,6 +446,8 @@ void RegisterModelCommands(CLI::App& app, const Context& ctx) {
   AddCommon(acc, a);
   acc->add_option("--data", a.data, "Directory of the IDX files (dataset-fashion-mnist)")->capture_default_str();
   acc->add_option("--backend", a.backend, "fsim, verilator or none")->capture_default_str();
+  acc->add_option("--isa", a.isa, "Instruction set on the backend: vta++ or vta (stock VTA's subset)")
+      ->capture_default_str();
   acc->add_option("--limit", a.limit, "Test images (0: all 10,000)")->capture_default_str();
   acc->add_option("--device-limit", a.device_limit, "Of those, images also run on the backend (0: all)")
       ->capture_default_str();

@@ -17,7 +17,7 @@ namespace {
 
 struct OpArgs {
   runtime::DeviceOptions device;  // --board, --xclbin, --device
-  std::string op = "add", shape = "1,64,56,56", window = "3,2,1", config = "default", backend = "fsim";
+  std::string op = "add", shape = "1,64,56,56", window = "3,2,1", config = "default", backend = "fsim", isa = "vta++";
   uint64_t seed = 1;
   int shift = 4;
   bool json = false;
@@ -56,6 +56,7 @@ reference::Tensor RandomTensor(const std::vector<int>& nchw, int32_t lo, int32_t
 
 void RunOp(const OpArgs& a, const Context& ctx) {
   const spec::Spec s = SpecFor(a.config);
+  const spec::Isa isa = spec::IsaFromName(a.isa);
   const std::vector<int> shape = ParseInts(a.shape, 4, "--shape", "N,C,H,W");
   for (int d : shape)
     if (d < 1) throw UsageError(fmt::format("--shape {}: every dimension must be at least 1", a.shape));
@@ -80,7 +81,7 @@ void RunOp(const OpArgs& a, const Context& ctx) {
       expect = add ? reference::Add(x, y, e, f) : reference::ShiftRequant(x, a.shift, out_min, out_max, f);
     }
     p = compiler::CompileEltwise(add ? compiler::EltwiseKind::kAdd : compiler::EltwiseKind::kUnary, x,
-                                 add ? &y : nullptr, e, s);
+                                 add ? &y : nullptr, e, s, isa);
     what = add ? fmt::format("residual add + shift {} + clamp", a.shift)
                : a.op == "relu" ? std::string("ReLU") : fmt::format("shift {} + clamp", a.shift);
   } else if (a.op == "maxpool" || a.op == "avgpool") {
@@ -89,6 +90,7 @@ void RunOp(const OpArgs& a, const Context& ctx) {
     l.kind = a.op == "maxpool" ? compiler::PoolKind::kMax : compiler::PoolKind::kAvg;
     l.n = shape[0], l.c = shape[1], l.h = shape[2], l.w = shape[3], l.r = l.s = win[0];
     l.attrs = {win[1], win[1], win[2], win[2]};
+    l.isa = isa;
     if (l.r < 1 || win[1] < 1 || l.OutH() < 1 || l.OutW() < 1)
       throw UsageError(fmt::format("--window {} does not fit the {}x{} input", a.window, l.h, l.w));
     const reference::Tensor x = RandomTensor(shape, out_min, out_max, a.seed);
@@ -116,6 +118,7 @@ void RunOp(const OpArgs& a, const Context& ctx) {
   j["op"] = a.op;
   j["description"] = what;
   j["config"] = s.tag;
+  j["isa"] = spec::Name(isa);
   j["backend"] = a.backend;
   j["input"] = shape;
   j["output"] = out_shape;
@@ -153,6 +156,8 @@ void RegisterOpCommands(CLI::App& app, const Context& ctx) {
   run->add_option("--window", a.window, "Pooling window R,stride,pad (square)")->capture_default_str();
   run->add_option("--shift", a.shift, "Requantization shift (add, requant)")->capture_default_str();
   run->add_option("--config", a.config, "Preset, VTA tag or vta_config.json")->capture_default_str();
+  run->add_option("--isa", a.isa, "Instruction set: vta++ or vta (only what stock VTA bitstreams execute)")
+      ->capture_default_str();
   run->add_option("--backend", a.backend, "A backend of `dcoc backends` (fsim, verilator, ...)")->capture_default_str();
   run->add_option("--seed", a.seed, "Seed of the random operands")->capture_default_str();
   AddDeviceOptions(run, a.device);

@@ -16,10 +16,12 @@ namespace dcoc::cli {
 
 namespace {
 
-nlohmann::ordered_json FsimReport(const spec::Program& p, sim::Interleave mode, uint64_t seed) {
+nlohmann::ordered_json FsimReport(const spec::Program& p, sim::Interleave mode, uint64_t seed,
+                                  spec::Isa isa = spec::Isa::kVtaPlus) {
   sim::FsimOptions o;
   o.interleave = mode;
   o.seed = seed;
+  o.isa = isa;
   const auto t0 = std::chrono::steady_clock::now();
   const sim::FsimResult r = sim::RunProgram(p, o);
   runtime::RunStats stats;
@@ -42,9 +44,14 @@ void RegisterProgramCommands(CLI::App& app) {
   random->add_option("--seed", seed, "Generator seed")->capture_default_str();
   random->add_option("-o,--output", out, "Output .prog file")->required();
   static sim::GenOptions gen;
+  static std::string isa = "vta++";
+  const std::string isa_help =
+      "Instruction set: vta++ (all of VTA++) or vta (only what stock VTA bitstreams execute as dcoc does)";
   random->add_option("--blocks", gen.blocks, "Load/compute/store rounds (0: seeded choice in 1..8)")->capture_default_str();
   random->add_option("--max-insns", gen.max_insns, "Upper bound on instructions")->capture_default_str();
+  random->add_option("--isa", isa, isa_help)->capture_default_str();
   random->callback([] {
+    gen.isa = spec::IsaFromName(isa);
     const spec::Program p = sim::GenerateRandomProgram(spec::LoadConfig(config), seed, gen);
     spec::SaveProgram(p, out);
     fmt::print("wrote {}: {} instructions, {} bytes of DRAM, {} regions ({})\n", out, p.insns.size(), p.dram.size(),
@@ -53,14 +60,16 @@ void RegisterProgramCommands(CLI::App& app) {
 
   auto* check = program->add_subcommand(
       "check", "Statically check a program: races between modules, reads of unwritten rows, FINISH ordering, "
-               "deadlocks, leftover tokens (exit status 1 when any is found)");
+               "deadlocks, leftover tokens; with --isa vta also every form stock VTA executes differently (exit "
+               "status 1 when any is found)");
   static std::string check_file;
   static bool check_json = false;
   check->add_option("program", check_file, "Program container (.prog)")->required()->check(CLI::ExistingFile);
   check->add_flag("--json", check_json, "Machine-readable output");
+  check->add_option("--isa", isa, isa_help)->capture_default_str();
   check->callback([] {
     const spec::Program p = spec::LoadProgram(check_file);
-    const auto hazards = sim::FindHazards(p);
+    const auto hazards = sim::FindHazards(p, 16, spec::IsaFromName(isa));
     if (check_json) {
       nlohmann::ordered_json j = {{"program", check_file}, {"instructions", p.insns.size()},
                                   {"hazards", nlohmann::ordered_json::array()}};
@@ -86,10 +95,14 @@ void RegisterProgramCommands(CLI::App& app) {
       ->capture_default_str();
   run->add_option("--seed", seed, "Seed of the random interleaving")->capture_default_str();
   run->add_flag("--json", json, "Machine-readable output");
+  run->add_option("--isa", isa, isa_help + "; vta also rejects, while running, stores of out rows VTA leaves stale "
+                                "and tensor shifts outside [0, 15]")
+      ->capture_default_str();
   run->callback([] {
     const spec::Program p = spec::LoadProgram(file);
-    const auto report =
-        FsimReport(p, interleave == "random" ? sim::Interleave::kRandom : sim::Interleave::kDeterministic, seed);
+    const auto report = FsimReport(
+        p, interleave == "random" ? sim::Interleave::kRandom : sim::Interleave::kDeterministic, seed,
+        spec::IsaFromName(isa));
     json ? PrintJson(report) : PrintRunReport(report);
   });
 

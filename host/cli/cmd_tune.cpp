@@ -23,6 +23,7 @@
 #include "host/common/error.h"
 #include "host/compiler/workloads.h"
 #include "host/spec/hw_space.h"
+#include "host/spec/vta.h"
 #ifdef DCOC_HAVE_MODEL
 #include "host/model/pipeline.h"
 #include "host/model/tasks.h"
@@ -70,7 +71,7 @@ std::vector<std::string> SplitList(const std::string& text) {
 
 struct TuneArgs {
   std::string layer, conv, kind = "conv2d", model, config = "default", tuner = "autotvm", trials = "256";
-  std::string backend = "verilator", db, params = "{}", save;
+  std::string backend = "verilator", db, params = "{}", save, isa = "vta++";
   std::string board = "pynq-z2", hw_space, out_dir;  // --tuner dcoc
   int64_t early_stopping = 0, batch = 1;
   int jobs = -1;
@@ -91,20 +92,20 @@ std::vector<agents::tune::TuneTask> TasksFor(const TuneArgs& a, const spec::Spec
     throw UsageError(
         "give exactly one of --layer <model.layer>, --conv N,C,H,W,K,R,S,stride,pad, --model <name|file.onnx>");
   std::vector<agents::tune::TuneTask> tasks;
+  const bool onnx = !a.model.empty() && (a.model.ends_with(".onnx") || std::filesystem::is_regular_file(a.model));
   if (!a.layer.empty()) {
     for (const std::string& name : SplitList(a.layer)) tasks.push_back({name, compiler::FindLayer(name), 1});
   } else if (!a.conv.empty()) {
     compiler::ConvLayer l = ParseConvOption(a.conv, a.kind);
     l.name = fmt::format("conv{}", a.conv);
     tasks.push_back({l.name, l, 1});
-  } else if (a.model.ends_with(".onnx") || std::filesystem::is_regular_file(a.model)) {
+  } else if (onnx) {
 #ifdef DCOC_HAVE_MODEL
     // The tasks `dcoc model tasks` lists, each with the quantized model's own epilogue.
     for (const model::Task& t : model::ModelTasks(a.model, s, model::ImportOptions{a.batch}))
       tasks.push_back({t.name, t.layer, t.count});
     if (tasks.empty())
       throw UsageError(fmt::format("--model {}: no conv2d, depthwise or dense layer runs on the accelerator", a.model));
-    return tasks;
 #else
     throw UsageError(fmt::format("--model {}: this dcoc was built without ONNX import (libonnx-dev)", a.model));
 #endif
@@ -112,7 +113,14 @@ std::vector<agents::tune::TuneTask> TasksFor(const TuneArgs& a, const spec::Spec
     for (const compiler::ZooTask& t : compiler::BuiltinModelTasks(a.model))
       tasks.push_back({t.layer.name, t.layer, t.count});
   }
-  for (agents::tune::TuneTask& t : tasks) t.layer.epilogue = compiler::DefaultEpilogue(t.layer, s.out_bits);
+  const spec::Isa isa = spec::IsaFromName(a.isa);
+  if (const std::vector<std::string> p = spec::VtaConfigProblems(s); isa == spec::Isa::kVta && !p.empty())
+    throw UsageError(
+        fmt::format("--isa vta: configuration {} has no stock VTA bitstream: {}", s.tag, fmt::join(p, "; ")));
+  for (agents::tune::TuneTask& t : tasks) {
+    if (!onnx) t.layer.epilogue = compiler::DefaultEpilogue(t.layer, s.out_bits);  // ONNX: the model's own
+    t.layer.isa = isa;  // part of the task key: stock-VTA records never answer for VTA++ ones
+  }
   return tasks;
 }
 
@@ -539,6 +547,10 @@ void RegisterTuneCommands(CLI::App& app) {
   tune->add_option("--layer", args.layer, "Built-in layer(s) <model>.<layer>, comma-separated (see `dcoc layer list`)");
   tune->add_option("--conv", args.conv, "Layer shape N,C,H,W,K,R,S,stride,pad");
   tune->add_option("--kind", args.kind, "With --conv: conv2d, depthwise or dense")->capture_default_str();
+  tune->add_option("--isa", args.isa,
+                   "Instruction set: vta++ or vta (only what stock VTA bitstreams execute; the configuration must be "
+                   "one VTA has)")
+      ->capture_default_str();
   tune->add_option("--model", args.model,
                    "Every task of a built-in model (" + fmt::format("{}", fmt::join(compiler::BuiltinModels(), ", ")) +
                        ") or of an ONNX file (the tasks of `dcoc model tasks`) under one budget, split evenly");

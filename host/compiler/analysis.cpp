@@ -13,21 +13,7 @@ uint64_t ProgramStats::DramBytes() const {
 ProgramStats Analyze(const spec::Program& p, const spec::Spec& s) {
   ProgramStats st;
   st.insns = p.insns.size();
-  auto row_bytes = [&](spec::MemType m) -> uint64_t {
-    switch (m) {
-      case spec::MemType::kUop:
-        return uint64_t(s.uop_bytes);
-      case spec::MemType::kWgt:
-        return uint64_t(s.wgt_row_bytes);
-      case spec::MemType::kInp:
-        return uint64_t(s.inp_row_bytes);
-      case spec::MemType::kAcc:
-        return uint64_t(s.acc_row_bytes);
-      case spec::MemType::kOut:
-        return uint64_t(s.out_row_bytes);
-    }
-    return 0;
-  };
+  auto row_bytes = [&](spec::MemType m) { return uint64_t(s.RowBytes(m)); };
   for (const spec::Instruction& in : p.insns) {
     const uint64_t rows = in.y_size * in.x_size;
     if (in.opcode == spec::Opcode::kLoad) st.load_bytes[size_t(in.memory_type)] += rows * row_bytes(in.memory_type);

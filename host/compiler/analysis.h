@@ -12,7 +12,7 @@ namespace dcoc::compiler {
 
 struct ProgramStats {
   uint64_t insns = 0;
-  std::array<uint64_t, 5> load_bytes{};  // per spec::MemType (padding excluded)
+  std::array<uint64_t, spec::kNumMemTypes> load_bytes{};  // per spec::MemType (padding excluded)
   uint64_t store_bytes = 0;
   uint64_t gemm_uops = 0;  // GEMM micro-op executions (one cycle each on a pipelined GEMM core)
   uint64_t alu_uops = 0;

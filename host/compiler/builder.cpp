@@ -71,6 +71,11 @@ BuiltProgram ProgramBuilder::Build(std::string description) {
   } catch (const EncodeError& e) {
     throw Error(fmt::format("internal compiler error: {}: {}", p.description, e.what()));
   }
+  if (isa_ == spec::Isa::kVta)
+    for (size_t i = 0; i < p.insns.size(); ++i)
+      if (const std::optional<std::string> why = spec::VtaInsnProblem(spec_, p.insns[i]))
+        throw Error(fmt::format("internal compiler error: {}: instruction {} ({}) is outside stock VTA's subset: {}",
+                                p.description, i, spec::Disassemble(spec_.isa, p.insns[i]), *why));
   return out;
 }
 

@@ -8,7 +8,8 @@
 //   3. Op graph: ops (a few instructions of one module and the scratchpad slots they read and write);
 //      dependency tokens are derived from the slots (stream.h's OpGraph).
 //   4. Build: hazards resolved, FINISH appended, the token-queue depth checked against
-//      DEP_QUEUE_DEPTH, every instruction encoded once (a field that does not fit is an internal error).
+//      DEP_QUEUE_DEPTH, every instruction encoded once (a field that does not fit is an internal error),
+//      and, for stock VTA's instruction set, every instruction checked against VTA's subset.
 #pragma once
 
 #include <array>
@@ -21,6 +22,7 @@
 #include "host/compiler/stream.h"
 #include "host/spec/hw_config.h"
 #include "host/spec/program.h"
+#include "host/spec/vta.h"
 
 namespace dcoc::compiler {
 
@@ -33,8 +35,10 @@ struct BuiltProgram {
 
 class ProgramBuilder {
  public:
-  explicit ProgramBuilder(const spec::Spec& s) : spec_(s), uops_(s) {}
+  explicit ProgramBuilder(const spec::Spec& s, spec::Isa isa = spec::Isa::kVtaPlus) : spec_(s), isa_(isa), uops_(s) {}
   const spec::Spec& spec() const { return spec_; }
+  // The instruction set the program is for (epilogue.h emits accordingly).
+  spec::Isa isa() const { return isa_; }
 
   // Places `bytes` in the DRAM image as region `name` and returns its base in rows of `row_bytes`.
   // An empty operand is not a region (the alignment still applies).
@@ -59,6 +63,7 @@ class ProgramBuilder {
   uint64_t UopBase();
 
   const spec::Spec& spec_;
+  spec::Isa isa_;
   std::vector<uint8_t> dram_;
   std::vector<spec::Region> regions_;
   std::optional<uint64_t> uop_offset_;  // bytes; fixed by the first kernel

@@ -38,6 +38,31 @@ void CheckInto(const ConvLayer& layer, const Schedule& sched, const spec::Spec& 
     sink.Add([] { return "layer"; }, [&] { return std::string(e.what()); });
     return;
   }
+  if (layer.isa == spec::Isa::kVta) {
+    // Stock VTA's subset (spec/vta.h): the lowering emits nothing else, so what remains to check is
+    // what the layer and the configuration bring.
+    const std::vector<std::string> problems = spec::VtaConfigProblems(sp);
+    if (!problems.empty())
+      sink.Add([] { return "isa_config"; },
+               [&] {
+                 std::string m = fmt::format("configuration {} has no stock VTA bitstream: ", sp.tag);
+                 for (size_t i = 0; i < problems.size(); ++i) m += (i ? "; " : "") + problems[i];
+                 return m;
+               });
+    for (size_t c = 0; c < layer.epilogue.channel_shift.size() && !sink.Done(); ++c) {
+      const int32_t v = layer.epilogue.channel_shift[c];
+      if (v < spec::kVtaShrTensorMin || v > spec::kVtaShrTensorMax) {
+        sink.Add([] { return "isa_channel_shift"; },
+                 [&] {
+                   return fmt::format("output channel {} shifts by {}: stock VTA's designs shift by a tensor alike only "
+                                      "for amounts in [{}, {}]",
+                                      c, v, spec::kVtaShrTensorMin, spec::kVtaShrTensorMax);
+                 });
+        break;
+      }
+    }
+    if (sink.Done()) return;
+  }
   const Plan p(layer, sched, sp);
   const Schedule& s = p.S;
   auto divides = [&](std::string_view knob, int value, int extent, auto what) {

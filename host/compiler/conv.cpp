@@ -99,7 +99,7 @@ class ConvLowering {
         ops_(ops),
         p_(layer, sched, sp),
         S_(p_.S),
-        b_(sp),
+        b_(sp, layer.isa),
         inp_slots_(p_.nthread),
         wgt_slots_(p_.nthread) {}
 
@@ -185,6 +185,7 @@ class ConvLowering {
 
   void LowerTileGroup(int bi, int co_g, int h_g, int wi) {
     const std::vector<Thread> threads = GroupThreads(bi, co_g, h_g, wi);
+    std::vector<bool> computed(threads.size(), false);  // a GEMM wrote the thread's tile
     for (int ci_i = 0; ci_i < p_.n_ci; ++ci_i)
       for (int ki = 0; ki < p_.n_kh; ++ki)
         for (int kwi = 0; kwi < p_.n_kw; ++kwi) {
@@ -203,10 +204,11 @@ class ConvLowering {
               b_.AddOp(Module::kLoad, std::move(loads), {}, written);
               if (first_step) InitAccumulator(t);  // after this thread's first loads, so they are not held up
               Gemm(t, ci0, islot, wslot);
+              computed[t.index] = true;
             } else if (first_step) {
               InitAccumulator(t);
             }
-            if (last_step) EpilogueAndStore(t);
+            if (last_step) EpilogueAndStore(t, computed[t.index]);
           }
         }
   }
@@ -224,7 +226,7 @@ class ConvLowering {
       const uint32_t bias_rows = t.acc_base + uint32_t(p_.out_rows);
       insns.push_back(MemInsn(Opcode::kLoad, MemType::kAcc, bias_rows, bias_base_ + uint64_t(t.co0),
                               uint64_t(S_.tile_b), uint64_t(S_.tile_co), 0));
-      EmitBroadcast(t.acc_base, bias_rows, bc, rows, b_, insns);
+      EmitBroadcastCopy(t.acc_base, bias_rows, bc, rows, b_, insns);
     } else {
       EmitReset(AccRows{t.acc_base, bc * uint64_t(S_.tile_h), uint64_t(S_.tile_w), uint64_t(S_.tile_w), 1}, b_, insns);
     }
@@ -365,12 +367,15 @@ class ConvLowering {
   }
 
   // Requantization of the finished tile on the ALU, then one store per (batch block, channel block).
-  void EpilogueAndStore(const Thread& t) {
+  // `computed`: a GEMM wrote the tile (else it holds only its initialization).
+  void EpilogueAndStore(const Thread& t, bool computed) {
     std::vector<Instruction> alu;
     const ChannelShifts shifts{ShiftRows(t), BlocksPerTile(), uint64_t(TileRows())};
-    EmitRequant(L_.epilogue,
-                AccRows{t.acc_base, BlocksPerTile() * uint64_t(S_.tile_h), uint64_t(S_.tile_w), uint64_t(S_.tile_w), 1},
-                b_, alu, p_.shift_rows ? &shifts : nullptr);
+    const AccRows tile{t.acc_base, BlocksPerTile() * uint64_t(S_.tile_h), uint64_t(S_.tile_w), uint64_t(S_.tile_w), 1};
+    const size_t n = EmitRequant(L_.epilogue, tile, b_, alu, p_.shift_rows ? &shifts : nullptr);
+    // Stock VTA's out buffer does not take a GEMM reset's zeros: a tile of padding only, without bias
+    // and requantization, passes through the ALU before its store.
+    if (n == 0 && !computed && !L_.epilogue.bias && b_.isa() == spec::Isa::kVta) EmitRefresh(tile, b_, alu);
     b_.AddOp(Module::kCompute, std::move(alu), {}, {AccResource(t)});
     std::vector<Instruction> st;
     for (int b = 0; b < S_.tile_b; ++b)

@@ -1,4 +1,4 @@
-// conv2d, depthwise conv2d and dense on VTA++: the lowering of a layer and a schedule to a Program.
+// conv2d, depthwise conv2d and dense on VTA++ (or stock VTA, ConvLayer::isa): the lowering of a layer and a schedule to a Program.
 // The layer is in layer.h, the schedule and its knob table in schedule.h, the checker in check.h, the
 // analytic estimate in estimate.h, the schedule space and the default heuristic in space.h (all
 // included here).
@@ -7,7 +7,7 @@
 //   for each tile group (loop_order: oc_outer = b, co, h, w as VTA's template; spatial_outer = b, h, w, co)
 //     for each virtual thread t (h_nthread x oc_nthread tiles of the group, each with its own
 //                                 accumulator slot): load the bias rows and MOV them over the tile
-//                                 (or a GEMM reset without bias)
+//                                 (stock VTA: reset and ADD; a GEMM reset without bias)
 //     for each reduction step (tile_ci input-channel blocks x tile_kh kernel rows x tile_kw columns):
 //       for each thread: LOAD the input window (padded) and the weights into a slot, unless the slot
 //                        already holds them; GEMM (one instruction, two hardware loops)

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 
 #include "host/common/error.h"
 #include "host/compiler/builder.h"
@@ -27,6 +28,16 @@ void CheckImm(int64_t v, std::string_view what) {
                                  spec::IsaLayout::kImmBits, lo, hi));
 }
 
+// Stock VTA's instruction set needs a configuration a VTA bitstream has.
+void CheckTarget(const spec::Spec& s, spec::Isa isa) {
+  if (isa != spec::Isa::kVta) return;
+  const std::vector<std::string> problems = spec::VtaConfigProblems(s);
+  if (problems.empty()) return;
+  std::string msg = fmt::format("configuration {} has no stock VTA bitstream:", s.tag);
+  for (const std::string& p : problems) msg += "\n  " + p;
+  throw UsageError(msg);
+}
+
 void CheckEpilogue(const reference::Epilogue& e) {
   if (e.bias) throw UsageError("element-wise and pooling operators take no bias");
   if (!e.channel_shift.empty()) throw UsageError("element-wise and pooling operators take no per-channel shifts");
@@ -44,11 +55,12 @@ std::string PoolLayer::Describe() const {
 }
 
 spec::Program CompileEltwise(EltwiseKind kind, const reference::Tensor& a, const reference::Tensor* b,
-                             const reference::Epilogue& e, const spec::Spec& s) {
+                             const reference::Epilogue& e, const spec::Spec& s, spec::Isa isa) {
   CheckEpilogue(e);
   if (kind == EltwiseKind::kAdd && (!b || b->n != a.n || b->c != a.c || b->h != a.h || b->w != a.w))
     throw UsageError("element-wise add needs two operands of the same shape");
-  ProgramBuilder pb(s);
+  CheckTarget(s, isa);
+  ProgramBuilder pb(s, isa);
   const std::vector<uint8_t> ai = PackAcc(a, s);
   const uint64_t rows = ai.size() / uint64_t(s.acc_row_bytes);
   const uint64_t a_base = pb.Place("a", spec::RegionKind::kAcc, ai, s.acc_row_bytes);
@@ -74,7 +86,11 @@ spec::Program CompileEltwise(EltwiseKind kind, const reference::Tensor& a, const
       const uint32_t u = pb.Uops({spec::Uop{base, base + uint32_t(n), 0}}, c);
       c.push_back(AluInsn(AluOp::kAdd, u, u + 1, 1, n, 0, 1, 0, 1, std::nullopt));
     }
-    EmitRequant(e, AccRows{base, 1, n, 0, 1}, pb, c);
+    const AccRows chunk_rows{base, 1, n, 0, 1};
+    // A requantization that changes nothing leaves a unary op's rows as the ACC load wrote them, which
+    // stock VTA's out buffer does not see.
+    if (EmitRequant(e, chunk_rows, pb, c) == 0 && kind == EltwiseKind::kUnary && isa == spec::Isa::kVta)
+      EmitRefresh(chunk_rows, pb, c);
     const int res = OpGraph::Resource(OpGraph::kAcc, slot);
     pb.AddOp(Module::kCompute, std::move(c), {}, {res});
     pb.AddOp(Module::kStore, {MemInsn(Opcode::kStore, MemType::kOut, base, out_base + r0, 1, n, n)}, {res}, {});
@@ -103,7 +119,11 @@ spec::Program CompilePool(const PoolLayer& pl, const reference::Tensor& x, const
     CheckImm(pl.mul, "average-pool multiplier");
     CheckImm(pl.shift, "average-pool shift");
   }
-  ProgramBuilder pb(s);
+  CheckTarget(s, pl.isa);
+  const bool vta = pl.isa == spec::Isa::kVta;
+  // Stock VTA multiplies with shifts and adds, keeping a copy of the sums next to them.
+  const bool scratch = vta && pl.kind == PoolKind::kAvg && std::popcount(uint64_t(uint32_t(pl.mul))) > 1;
+  ProgramBuilder pb(s, pl.isa);
   const uint64_t x_base = pb.Place("input", spec::RegionKind::kAcc, PackAcc(x, s), s.acc_row_bytes);
   const int nb = CeilDiv(pl.n, s.batch), cb = CeilDiv(pl.c, s.block_out);
   const uint64_t out_rows = uint64_t(nb) * cb * oh * ow;
@@ -118,7 +138,9 @@ spec::Program CompilePool(const PoolLayer& pl, const reference::Tensor& x, const
     for (int b = 1; b <= ow; ++b) {
       if (oh % a || ow % b) continue;
       const uint64_t in_h = uint64_t(a - 1) * at.stride_h + pl.r, in_w = uint64_t(b - 1) * at.stride_w + pl.s;
-      if (in_h * in_w + uint64_t(a) * b > slot_rows || uint64_t(a) > kMaxIter || uint64_t(b) > kMaxIter) continue;
+      if (in_h * in_w + uint64_t(a) * b * (scratch ? 2 : 1) > slot_rows || uint64_t(a) > kMaxIter ||
+          uint64_t(b) > kMaxIter)
+        continue;
       if (int64_t(a) * b > int64_t(th) * tw) th = a, tw = b;
     }
   if (th == 0)
@@ -139,16 +161,33 @@ spec::Program CompilePool(const PoolLayer& pl, const reference::Tensor& x, const
           const int y0 = h0 * at.stride_h - at.pad_h, x0 = w0 * at.stride_w - at.pad_w;
           const int ys = std::max(y0, 0), ye = std::min(y0 + in_h, pl.h), xs = std::max(x0, 0),
                     xe = std::min(x0 + in_w, pl.w);
-          Instruction ld =
-              MemInsn(Opcode::kLoad, MemType::kAcc, base,
-                      x_base + ((uint64_t(b) * cb + uint64_t(c)) * pl.h + uint64_t(ys)) * pl.w + uint64_t(xs),
-                      uint64_t(ye - ys), uint64_t(xe - xs), uint64_t(pl.w));
-          ld.y_pad_0 = uint64_t(ys - y0);
-          ld.y_pad_1 = uint64_t(y0 + in_h - ye);
-          ld.x_pad_0 = uint64_t(xs - x0);
-          ld.x_pad_1 = uint64_t(x0 + in_w - xe);
-          ld.pad_min = pl.kind == PoolKind::kMax;
-          ins.push_back(ld);
+          const uint64_t x_row = x_base + ((uint64_t(b) * cb + uint64_t(c)) * pl.h + uint64_t(ys)) * pl.w + uint64_t(xs);
+          if (!vta) {
+            Instruction ld = MemInsn(Opcode::kLoad, MemType::kAcc, base, x_row, uint64_t(ye - ys), uint64_t(xe - xs),
+                                     uint64_t(pl.w));
+            ld.y_pad_0 = uint64_t(ys - y0);
+            ld.y_pad_1 = uint64_t(y0 + in_h - ye);
+            ld.x_pad_0 = uint64_t(xs - x0);
+            ld.x_pad_1 = uint64_t(x0 + in_w - xe);
+            ld.pad_min = pl.kind == PoolKind::kMax;
+            ins.push_back(ld);
+          } else {
+            // The window's padding first (max-pool: the output type's minimum, which the reference
+            // reads outside the image; average: zero), then its rows: one load when no column is
+            // padding, else one per row.
+            if (ys != y0 || ye != y0 + in_h || xs != x0 || xe != x0 + in_w)
+              EmitFill(AccRows{base, 1, uint64_t(in_h) * uint64_t(in_w), 0, 1},
+                       pl.kind == PoolKind::kMax ? -(int64_t(1) << (s.out_bits - 1)) : 0, pb, ins);
+            const uint64_t first = base + uint64_t(ys - y0) * uint64_t(in_w) + uint64_t(xs - x0);
+            if (xe - xs == in_w)
+              ins.push_back(MemInsn(Opcode::kLoad, MemType::kAcc, first, x_row, uint64_t(ye - ys), uint64_t(in_w),
+                                    uint64_t(pl.w)));
+            else
+              for (int y = ys; y < ye; ++y)
+                ins.push_back(MemInsn(Opcode::kLoad, MemType::kAcc, first + uint64_t(y - ys) * uint64_t(in_w),
+                                      x_row + uint64_t(y - ys) * uint64_t(pl.w), 1, uint64_t(xe - xs),
+                                      uint64_t(xe - xs)));
+          }
           // out = 0; out += tap(0,0); then MAX (or ADD) the other taps.
           const uint64_t rows = uint64_t(th) * uint64_t(tw);
           EmitReset(AccRows{out, uint64_t(th), uint64_t(tw), uint64_t(tw), 1}, pb, ins);
@@ -164,10 +203,7 @@ spec::Program CompilePool(const PoolLayer& pl, const reference::Tensor& x, const
                                   ut + uint32_t(taps.size()), uint64_t(th), uint64_t(tw), uint64_t(tw), 1, sfo, sfi,
                                   std::nullopt));
           if (pl.kind == PoolKind::kAvg) {
-            if (pl.mul != 1) {
-              const uint32_t u = pb.Uops({spec::Uop{out, out, 0}}, ins);
-              ins.push_back(AluInsn(AluOp::kMul, u, u + 1, 1, rows, 0, 1, 0, 1, pl.mul));
-            }
+            EmitMulImm(AccRows{out, 1, rows, 0, 1}, out + uint32_t(rows), pl.mul, pb, ins);
             EmitRequant(reference::Epilogue::Requant(pl.shift, false, s.out_bits, false), AccRows{out, 1, rows, 0, 1},
                         pb, ins);
           }

@@ -5,6 +5,9 @@
 // [BATCH][BLOCK_OUT] accumulator-width values: layout.h's PackAcc); results are output rows (NCHWnc,
 // output width). The lowering is fixed (no knobs): the largest row chunk or output-row tile that fits
 // half the accumulator buffer, two halves alternating so loads, ALU work and stores overlap.
+// For stock VTA (spec/vta.h), whose ACC loads do not pad and whose ALU has no MUL: a pooling window
+// with padding is first filled with the pad value (GEMM reset, then ADD) and its rows loaded one by
+// one; the average pool's multiplier becomes shifts and adds (epilogue.h).
 #pragma once
 
 #include <cstdint>
@@ -13,13 +16,14 @@
 #include "host/reference/reference.h"
 #include "host/spec/hw_config.h"
 #include "host/spec/program.h"
+#include "host/spec/vta.h"
 
 namespace dcoc::compiler {
 
 enum class EltwiseKind : uint8_t { kAdd, kUnary };
 // a (+ b for kAdd), then the epilogue (bias is not used): shift, clip; narrowed to the output width.
 spec::Program CompileEltwise(EltwiseKind kind, const reference::Tensor& a, const reference::Tensor* b,
-                             const reference::Epilogue& e, const spec::Spec& s);
+                             const reference::Epilogue& e, const spec::Spec& s, spec::Isa isa = spec::Isa::kVtaPlus);
 
 enum class PoolKind : uint8_t { kMax, kAvg };
 struct PoolLayer {
@@ -29,6 +33,7 @@ struct PoolLayer {
   reference::Conv2dAttrs attrs;
   int32_t mul = 1;  // avg pool: (sum * mul) >> shift, clamped to the output range
   int shift = 0;
+  spec::Isa isa = spec::Isa::kVtaPlus;  // the instruction set to compile for
   int OutH() const { return reference::OutSize(h, r, attrs.stride_h, attrs.pad_h); }
   int OutW() const { return reference::OutSize(w, s, attrs.stride_w, attrs.pad_w); }
   std::string Describe() const;

@@ -1,5 +1,10 @@
 #include "host/compiler/epilogue.h"
 
+#include <algorithm>
+#include <bit>
+
+#include "host/reference/reference.h"
+
 namespace dcoc::compiler {
 
 using spec::AluOp;
@@ -25,6 +30,26 @@ Instruction AluInsn(AluOp op, uint32_t uop_bgn, uint32_t uop_end, uint64_t iter_
   return in;
 }
 
+namespace {
+
+// `op` with an immediate over `rows` in place.
+void ImmOp(AluOp op, int64_t imm, const AccRows& rows, ProgramBuilder& b, std::vector<Instruction>& out) {
+  const uint32_t u = b.Uops({spec::Uop{rows.base, rows.base, 0}}, out);
+  out.push_back(AluInsn(op, u, u + 1, rows.iter_out, rows.iter_in, rows.factor_out, rows.factor_in, rows.factor_out,
+                        rows.factor_in, imm));
+}
+
+// dst = op(dst, src) row by row over two blocks laid out alike.
+void TensorOp(AluOp op, const AccRows& dst, uint32_t src, ProgramBuilder& b, std::vector<Instruction>& out) {
+  const uint32_t u = b.Uops({spec::Uop{dst.base, src, 0}}, out);
+  out.push_back(AluInsn(op, u, u + 1, dst.iter_out, dst.iter_in, dst.factor_out, dst.factor_in, dst.factor_out,
+                        dst.factor_in, std::nullopt));
+}
+
+bool Vta(const ProgramBuilder& b) { return b.isa() == spec::Isa::kVta; }
+
+}  // namespace
+
 void EmitReset(const AccRows& rows, ProgramBuilder& b, std::vector<Instruction>& out) {
   const uint32_t u = b.Uops({spec::Uop{rows.base, 0, 0}}, out);
   Instruction rst;
@@ -47,23 +72,78 @@ void EmitBroadcast(uint32_t dst, uint32_t src, uint64_t groups, uint64_t count, 
   out.push_back(AluInsn(op, u, u + 1, groups, count, count, 1, 1, 0, std::nullopt));
 }
 
-void EmitRequant(const reference::Epilogue& e, const AccRows& rows, ProgramBuilder& b, std::vector<Instruction>& out,
-                 const ChannelShifts* shifts) {
-  auto imm_op = [&](AluOp op, int64_t imm) {
-    const uint32_t u = b.Uops({spec::Uop{rows.base, rows.base, 0}}, out);
-    out.push_back(AluInsn(op, u, u + 1, rows.iter_out, rows.iter_in, rows.factor_out, rows.factor_in, rows.factor_out,
-                          rows.factor_in, imm));
-  };
+void EmitBroadcastCopy(uint32_t dst, uint32_t src, uint64_t groups, uint64_t count, ProgramBuilder& b,
+                       std::vector<Instruction>& out) {
+  if (!Vta(b)) return EmitBroadcast(dst, src, groups, count, b, out, AluOp::kMov);
+  EmitReset(AccRows{dst, groups, count, count, 1}, b, out);
+  EmitBroadcast(dst, src, groups, count, b, out, AluOp::kAdd);
+}
+
+void EmitShift(const AccRows& rows, int64_t amount, ProgramBuilder& b, std::vector<Instruction>& out) {
+  if (amount == 0) return;
+  if (!Vta(b)) return ImmOp(AluOp::kShr, amount, rows, b, out);
+  // The ALU shifts by k, the low LOG_ACC_WIDTH + 1 bits of the amount as a signed number: right by
+  // min(k, ACC_WIDTH - 1), or left by -k (to 0 from ACC_WIDTH on). Both compose: (x >> a) >> c is
+  // x >> (a + c), and (x << a) << c is x << (a + c) wrapped, so k is split into steps VTA shifts alike.
+  const int64_t k = reference::Wrap(amount, b.spec().config.log_acc_width + 1);
+  for (int64_t left = k; left != 0;) {
+    const int64_t step = left > 0 ? std::min(left, spec::kVtaShrImmMax) : std::max(left, spec::kVtaShrImmMin);
+    ImmOp(AluOp::kShr, step, rows, b, out);
+    left -= step;
+  }
+}
+
+void EmitMulImm(const AccRows& rows, uint32_t scratch, int32_t m, ProgramBuilder& b, std::vector<Instruction>& out) {
+  if (m == 1) return;
+  if (!Vta(b)) return ImmOp(AluOp::kMul, m, rows, b, out);
+  // Horner over the bits of m as an ACC_WIDTH-bit pattern (wrapping makes a negative m its two's
+  // complement): r = x for the top set bit, then for each lower bit r = (r << 1) + (bit ? x : 0), the
+  // shifts between set bits merged. x lives in `scratch` once r starts changing.
+  const int bits = b.spec().acc_bits;
+  const uint64_t u = uint64_t(int64_t(m)) & (bits >= 64 ? ~0ULL : (1ULL << bits) - 1);
+  const AccRows x{scratch, rows.iter_out, rows.iter_in, rows.factor_out, rows.factor_in};
+  if (u == 0) return EmitShift(rows, -bits, b, out);  // x << ACC_WIDTH is 0
+  int top = bits - 1;
+  while (!((u >> top) & 1)) --top;
+  if (std::popcount(u) > 1) {
+    EmitReset(x, b, out);
+    TensorOp(AluOp::kAdd, x, rows.base, b, out);
+  }
+  int pending = 0;
+  for (int bit = top - 1; bit >= 0; --bit) {
+    ++pending;
+    if ((u >> bit) & 1) {
+      EmitShift(rows, -pending, b, out);
+      TensorOp(AluOp::kAdd, rows, x.base, b, out);
+      pending = 0;
+    }
+  }
+  EmitShift(rows, -pending, b, out);
+}
+
+void EmitFill(const AccRows& rows, int64_t value, ProgramBuilder& b, std::vector<Instruction>& out) {
+  EmitReset(rows, b, out);
+  if (value != 0) ImmOp(AluOp::kAdd, value, rows, b, out);
+}
+
+void EmitRefresh(const AccRows& rows, ProgramBuilder& b, std::vector<Instruction>& out) {
+  ImmOp(AluOp::kAdd, 0, rows, b, out);
+}
+
+size_t EmitRequant(const reference::Epilogue& e, const AccRows& rows, ProgramBuilder& b, std::vector<Instruction>& out,
+                   const ChannelShifts* shifts) {
+  const size_t before = out.size();
   if (shifts)
     EmitBroadcast(rows.base, shifts->src, shifts->groups, shifts->count, b, out, AluOp::kShr);
-  else if (e.shift != 0)
-    imm_op(AluOp::kShr, e.shift);
-  if (e.clip_hi && e.clip_lo && *e.clip_lo == ~*e.clip_hi) {
-    imm_op(AluOp::kClip, *e.clip_hi);  // a symmetric clamp [~hi, hi] in one pass
+  else
+    EmitShift(rows, e.shift, b, out);
+  if (e.clip_hi && e.clip_lo && *e.clip_lo == ~*e.clip_hi && !Vta(b)) {
+    ImmOp(AluOp::kClip, *e.clip_hi, rows, b, out);  // a symmetric clamp [~hi, hi] in one pass
   } else {
-    if (e.clip_hi) imm_op(AluOp::kMin, *e.clip_hi);
-    if (e.clip_lo) imm_op(AluOp::kMax, *e.clip_lo);
+    if (e.clip_hi) ImmOp(AluOp::kMin, *e.clip_hi, rows, b, out);
+    if (e.clip_lo) ImmOp(AluOp::kMax, *e.clip_lo, rows, b, out);
   }
+  return out.size() - before;
 }
 
 }  // namespace dcoc::compiler

@@ -21,12 +21,20 @@ Estimate EstimateCost(const ConvLayer& layer, const Schedule& sched, const spec:
   e.gemm_cycles = steps * per_gemm;
   const uint64_t tiles = uint64_t(p.n_b) * p.n_co * p.n_h * p.n_w;
   const reference::Epilogue& ep = layer.epilogue;
-  const bool clip1 = ep.clip_hi && ep.clip_lo && *ep.clip_lo == ~*ep.clip_hi;
-  // The tile's initialization (a MOV of the bias rows, or a reset), then shift and clamp: one row per
-  // cycle each (a tensor MOV reads only its source, so it is single-pass on the RTL); per-channel
-  // shifts are a tensor SHR: two passes per row.
-  const int shift_ops = ep.channel_shift.empty() ? (ep.shift ? 1 : 0) : 2;
-  const int alu_ops = 1 + shift_ops + (clip1 ? 1 : (ep.clip_hi ? 1 : 0) + (ep.clip_lo ? 1 : 0));
+  const bool vta = layer.isa == spec::Isa::kVta;
+  const bool clip1 = ep.clip_hi && ep.clip_lo && *ep.clip_lo == ~*ep.clip_hi && !vta;
+  // The tile's initialization (a MOV of the bias rows, or a reset; stock VTA: a reset and a tensor ADD),
+  // then shift and clamp: one row per cycle each (a tensor MOV reads only its source, so it is
+  // single-pass on the RTL); per-channel shifts are a tensor SHR: two passes per row. Stock VTA shifts
+  // in steps of at most 15 right or 16 left.
+  int shift_ops = ep.channel_shift.empty() ? (ep.shift ? 1 : 0) : 2;
+  if (vta && ep.channel_shift.empty()) {
+    const int64_t k = reference::Wrap(ep.shift, sp.config.log_acc_width + 1);
+    shift_ops = int(k >= 0 ? (k + spec::kVtaShrImmMax - 1) / spec::kVtaShrImmMax
+                           : (-k - spec::kVtaShrImmMin - 1) / -spec::kVtaShrImmMin);
+  }
+  const int init_ops = vta && ep.bias ? 3 : 1;
+  const int alu_ops = init_ops + shift_ops + (clip1 ? 1 : (ep.clip_hi ? 1 : 0) + (ep.clip_lo ? 1 : 0));
   e.alu_cycles = tiles * uint64_t(alu_ops) * uint64_t(p.out_rows);
   const bool single = p.n_ci * p.n_kh * p.n_kw == 1;
   const uint64_t inp_bytes = uint64_t(p.inp_rows) * sp.inp_row_bytes,

@@ -26,8 +26,9 @@ int64_t ConvLayer::Macs() const {
 }
 
 std::string ConvLayer::Describe() const {
-  return fmt::format("{}{}{} N={} C={} H={} W={} K={} R={} S={} stride={}x{} pad={}x{}", name, name.empty() ? "" : ": ",
-                     Name(kind), n, c, h, w, k, r, s, stride_h, stride_w, pad_h, pad_w);
+  return fmt::format("{}{}{} N={} C={} H={} W={} K={} R={} S={} stride={}x{} pad={}x{}{}", name, name.empty() ? "" : ": ",
+                     Name(kind), n, c, h, w, k, r, s, stride_h, stride_w, pad_h, pad_w,
+                     isa == spec::Isa::kVta ? " isa=vta" : "");
 }
 
 void ConvLayer::Validate() const {
@@ -83,13 +84,14 @@ nlohmann::ordered_json ToJson(const ConvLayer& l) {
   e["clip_hi"] = l.epilogue.clip_hi ? nlohmann::ordered_json(*l.epilogue.clip_hi) : nlohmann::ordered_json(nullptr);
   if (!l.epilogue.channel_shift.empty()) e["channel_shift"] = l.epilogue.channel_shift;
   j["epilogue"] = e;
+  if (l.isa != spec::Isa::kVtaPlus) j["isa"] = spec::Name(l.isa);
   return j;
 }
 
 ConvLayer LayerFromJson(const nlohmann::json& j) {
   if (!j.is_object()) throw UsageError(fmt::format("a layer must be a JSON object, got {}", j.dump()));
   for (const auto& [key, v] : j.items()) {
-    bool known = key == "name" || key == "kind" || key == "epilogue";
+    bool known = key == "name" || key == "kind" || key == "epilogue" || key == "isa";
     for (const auto& d : kDims) known = known || key == d.first;
     if (!known) throw UsageError(fmt::format("unknown layer key \"{}\"", key));
   }
@@ -101,6 +103,10 @@ ConvLayer LayerFromJson(const nlohmann::json& j) {
   if (!j.contains("kind") || !j["kind"].is_string()) throw UsageError("layer lacks a string key \"kind\"");
   l.kind = KindFromName(j["kind"].get<std::string>());
   for (const auto& [key, member] : kDims) l.*member = IntAt(j, key, "layer");
+  if (j.contains("isa")) {
+    if (!j["isa"].is_string()) throw UsageError(fmt::format("layer key \"isa\" must be a string, got {}", j["isa"].dump()));
+    l.isa = spec::IsaFromName(j["isa"].get<std::string>());
+  }
   if (j.contains("epilogue")) {
     const nlohmann::json& e = j["epilogue"];
     if (!e.is_object()) throw UsageError(fmt::format("layer key \"epilogue\" must be an object, got {}", e.dump()));
@@ -137,6 +143,7 @@ std::string TaskKey(const ConvLayer& l) {
   key += fmt::format("{}shr{}", e.bias ? "bias," : "", e.channel_shift.empty() ? std::to_string(e.shift) : "channel");
   if (e.clip_lo || e.clip_hi)
     key += fmt::format(",clip{}..{}", e.clip_lo ? std::to_string(*e.clip_lo) : "", e.clip_hi ? std::to_string(*e.clip_hi) : "");
+  if (l.isa != spec::Isa::kVtaPlus) key += fmt::format(":isa={}", spec::Name(l.isa));
   return key;
 }
 

@@ -51,6 +51,7 @@ AccuracyResult EvaluateClassifier(const std::filesystem::path& onnx, const Image
     ExecOptions eo;
     eo.backend = o.backend;
     eo.backends = o.backends;
+    eo.isa = o.isa;
     eo.schedule = o.schedule;
     dev.emplace(q, s, eo);
   }

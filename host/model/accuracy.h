@@ -21,6 +21,7 @@ struct AccuracyOptions {
   int64_t calibration_images = 512;  // the first training images
   std::string backend;               // "" for none
   const runtime::Registry* backends = nullptr;
+  spec::Isa isa = spec::Isa::kVtaPlus;  // the device's instruction set (stock VTA's subset or all of VTA++)
   QuantOptions quant;
   ScheduleFn schedule;
   // Called after each batch: images done, images to do.

@@ -96,21 +96,26 @@ std::optional<reference::Tensor> Executor::OnDevice(const QOp& op, std::span<con
   try {
     switch (op.kind) {
       case QKind::kConv: {
-        const compiler::Schedule sched = ScheduleFor(op.conv);
+        compiler::ConvLayer l = op.conv;
+        l.isa = opts_.isa;
+        const compiler::Schedule sched = ScheduleFor(l);
         compiler::ConvOperands ops{in[0]->q, op.weights, op.bias};
-        p = compiler::CompileConv(op.conv, sched, spec_, ops).program;
+        p = compiler::CompileConv(l, sched, spec_, ops).program;
         break;
       }
       case QKind::kAdd:
-        p = compiler::CompileEltwise(compiler::EltwiseKind::kAdd, in[0]->q, &in[1]->q, op.epilogue, spec_);
+        p = compiler::CompileEltwise(compiler::EltwiseKind::kAdd, in[0]->q, &in[1]->q, op.epilogue, spec_, opts_.isa);
         break;
       case QKind::kClamp:
-        p = compiler::CompileEltwise(compiler::EltwiseKind::kUnary, in[0]->q, nullptr, op.epilogue, spec_);
+        p = compiler::CompileEltwise(compiler::EltwiseKind::kUnary, in[0]->q, nullptr, op.epilogue, spec_, opts_.isa);
         break;
       case QKind::kMaxPool:
-      case QKind::kAvgPool:
-        p = compiler::CompilePool(op.pool, in[0]->q, spec_);
+      case QKind::kAvgPool: {
+        compiler::PoolLayer pool = op.pool;
+        pool.isa = opts_.isa;
+        p = compiler::CompilePool(pool, in[0]->q, spec_);
         break;
+      }
       default:
         return std::nullopt;
     }

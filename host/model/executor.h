@@ -54,6 +54,7 @@ struct ExecOptions {
   const runtime::Registry* backends = nullptr;  // where `backend` comes from (needed when it is set)
   ScheduleFn schedule;
   runtime::RunOptions run;
+  spec::Isa isa = spec::Isa::kVtaPlus;  // compile for VTA++ or for stock VTA's subset
 };
 
 class Executor {

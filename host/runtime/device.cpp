@@ -36,22 +36,10 @@ void SimDram::Read(uint64_t addr, std::span<uint8_t> bytes) const {
   std::copy_n(mem_->begin() + std::ptrdiff_t(addr), bytes.size(), bytes.begin());
 }
 
-namespace {
-int64_t RowBytes(const spec::Spec& s, spec::MemType t) {
-  switch (t) {
-    case spec::MemType::kUop: return s.uop_bytes;
-    case spec::MemType::kWgt: return s.wgt_row_bytes;
-    case spec::MemType::kInp: return s.inp_row_bytes;
-    case spec::MemType::kAcc: return s.acc_row_bytes;
-    case spec::MemType::kOut: return s.out_row_bytes;
-  }
-  return 1;
-}
-}  // namespace
 
 uint64_t ImageAlignment(const spec::Spec& s) {
   uint64_t a = 64;
-  for (int t = 0; t < spec::kNumMemTypes; ++t) a = std::max(a, uint64_t(RowBytes(s, spec::MemType(t))));
+  for (int t = 0; t < spec::kNumMemTypes; ++t) a = std::max(a, uint64_t(s.RowBytes(spec::MemType(t))));
   return a;
 }
 
@@ -61,7 +49,7 @@ std::vector<spec::Instruction> Relocate(const spec::Spec& s, std::span<const spe
   for (size_t i = 0; i < out.size(); ++i) {
     spec::Instruction& in = out[i];
     if (!in.IsMemory()) continue;
-    const uint64_t row = uint64_t(RowBytes(s, in.memory_type));
+    const uint64_t row = uint64_t(s.RowBytes(in.memory_type));
     if (base % row != 0)
       throw UsageError(fmt::format("cannot place the program at DRAM address {:#x}: instruction {} addresses {} rows of "
                                    "{} bytes, and the address is not a multiple of that",

@@ -46,22 +46,11 @@ std::vector<std::string> AvailableBackends(const runtime::Registry& reg) {
 // Configuration tags whose Verilator model this worker can load at once: prebuilt, or in the cache
 // for this build's RTL sources.
 std::vector<std::string> ReadyModels() {
-  std::set<std::string> tags;
 #ifdef DCOC_SERVER_WITH_VERILATOR
-  for (const sim::PrebuiltModel& m : sim::PrebuiltModels()) tags.insert(m.tag);
-  const std::filesystem::path root = sim::ModelCachePath(spec::Spec::Create(spec::LoadConfig("default"))).parent_path();
-  const std::string suffix = fmt::format("-rtl{}-t1", rtl::RtlSourcesHash());
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(root, ec)) {
-    const std::string n = e.path().filename().string();
-    const size_t h = n.rfind("-h");
-    if (n.size() <= suffix.size() || n.compare(n.size() - suffix.size(), suffix.size(), suffix) != 0 ||
-        h == std::string::npos || !std::filesystem::exists(e.path() / "libvta_model.so"))
-      continue;
-    tags.insert(n.substr(0, h));
-  }
+  return sim::ReadyModelTags();
+#else
+  return {};
 #endif
-  return {tags.begin(), tags.end()};
 }
 
 std::string HostName() {

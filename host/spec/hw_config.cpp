@@ -12,6 +12,7 @@
 
 #include "host/common/error.h"
 #include "host/common/hash.h"
+#include "host/spec/isa.h"
 
 namespace dcoc::spec {
 
@@ -310,6 +311,7 @@ Spec Spec::Create(const HwConfig& c) {
   s.wgt_row_bytes = s.block_out * s.block_in * s.wgt_bits / 8;
   s.acc_row_bytes = s.batch * s.block_out * s.acc_bits / 8;
   s.out_row_bytes = s.batch * s.block_out * s.out_bits / 8;
+  s.acc8_row_bytes = s.batch * s.block_out;
 
   s.inp_depth = Depth("LOG_INP_BUFF_SIZE", c.log_inp_buff_size, s.inp_row_bytes, "BATCH x BLOCK_IN inputs");
   s.wgt_depth = Depth("LOG_WGT_BUFF_SIZE", c.log_wgt_buff_size, s.wgt_row_bytes, "BLOCK_OUT x BLOCK_IN weights");
@@ -349,6 +351,18 @@ Spec Spec::Create(const HwConfig& c) {
   }
   s.gemm_lut_products = products - s.gemm_dsp_units * (s.gemm_pack ? 2 : 1);
   return s;
+}
+
+int Spec::RowBytes(MemType m) const {
+  switch (m) {
+    case MemType::kUop: return uop_bytes;
+    case MemType::kWgt: return wgt_row_bytes;
+    case MemType::kInp: return inp_row_bytes;
+    case MemType::kAcc: return acc_row_bytes;
+    case MemType::kOut: return out_row_bytes;
+    case MemType::kAcc8: return acc8_row_bytes;
+  }
+  return 1;
 }
 
 }  // namespace dcoc::spec

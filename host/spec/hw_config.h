@@ -13,6 +13,8 @@
 
 namespace dcoc::spec {
 
+enum class MemType : uint8_t;  // host/spec/isa.h
+
 // How the GEMM's BATCH x BLOCK_IN x BLOCK_OUT products are built (GEMM_MAC): one DSP48 each (dsp), LUT
 // logic (lut), two int8 products that share their input operand per DSP48 (pack), or DSP48s up to
 // GEMM_DSP_BUDGET, packed where the operands allow, and LUTs for the rest (mix). Results and cycle
@@ -98,6 +100,7 @@ struct Spec {
   int wgt_row_bytes;  // BLOCK_OUT x BLOCK_IN weights
   int acc_row_bytes;  // BATCH x BLOCK_OUT accumulators
   int out_row_bytes;  // BATCH x BLOCK_OUT outputs
+  int acc8_row_bytes; // BATCH x BLOCK_OUT 8-bit values: a DRAM row of LOAD ACC_8BIT (widened into an ACC row)
   int uop_bytes;      // one micro-op word (4 or 8)
 
   int64_t uop_depth, inp_depth, wgt_depth, acc_depth, out_depth;  // rows per buffer
@@ -111,6 +114,8 @@ struct Spec {
   int gemm_lut_products = 0;  // products built from LUTs
 
   static Spec Create(const HwConfig& c);
+  // The DRAM row of memory type `m` in bytes (the unit of its dram_base, x_stride and sizes).
+  int RowBytes(MemType m) const;
   double ClockHz() const { return config.clock_mhz * 1e6; }
   int64_t MacsPerCycle() const { return int64_t(batch) * block_in * block_out; }
 };

@@ -11,7 +11,7 @@ namespace dcoc::spec {
 
 namespace {
 constexpr std::array<std::string_view, 5> kOpcodeNames = {"LOAD", "STORE", "GEMM", "FINISH", "ALU"};
-constexpr std::array<std::string_view, kNumMemTypes> kMemTypeNames = {"UOP", "WGT", "INP", "ACC", "OUT"};
+constexpr std::array<std::string_view, kNumMemTypes> kMemTypeNames = {"UOP", "WGT", "INP", "ACC", "OUT", "ACC_8BIT"};
 constexpr std::array<std::string_view, kNumAluOps> kAluNames = {"MIN", "MAX", "ADD", "SHR", "MUL", "CLIP", "MOV"};
 
 uint64_t Mask(int width) { return width >= 64 ? ~0ULL : ((1ULL << width) - 1); }
@@ -155,7 +155,8 @@ Word128 Encode(const IsaLayout& layout, const Instruction& insn) {
   const Format& fmt = layout.ForOpcode(uint8_t(insn.opcode));
   CheckUnusedFieldsZero(fmt, insn);
   if (insn.IsMemory() && uint8_t(insn.memory_type) >= kNumMemTypes)
-    throw EncodeError(fmt::format("memory_type {} is not a memory type (UOP=0 .. OUT=4)", uint64_t(insn.memory_type)));
+    throw EncodeError(
+        fmt::format("memory_type {} is not a memory type (UOP=0 .. ACC_8BIT=5)", uint64_t(insn.memory_type)));
   if (insn.opcode == Opcode::kAlu && uint8_t(insn.alu_opcode) >= kNumAluOps)
     throw EncodeError(fmt::format("alu_opcode {} is not an ALU op (MIN=0 .. MOV=6)", uint64_t(insn.alu_opcode)));
   Word128 w;
@@ -181,7 +182,7 @@ Instruction Decode(const IsaLayout& layout, const Word128& word) {
   Instruction insn;
   for (const FieldSlot& s : fmt.fields) SetField(insn, s.field, word.Get(s.lsb, s.width), s.width);
   if (insn.IsMemory() && uint8_t(insn.memory_type) >= kNumMemTypes)
-    throw EncodeError(fmt::format("{}: memory_type {} is not a memory type (UOP=0, WGT=1, INP=2, ACC=3, OUT=4)",
+    throw EncodeError(fmt::format("{}: memory_type {} is not a memory type (UOP=0, WGT=1, INP=2, ACC=3, OUT=4, ACC_8BIT=5)",
                                   Name(insn.opcode), uint64_t(insn.memory_type)));
   if (insn.opcode == Opcode::kAlu && uint8_t(insn.alu_opcode) >= kNumAluOps)
     throw EncodeError(fmt::format("ALU: alu_opcode {} is not an ALU op (MIN=0, MAX=1, ADD=2, SHR=3, MUL=4, CLIP=5, MOV=6)",

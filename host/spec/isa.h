@@ -14,10 +14,12 @@
 namespace dcoc::spec {
 
 enum class Opcode : uint8_t { kLoad = 0, kStore = 1, kGemm = 2, kFinish = 3, kAlu = 4 };
-enum class MemType : uint8_t { kUop = 0, kWgt = 1, kInp = 2, kAcc = 3, kOut = 4 };
+// kAcc8 is VTA's VTA_MEM_ID_ACC_8BIT: rows of BATCH x BLOCK_OUT 8-bit values in DRAM, sign-extended into
+// accumulator rows by the compute module.
+enum class MemType : uint8_t { kUop = 0, kWgt = 1, kInp = 2, kAcc = 3, kOut = 4, kAcc8 = 5 };
 enum class AluOp : uint8_t { kMin = 0, kMax = 1, kAdd = 2, kShr = 3, kMul = 4, kClip = 5, kMov = 6 };
 constexpr int kNumAluOps = 7;
-constexpr int kNumMemTypes = 5;
+constexpr int kNumMemTypes = 6;
 
 std::string_view Name(Opcode op);
 std::string_view Name(MemType m);

@@ -14,7 +14,7 @@ std::string_view FieldMeaning(Field f) {
     case Field::kPopNext: return "pop a token from the next module's queue before executing";
     case Field::kPushPrev: return "push a token to the previous module after executing";
     case Field::kPushNext: return "push a token to the next module after executing";
-    case Field::kMemoryType: return "UOP=0, WGT=1, INP=2, ACC=3, OUT=4";
+    case Field::kMemoryType: return "UOP=0, WGT=1, INP=2, ACC=3, OUT=4, ACC_8BIT=5 (int8 rows into ACC)";
     case Field::kSramBase: return "first scratchpad row";
     case Field::kDramBase: return "first DRAM row (in rows of the memory type)";
     case Field::kPadMin: return "VTA++: pad with the element type's minimum instead of zero";

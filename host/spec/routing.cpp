@@ -37,7 +37,8 @@ std::optional<Module> RouteOf(const Instruction& in) {
         case MemType::kInp:
         case MemType::kWgt: return Module::kLoad;
         case MemType::kUop:
-        case MemType::kAcc: return Module::kCompute;
+        case MemType::kAcc:
+        case MemType::kAcc8: return Module::kCompute;
         case MemType::kOut: break;
       }
       return std::nullopt;

@@ -104,9 +104,16 @@ const std::vector<std::string>& RtlSourceFiles() {
   return kFiles;
 }
 
+const std::vector<std::string>& RtlIncludeFiles() {
+  static const std::vector<std::string> kFiles = {"vta_assert.svh"};
+  return kFiles;
+}
+
 std::string RtlSourcesHash() {
   Fnv1a64 h;
-  for (const std::string& f : RtlSourceFiles()) {
+  std::vector<std::string> files = RtlSourceFiles();
+  files.insert(files.end(), RtlIncludeFiles().begin(), RtlIncludeFiles().end());
+  for (const std::string& f : files) {
     h.Update(f);
     h.Update(FindEmbedded(EmbeddedSources(), f).text);
   }
@@ -160,6 +167,7 @@ std::string PackageSv(const spec::Spec& s) {
   p("LOG_ACC_ROW_BYTES", Log2(s.acc_row_bytes));
   p("LOG_OUT_ROW_BYTES", Log2(s.out_row_bytes));
   p("LOG_UOP_BYTES", Log2(s.uop_bytes));
+  p("LOG_ACC8_ROW_BYTES", Log2(s.acc8_row_bytes), "LOAD ACC_8BIT: a DRAM row of BATCH x BLOCK_OUT int8 values");
   o += "\n  // Buffer depths in rows, and row-address widths (the out buffer mirrors the accumulator)\n";
   p("UOP_DEPTH", s.uop_depth);
   p("INP_DEPTH", s.inp_depth);
@@ -200,8 +208,10 @@ std::string PackageSv(const spec::Spec& s) {
 
   o += "  typedef enum logic [2:0] {\n    OPCODE_LOAD = 3'd0,\n    OPCODE_STORE = 3'd1,\n    OPCODE_GEMM = 3'd2,\n"
        "    OPCODE_FINISH = 3'd3,\n    OPCODE_ALU = 3'd4\n  } opcode_e;\n\n";
-  o += "  typedef enum logic [2:0] {\n    MEM_UOP = 3'd0,\n    MEM_WGT = 3'd1,\n    MEM_INP = 3'd2,\n    MEM_ACC = 3'd3,\n"
-       "    MEM_OUT = 3'd4\n  } mem_type_e;\n\n";
+  o += "  typedef enum logic [2:0] {\n";
+  for (int t = 0; t < spec::kNumMemTypes; ++t)
+    o += fmt::format("    MEM_{} = 3'd{}{}\n", spec::Name(spec::MemType(t)), t, t + 1 < spec::kNumMemTypes ? "," : "");
+  o += "  } mem_type_e;\n\n";
   o += "  typedef enum logic [2:0] {\n    ALU_MIN = 3'd0,\n    ALU_MAX = 3'd1,\n    ALU_ADD = 3'd2,\n    ALU_SHR = 3'd3,\n"
        "    ALU_MUL = 3'd4,\n    ALU_CLIP = 3'd5,\n    ALU_MOV = 3'd6\n  } alu_op_e;\n\n";
   o += FormatStruct(l.mem, "mem_insn_t");
@@ -329,9 +339,11 @@ Generated Generate(const spec::Spec& s, const std::filesystem::path& dir) {
     write(g.dir / f, FindEmbedded(EmbeddedSources(), f).text);
     g.sources.push_back(g.dir / f);
   }
+  for (const std::string& f : RtlIncludeFiles()) write(g.dir / f, FindEmbedded(EmbeddedSources(), f).text);
   g.sources.push_back(g.top);
   // Relative to the filelist's directory: `verilator -F DIR/vta.f` from anywhere, `-f vta.f` in DIR.
-  std::string list = "vta.vlt\n";
+  // The include files sit beside the modules (+incdir+. for Verilator; Yosys looks there itself).
+  std::string list = "+incdir+.\nvta.vlt\n";
   for (const auto& p : g.sources) list += p.filename().string() + "\n";
   write(g.filelist, list);
   return g;

@@ -19,7 +19,11 @@ namespace dcoc::rtl {
 std::span<const EmbeddedFile> EmbeddedSources();
 // The hand-written module files, in compile order (names of EmbeddedSources()).
 const std::vector<std::string>& RtlSourceFiles();
-// FNV-1a over the names and contents of the hand-written sources: part of every model cache key.
+// The files the modules `include (vta_assert.svh), names of EmbeddedSources(); Generate writes them
+// beside the modules.
+const std::vector<std::string>& RtlIncludeFiles();
+// FNV-1a over the names and contents of the hand-written sources and includes: part of every model
+// cache key.
 std::string RtlSourcesHash();
 // FNV-1a over the generated package and top and the hand-written sources: names the exact design of a
 // configuration (synthesis caches; a generator change alone changes it).

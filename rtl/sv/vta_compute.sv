@@ -1,8 +1,9 @@
-// Compute module: executes LOAD of UOP and ACC, GEMM, ALU and FINISH in stream order, with the
-// micro-op cache and the accumulator buffer; every accumulator write also writes the narrowed row to
-// the out buffer. Token order: pop (pop_prev: load->compute, pop_next: store->compute) once every
-// popped queue has a token and every pushed queue has room, execute, then push (push_prev:
-// compute->load, push_next: compute->store).
+// Compute module: executes LOAD of UOP, ACC and ACC_8BIT, GEMM, ALU and FINISH in stream order, with
+// the micro-op cache and the accumulator buffer; every accumulator write also writes the narrowed row
+// to the out buffer. ACC_8BIT rows (BATCH x BLOCK_OUT int8 values) come through their own DMA reader,
+// which shares the ACC reader's AXI client, and are sign-extended into accumulator rows. Token order:
+// pop (pop_prev: load->compute, pop_next: store->compute) once every popped queue has a token and
+// every pushed queue has room, execute, then push (push_prev: compute->load, push_next: compute->store).
 //
 // GEMM/ALU pipeline, one micro-op per cycle:
 //   P0  loop nest (iter_out, iter_in, uop_bgn..uop_end), micro-op cache read
@@ -13,6 +14,8 @@
 // A tensor-tensor ALU micro-op takes two passes through the pipeline (first reads the source row
 // into a register, then the destination row), so it issues every two cycles on one acc read port;
 // MOV with a tensor source does not read its destination, so its one pass reads the source row.
+`include "vta_assert.svh"
+
 module vta_compute (
   input  logic                              clk_i,
   input  logic                              rst_ni,
@@ -87,13 +90,13 @@ module vta_compute (
 
   // ---------------------------------------------------------------------------------------------
   // Instruction control
-  state_e state_q, state_d;
-  logic [vta_pkg::INSN_BITS-1:0] insn_q, insn_d;
+  state_e state_q;
+  logic [vta_pkg::INSN_BITS-1:0] insn_q;
   vta_pkg::mem_insn_t head, mem_q;
   vta_pkg::gemm_insn_t gemm_q;
   vta_pkg::alu_insn_t alu_q;
   logic tokens_ok, accept, is_gemm, is_alu, is_finish, is_uop_load, loop_start, loop_busy;
-  logic uop_cmd, acc_cmd, uop_busy, acc_busy, uop_data, acc_data, uop_stall, acc_stall;
+  logic uop_cmd, acc_cmd, uop_busy, acc_busy, uop_data, uop_stall, acc_stall, is_acc8;
 
   assign head = insn_i;
   assign mem_q = insn_q;
@@ -109,25 +112,29 @@ module vta_compute (
   assign is_alu = mem_q.opcode == vta_pkg::OPCODE_ALU;
   assign is_finish = mem_q.opcode == vta_pkg::OPCODE_FINISH;
   assign is_uop_load = mem_q.memory_type == vta_pkg::MEM_UOP;
+  assign is_acc8 = mem_q.memory_type == vta_pkg::MEM_ACC_8BIT;
 
-  always_comb begin
-    state_d = state_q;
-    insn_d = insn_q;
-    unique case (state_q)
-      StIdle: if (accept) begin
-        insn_d = insn_i;
-        state_d = StExec;
-      end
-      StExec: begin
-        if (is_gemm || is_alu) state_d = StLoop;
-        else if (is_finish) state_d = StPush;
-        else state_d = StDma;
-      end
-      StDma: if (!uop_busy && !acc_busy) state_d = StPush;
-      StLoop: if (!loop_busy) state_d = StPush;
-      StPush: state_d = StIdle;
-      default: state_d = StIdle;
-    endcase
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      state_q <= StIdle;
+      insn_q <= '0;
+    end else begin
+      unique case (state_q)
+        StIdle: if (accept) begin
+          insn_q <= insn_i;
+          state_q <= StExec;
+        end
+        StExec: begin
+          if (is_gemm || is_alu) state_q <= StLoop;
+          else if (is_finish) state_q <= StPush;
+          else state_q <= StDma;
+        end
+        StDma: if (!uop_busy && !acc_busy) state_q <= StPush;
+        StLoop: if (!loop_busy) state_q <= StPush;
+        StPush: state_q <= StIdle;
+        default: state_q <= StIdle;
+      endcase
+    end
   end
 
   assign c2l_push_o = (state_q == StPush) && mem_q.push_prev;
@@ -222,10 +229,19 @@ module vta_compute (
   );
 
   // ---------------------------------------------------------------------------------------------
-  // Accumulator buffer and its DMA
+  // Accumulator buffer and its DMA readers (ACC rows, ACC_8BIT rows); one runs at a time, on AXI client 1
+  localparam int unsigned Acc8Row = 8 << vta_pkg::LOG_ACC8_ROW_BYTES;
   logic acc_dma_we, acc_we, acc_re;
   logic [DW-1:0] acc_dma_waddr, acc_waddr, acc_raddr;
   logic [AccRow-1:0] acc_dma_wdata, acc_wdata, acc_rdata;
+  logic a32_we, a32_busy, a32_data, a32_stall, a32_ar_valid, a32_r_ready;
+  logic a8_we, a8_busy, a8_data, a8_stall, a8_ar_valid, a8_r_ready;
+  logic [DW-1:0] a32_waddr, a8_waddr;
+  logic [AccRow-1:0] a32_wdata;
+  logic [Acc8Row-1:0] a8_wdata;
+  logic [A-1:0] a32_ar_addr, a8_ar_addr;
+  logic [7:0] a32_ar_len, a8_ar_len;
+  logic unused_acc8_cmd_ready;
 
   vta_dma_rd #(
     .LogRowBytes(vta_pkg::LOG_ACC_ROW_BYTES),
@@ -234,7 +250,7 @@ module vta_compute (
   ) u_dma_acc (
     .clk_i,
     .rst_ni,
-    .cmd_valid_i    (acc_cmd),
+    .cmd_valid_i    (acc_cmd && !is_acc8),
     .cmd_ready_o    (unused_acc_cmd_ready),
     .cmd_base_i     (A'(mem_q.dram_base) << vta_pkg::LOG_ACC_ROW_BYTES),
     .cmd_stride_i   (A'(mem_q.x_stride) << vta_pkg::LOG_ACC_ROW_BYTES),
@@ -246,22 +262,74 @@ module vta_compute (
     .cmd_xpad1_i    (mem_q.x_pad_1),
     .cmd_pad_min_i  (mem_q.pad_min),
     .cmd_idx_i      (DW'(mem_q.sram_base)),
-    .busy_o         (acc_busy),
-    .row_valid_o    (acc_dma_we),
+    .busy_o         (a32_busy),
+    .row_valid_o    (a32_we),
     .row_ready_i    (1'b1),
-    .row_idx_o      (acc_dma_waddr),
-    .row_data_o     (acc_dma_wdata),
-    .row_from_dram_o(acc_data),
-    .mem_stall_o    (acc_stall),
-    .ar_valid_o     (ar_valid_o[1]),
-    .ar_ready_i     (ar_ready_i[1]),
-    .ar_addr_o      (ar_addr_o[vta_pkg::AXI_ADDR_W +: vta_pkg::AXI_ADDR_W]),
-    .ar_len_o       (ar_len_o[15:8]),
-    .r_valid_i      (r_valid_i[1]),
-    .r_ready_o      (r_ready_o[1]),
+    .row_idx_o      (a32_waddr),
+    .row_data_o     (a32_wdata),
+    .row_from_dram_o(a32_data),
+    .mem_stall_o    (a32_stall),
+    .ar_valid_o     (a32_ar_valid),
+    .ar_ready_i     (ar_ready_i[1] && !is_acc8),
+    .ar_addr_o      (a32_ar_addr),
+    .ar_len_o       (a32_ar_len),
+    .r_valid_i      (r_valid_i[1] && !is_acc8),
+    .r_ready_o      (a32_r_ready),
     .r_data_i,
     .r_last_i
   );
+
+  // ACC_8BIT: padding is of int8 values too (zero, or -128 with pad_min), widened like the data.
+  vta_dma_rd #(
+    .LogRowBytes(vta_pkg::LOG_ACC8_ROW_BYTES),
+    .ElemBits   (8),
+    .IdxW       (DW)
+  ) u_dma_acc8 (
+    .clk_i,
+    .rst_ni,
+    .cmd_valid_i    (acc_cmd && is_acc8),
+    .cmd_ready_o    (unused_acc8_cmd_ready),
+    .cmd_base_i     (A'(mem_q.dram_base) << vta_pkg::LOG_ACC8_ROW_BYTES),
+    .cmd_stride_i   (A'(mem_q.x_stride) << vta_pkg::LOG_ACC8_ROW_BYTES),
+    .cmd_ysize_i    (mem_q.y_size),
+    .cmd_xsize_i    (vta_pkg::DMA_XSIZE_W'(mem_q.x_size)),
+    .cmd_ypad0_i    (mem_q.y_pad_0),
+    .cmd_ypad1_i    (mem_q.y_pad_1),
+    .cmd_xpad0_i    (mem_q.x_pad_0),
+    .cmd_xpad1_i    (mem_q.x_pad_1),
+    .cmd_pad_min_i  (mem_q.pad_min),
+    .cmd_idx_i      (DW'(mem_q.sram_base)),
+    .busy_o         (a8_busy),
+    .row_valid_o    (a8_we),
+    .row_ready_i    (1'b1),
+    .row_idx_o      (a8_waddr),
+    .row_data_o     (a8_wdata),
+    .row_from_dram_o(a8_data),
+    .mem_stall_o    (a8_stall),
+    .ar_valid_o     (a8_ar_valid),
+    .ar_ready_i     (ar_ready_i[1] && is_acc8),
+    .ar_addr_o      (a8_ar_addr),
+    .ar_len_o       (a8_ar_len),
+    .r_valid_i      (r_valid_i[1] && is_acc8),
+    .r_ready_o      (a8_r_ready),
+    .r_data_i,
+    .r_last_i
+  );
+
+  // The instruction (and so is_acc8) holds while either reader is busy.
+  assign ar_valid_o[1] = is_acc8 ? a8_ar_valid : a32_ar_valid;
+  assign ar_addr_o[vta_pkg::AXI_ADDR_W +: vta_pkg::AXI_ADDR_W] = is_acc8 ? a8_ar_addr : a32_ar_addr;
+  assign ar_len_o[15:8] = is_acc8 ? a8_ar_len : a32_ar_len;
+  assign r_ready_o[1] = is_acc8 ? a8_r_ready : a32_r_ready;
+  assign acc_busy = a32_busy || a8_busy;
+  assign acc_stall = a32_stall || a8_stall;
+  assign acc_dma_we = a32_we || a8_we;
+  assign acc_dma_waddr = a8_we ? a8_waddr : a32_waddr;
+  for (genvar e = 0; e < NElem; e++) begin : gen_acc8_widen
+    assign acc_dma_wdata[e * vta_pkg::ACC_WIDTH +: vta_pkg::ACC_WIDTH] =
+        a8_we ? vta_pkg::ACC_WIDTH'($signed(a8_wdata[e * 8 +: 8]))
+              : a32_wdata[e * vta_pkg::ACC_WIDTH +: vta_pkg::ACC_WIDTH];
+  end
 
   vta_ram_1r1w #(
     .Width(AccRow),
@@ -278,12 +346,12 @@ module vta_compute (
 
   // ---------------------------------------------------------------------------------------------
   // P0: loop nest
-  logic g_active_q, g_active_d, g_phase_q, g_phase_d, g_issue, g_two_pass, g_mov_src, g_empty;
-  logic [UW:0] g_u_q, g_u_d;
-  logic [LW-1:0] g_i0_q, g_i0_d, g_i1_q, g_i1_d;
-  logic [DWW-1:0] g_dout_q, g_dout_d, g_d_q, g_d_d;
-  logic [SWW-1:0] g_sout_q, g_sout_d, g_s_q, g_s_d;
-  logic [WWW-1:0] g_wout_q, g_wout_d, g_w_q, g_w_d;
+  logic g_active_q, g_phase_q, g_issue, g_two_pass, g_mov_src, g_empty;
+  logic [UW:0] g_u_q;
+  logic [LW-1:0] g_i0_q, g_i1_q;
+  logic [DWW-1:0] g_dout_q, g_d_q;
+  logic [SWW-1:0] g_sout_q, g_s_q;
+  logic [WWW-1:0] g_wout_q, g_w_q;
   logic [DWW-1:0] f_dout, f_din;
   logic [SWW-1:0] f_sout, f_sin;
   logic [WWW-1:0] f_wout, f_win;
@@ -303,54 +371,64 @@ module vta_compute (
   assign uop_re = g_issue;
   assign uop_raddr = g_u_q[UW-1:0];
 
-  always_comb begin
-    g_active_d = g_active_q;
-    g_phase_d = g_phase_q;
-    g_u_d = g_u_q;
-    g_i0_d = g_i0_q;
-    g_i1_d = g_i1_q;
-    g_dout_d = g_dout_q;
-    g_d_d = g_d_q;
-    g_sout_d = g_sout_q;
-    g_s_d = g_s_q;
-    g_wout_d = g_wout_q;
-    g_w_d = g_w_q;
-    if (loop_start) begin
-      g_active_d = !g_empty && !range_oob;
-      g_phase_d = 1'b0;
-      g_u_d = (UW + 1)'(gemm_q.uop_bgn);
-      g_i0_d = '0;
-      g_i1_d = '0;
-      g_dout_d = '0;
-      g_d_d = '0;
-      g_sout_d = '0;
-      g_s_d = '0;
-      g_wout_d = '0;
-      g_w_d = '0;
+  // Micro-op loop bounds: while the loop runs, the micro-op index stays in [uop_bgn, uop_end) inside the
+  // micro-op buffer and the iteration counters below their bounds; the loop runs only in StLoop.
+  `VTA_ASSERT_IF(UopInRange_A, ((UW + 1)'(gemm_q.uop_bgn) <= g_u_q) && (g_u_q < gemm_q.uop_end) &&
+                               (32'(gemm_q.uop_end) <= vta_pkg::UOP_DEPTH), g_active_q)
+  `VTA_ASSERT_IF(IterInRange_A, (g_i0_q < gemm_q.iter_out) && (g_i1_q < gemm_q.iter_in), g_active_q)
+  `VTA_ASSERT_IF(LoopInLoopState_A, state_q == StLoop, g_active_q)
+  `VTA_ASSERT(StateKnown_A, state_q inside {StIdle, StExec, StDma, StLoop, StPush})
+
+  // The loop nest advances in its always_ff: nothing to do in a cycle without a micro-op.
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      g_active_q <= 1'b0;
+      g_phase_q <= 1'b0;
+      g_u_q <= '0;
+      g_i0_q <= '0;
+      g_i1_q <= '0;
+      g_dout_q <= '0;
+      g_d_q <= '0;
+      g_sout_q <= '0;
+      g_s_q <= '0;
+      g_wout_q <= '0;
+      g_w_q <= '0;
+    end else if (loop_start) begin
+      g_active_q <= !g_empty && !range_oob;
+      g_phase_q <= 1'b0;
+      g_u_q <= (UW + 1)'(gemm_q.uop_bgn);
+      g_i0_q <= '0;
+      g_i1_q <= '0;
+      g_dout_q <= '0;
+      g_d_q <= '0;
+      g_sout_q <= '0;
+      g_s_q <= '0;
+      g_wout_q <= '0;
+      g_w_q <= '0;
     end else if (g_active_q) begin
       if (g_two_pass && !g_phase_q) begin
-        g_phase_d = 1'b1;
+        g_phase_q <= 1'b1;
       end else begin
-        g_phase_d = 1'b0;
+        g_phase_q <= 1'b0;
         if (g_u_q + 1'b1 != gemm_q.uop_end) begin
-          g_u_d = g_u_q + 1'b1;
+          g_u_q <= g_u_q + 1'b1;
         end else begin
-          g_u_d = (UW + 1)'(gemm_q.uop_bgn);
+          g_u_q <= (UW + 1)'(gemm_q.uop_bgn);
           if (g_i1_q + 1'b1 != gemm_q.iter_in) begin
-            g_i1_d = g_i1_q + 1'b1;
-            g_d_d = g_d_q + f_din;
-            g_s_d = g_s_q + f_sin;
-            g_w_d = g_w_q + f_win;
+            g_i1_q <= g_i1_q + 1'b1;
+            g_d_q <= g_d_q + f_din;
+            g_s_q <= g_s_q + f_sin;
+            g_w_q <= g_w_q + f_win;
           end else begin
-            g_i1_d = '0;
-            g_dout_d = g_dout_q + f_dout;
-            g_sout_d = g_sout_q + f_sout;
-            g_wout_d = g_wout_q + f_wout;
-            g_d_d = g_dout_q + f_dout;
-            g_s_d = g_sout_q + f_sout;
-            g_w_d = g_wout_q + f_wout;
-            if (g_i0_q + 1'b1 != gemm_q.iter_out) g_i0_d = g_i0_q + 1'b1;
-            else g_active_d = 1'b0;
+            g_i1_q <= '0;
+            g_dout_q <= g_dout_q + f_dout;
+            g_sout_q <= g_sout_q + f_sout;
+            g_wout_q <= g_wout_q + f_wout;
+            g_d_q <= g_dout_q + f_dout;
+            g_s_q <= g_sout_q + f_sout;
+            g_w_q <= g_wout_q + f_wout;
+            if (g_i0_q + 1'b1 != gemm_q.iter_out) g_i0_q <= g_i0_q + 1'b1;
+            else g_active_q <= 1'b0;
           end
         end
       end
@@ -404,8 +482,8 @@ module vta_compute (
   logic [DW-1:0] p2_d_q, p2_raddr_q;
   logic fwd_valid_q;
   logic [DW-1:0] fwd_addr_q;
-  logic [AccRow-1:0] fwd_data_q, acc_val, src_q, src_d, gemm_res, alu_res, alu_v, p2_res, imm_row;
-  logic p2_write;
+  logic [AccRow-1:0] fwd_data_q, acc_val, src_q, gemm_res, alu_res, alu_v, p2_res, imm_row;
+  logic p2_write, src_load;
   logic signed [vta_pkg::ACC_WIDTH-1:0] imm_ext;
 
   assign acc_val = (fwd_valid_q && (fwd_addr_q == p2_raddr_q)) ? fwd_data_q : acc_rdata;
@@ -424,8 +502,13 @@ module vta_compute (
     .acc_o(gemm_res)
   );
 
+  // Outside ALU instructions the ALU gets the one code no operation has (its default: pass a_i through),
+  // so a simulator does not evaluate an operation whose result nobody reads.
+  logic [2:0] alu_op;
+  assign alu_op = is_alu ? alu_q.alu_opcode : 3'd7;
+
   vta_alu_dp u_alu (
-    .op_i(alu_q.alu_opcode),
+    .op_i(alu_op),
     .a_i (acc_val),
     .v_i (alu_v),
     .y_o (alu_res)
@@ -436,9 +519,10 @@ module vta_compute (
     if (gemm_q.reset) p2_res = '0;
   end
   assign p2_write = p2_valid_q && !p2_srcf_q;
-  assign src_d = (p2_valid_q && p2_srcf_q) ? acc_val : src_q;
+  assign src_load = p2_valid_q && p2_srcf_q;
 
   // Write ports: the pipeline and the ACC load never run at the same time.
+  `VTA_ASSERT_ONEHOT0(OneAccWriter_A, {p2_write, acc_dma_we})
   assign acc_we = p2_write || acc_dma_we;
   assign acc_waddr = p2_write ? p2_d_q : acc_dma_waddr;
   assign acc_wdata = p2_write ? p2_res : acc_dma_wdata;
@@ -465,67 +549,62 @@ module vta_compute (
   assign stall_c2s_o = (state_q == StIdle) && insn_valid_i && head.push_next && !c2s_has_room_i;
   assign stall_mem_o = uop_stall || acc_stall;
   assign bytes_o = (uop_data ? vta_pkg::CNT_INC_W'(1 << vta_pkg::LOG_UOP_BYTES) : '0) +
-                   (acc_data ? vta_pkg::CNT_INC_W'(1 << vta_pkg::LOG_ACC_ROW_BYTES) : '0);
+                   (a32_data ? vta_pkg::CNT_INC_W'(1 << vta_pkg::LOG_ACC_ROW_BYTES) : '0) +
+                   (a8_data ? vta_pkg::CNT_INC_W'(1 << vta_pkg::LOG_ACC8_ROW_BYTES) : '0);
   assign gemm_uop_o = g_issue && is_gemm;
   assign alu_uop_o = g_issue && is_alu && !(g_two_pass && !g_phase_q);
   assign state_o = {1'b0, state_q};
 
   // ---------------------------------------------------------------------------------------------
+  // Pipeline registers: the valid bits every cycle, the row indices only with a micro-op (they are read
+  // only while their stage is valid).
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      state_q <= StIdle;
-      insn_q <= '0;
-      g_active_q <= 1'b0;
-      g_phase_q <= 1'b0;
-      g_u_q <= '0;
-      g_i0_q <= '0;
-      g_i1_q <= '0;
-      g_dout_q <= '0;
-      g_d_q <= '0;
-      g_sout_q <= '0;
-      g_s_q <= '0;
-      g_wout_q <= '0;
-      g_w_q <= '0;
       p1_valid_q <= 1'b0;
       p1_srcf_q <= 1'b0;
+      p2_valid_q <= 1'b0;
+      p2_srcf_q <= 1'b0;
+      fwd_valid_q <= 1'b0;
+    end else begin
+      p1_valid_q <= g_issue;
+      p1_srcf_q <= g_two_pass && !g_phase_q;
+      p2_valid_q <= p1_valid_q && !uop_oob;
+      p2_srcf_q <= p1_srcf_q;
+      fwd_valid_q <= acc_we;
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
       p1_d_q <= '0;
       p1_s_q <= '0;
       p1_w_q <= '0;
-      p2_valid_q <= 1'b0;
-      p2_srcf_q <= 1'b0;
       p2_d_q <= '0;
       p2_raddr_q <= '0;
-      fwd_valid_q <= 1'b0;
       fwd_addr_q <= '0;
+    end else begin
+      if (g_issue) begin
+        p1_d_q <= g_d_q;
+        p1_s_q <= g_s_q;
+        p1_w_q <= g_w_q;
+      end
+      if (p1_valid_q) begin
+        p2_d_q <= p1_dst;
+        p2_raddr_q <= acc_raddr;
+      end
+      if (acc_we) fwd_addr_q <= acc_waddr;
+    end
+  end
+
+  // Wide row registers load under an enable (Verilator then copies them only when they change): the
+  // forwarded write (used only while fwd_valid_q) and the first pass's source row.
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
       fwd_data_q <= '0;
       src_q <= '0;
     end else begin
-      state_q <= state_d;
-      insn_q <= insn_d;
-      g_active_q <= g_active_d;
-      g_phase_q <= g_phase_d;
-      g_u_q <= g_u_d;
-      g_i0_q <= g_i0_d;
-      g_i1_q <= g_i1_d;
-      g_dout_q <= g_dout_d;
-      g_d_q <= g_d_d;
-      g_sout_q <= g_sout_d;
-      g_s_q <= g_s_d;
-      g_wout_q <= g_wout_d;
-      g_w_q <= g_w_d;
-      p1_valid_q <= g_issue;
-      p1_srcf_q <= g_two_pass && !g_phase_q;
-      p1_d_q <= g_d_q;
-      p1_s_q <= g_s_q;
-      p1_w_q <= g_w_q;
-      p2_valid_q <= p1_valid_q && !uop_oob;
-      p2_srcf_q <= p1_srcf_q;
-      p2_d_q <= p1_dst;
-      p2_raddr_q <= acc_raddr;
-      fwd_valid_q <= acc_we;
-      fwd_addr_q <= acc_waddr;
-      fwd_data_q <= acc_wdata;
-      src_q <= src_d;
+      if (acc_we) fwd_data_q <= acc_wdata;
+      if (src_load) src_q <= acc_val;
     end
   end
 

@@ -14,6 +14,8 @@
 // state_o: [0] busy (instructions left to read, a chunk being read, or instructions buffered),
 // [1] an instruction is at the buffer's head, [2] it waits for room in its module's queue,
 // [3] instructions are left to read but the buffer has no room for the next chunk.
+`include "vta_assert.svh"
+
 module vta_fetch (
   input  logic                              clk_i,
   input  logic                              rst_ni,
@@ -59,8 +61,8 @@ module vta_fetch (
   typedef enum logic [1:0] {ToLoad, ToCompute, ToStore, ToNone} route_e;
 
   // Chunk requests
-  logic [XW-1:0] left_q, left_d, chunk;
-  logic [A-1:0] addr_q, addr_d;
+  logic [XW-1:0] left_q, chunk;
+  logic [A-1:0] addr_q;
   logic accept_start, room, issue, dma_cmd_ready, dma_busy;
 
   // DMA rows into the buffer
@@ -81,22 +83,24 @@ module vta_fetch (
   assign room = XW'(buf_free) >= chunk;
   assign issue = (left_q != '0) && dma_cmd_ready && room;
 
-  always_comb begin
-    left_d = left_q;
-    addr_d = addr_q;
-    if (accept_start) begin
-      left_d = insn_count_i;
-      addr_d = insn_addr_i;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      left_q <= '0;
+      addr_q <= '0;
+    end else if (accept_start) begin
+      left_q <= insn_count_i;
+      addr_q <= insn_addr_i;
     end else if (issue) begin
-      left_d = left_q - chunk;
-      addr_d = addr_q + (A'(chunk) << LogInsnBytes);
+      left_q <= left_q - chunk;
+      addr_q <= addr_q + (A'(chunk) << LogInsnBytes);
     end
   end
 
   vta_dma_rd #(
     .LogRowBytes(LogInsnBytes),
     .ElemBits   (8),
-    .IdxW       (1)
+    .IdxW       (1),
+    .IdxInRange (1'b0)
   ) u_dma (
     .clk_i,
     .rst_ni,
@@ -146,12 +150,18 @@ module vta_fetch (
     .count_o (buf_count)
   );
 
+  // Fetch never holds the shared R channel: room for a whole chunk is reserved before it is requested,
+  // so the buffer always takes the DMA's rows. An instruction goes to at most one module.
+  `VTA_ASSERT_IF(RowAlwaysAccepted_A, row_ready, row_valid)
+  `VTA_ASSERT_ONEHOT0(RouteOneHot_A, {load_valid_o, compute_valid_o, store_valid_o})
+
   always_comb begin
     route = ToNone;
     unique case (insn.opcode)
       vta_pkg::OPCODE_LOAD: begin
         if (insn.memory_type == vta_pkg::MEM_INP || insn.memory_type == vta_pkg::MEM_WGT) route = ToLoad;
-        else if (insn.memory_type == vta_pkg::MEM_UOP || insn.memory_type == vta_pkg::MEM_ACC) route = ToCompute;
+        else if (insn.memory_type == vta_pkg::MEM_UOP || insn.memory_type == vta_pkg::MEM_ACC ||
+                 insn.memory_type == vta_pkg::MEM_ACC_8BIT) route = ToCompute;
         else route = ToNone;
       end
       vta_pkg::OPCODE_STORE: route = (insn.memory_type == vta_pkg::MEM_OUT) ? ToStore : ToNone;
@@ -179,15 +189,5 @@ module vta_fetch (
   assign stall_queue_o = head_valid && !target_ready;
   assign bytes_event_o = row_from_dram;
   assign state_o = {(left_q != '0) && dma_cmd_ready && !room, stall_queue_o, head_valid, busy_o};
-
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      left_q <= '0;
-      addr_q <= '0;
-    end else begin
-      left_q <= left_d;
-      addr_q <= addr_d;
-    end
-  end
 
 endmodule

@@ -9,6 +9,8 @@
 // evaluates each one as a 32-bit multiply-add (no narrow intermediate to extend). The internals are not
 // traced (the inputs and the result are, in vta_compute), which lets Verilator keep them in registers.
 /* verilator tracing_off */
+`include "vta_assert.svh"
+
 module vta_gemm_dp (
   input  logic [vta_pkg::ACC_ROW_BITS-1:0] acc_i,
   input  logic [vta_pkg::INP_ROW_BITS-1:0] inp_i,
@@ -24,6 +26,8 @@ module vta_gemm_dp (
   localparam int unsigned NO = vta_pkg::BLOCK_OUT;
   localparam int unsigned NP = vta_pkg::BATCH * NO * NI;
   localparam bit AllDsp = (vta_pkg::GEMM_PACK == 0) && (vta_pkg::GEMM_DSP_UNITS >= NP);
+
+  `VTA_ASSERT_INIT(PackNeedsInt8_A, vta_pkg::GEMM_PACK == 0 || (IW == 8 && WW == 8 && NO % 2 == 0))
 
   if (AllDsp) begin : gen_dsp
     for (genvar b = 0; b < vta_pkg::BATCH; b++) begin : gen_b

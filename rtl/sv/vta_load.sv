@@ -47,8 +47,8 @@ module vta_load (
   logic unused_inp_cmd_ready, unused_wgt_cmd_ready;
 
   typedef enum logic [1:0] {StIdle, StCmd, StRun, StPush} state_e;
-  state_e state_q, state_d;
-  vta_pkg::mem_insn_t insn_q, insn_d, head;
+  state_e state_q;
+  vta_pkg::mem_insn_t insn_q, head;
   logic tokens_ok, accept, is_wgt;
   logic inp_cmd, wgt_cmd, inp_busy, wgt_busy, inp_data, wgt_data, inp_stall, wgt_stall;
   logic [A-1:0] inp_base, wgt_base, inp_stride, wgt_stride;
@@ -60,19 +60,22 @@ module vta_load (
   assign c2l_pop_o = accept && head.pop_next;
   assign is_wgt = insn_q.memory_type == vta_pkg::MEM_WGT;
 
-  always_comb begin
-    state_d = state_q;
-    insn_d = insn_q;
-    unique case (state_q)
-      StIdle: if (accept) begin
-        insn_d = head;
-        state_d = StCmd;
-      end
-      StCmd: state_d = StRun;
-      StRun: if (!inp_busy && !wgt_busy) state_d = StPush;
-      StPush: state_d = StIdle;
-      default: state_d = StIdle;
-    endcase
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      state_q <= StIdle;
+      insn_q <= '0;
+    end else begin
+      unique case (state_q)
+        StIdle: if (accept) begin
+          insn_q <= head;
+          state_q <= StCmd;
+        end
+        StCmd: state_q <= StRun;
+        StRun: if (!inp_busy && !wgt_busy) state_q <= StPush;
+        StPush: state_q <= StIdle;
+        default: state_q <= StIdle;
+      endcase
+    end
   end
 
   assign l2c_push_o = (state_q == StPush) && insn_q.push_next;
@@ -174,15 +177,5 @@ module vta_load (
   assign bytes_o = (inp_data ? vta_pkg::CNT_INC_W'(1 << vta_pkg::LOG_INP_ROW_BYTES) : '0) +
                    (wgt_data ? vta_pkg::CNT_INC_W'(1 << vta_pkg::LOG_WGT_ROW_BYTES) : '0);
   assign state_o = {2'b0, state_q};
-
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      state_q <= StIdle;
-      insn_q <= '0;
-    end else begin
-      state_q <= state_d;
-      insn_q <= insn_d;
-    end
-  end
 
 endmodule

@@ -3,6 +3,8 @@
 // (run y at dram_base + y * x_stride rows) from consecutive out-buffer rows, and pushes once every
 // write response is back. Bursts stop at 256 beats and at 4 KiB boundaries; a row narrower than the
 // bus is one beat with byte strobes.
+`include "vta_assert.svh"
+
 module vta_store (
   input  logic                              clk_i,
   input  logic                              rst_ni,
@@ -55,8 +57,8 @@ module vta_store (
   localparam int unsigned OutstW = 10;
 
   typedef enum logic [1:0] {StIdle, StRun, StPush} state_e;
-  state_e state_q, state_d;
-  vta_pkg::mem_insn_t head, insn_q, insn_d;
+  state_e state_q;
+  vta_pkg::mem_insn_t head, insn_q;
   logic tokens_ok, accept, empty_insn;
   logic [A-1:0] stride;
 
@@ -80,19 +82,24 @@ module vta_store (
 
   // ---------------------------------------------------------------------------------------------
   // AW side: units of one beat (wide rows) or one row (narrow rows, one single-beat burst each)
-  logic aw_active_q, aw_active_d, aw_hs, w_hs, b_hs, len_push, len_room, len_valid, len_pop;
-  logic [SW-1:0] aw_runs_q, aw_runs_d;
-  logic [A-1:0] aw_run_q, aw_run_d, aw_addr_q, aw_addr_d, aw_units_q, aw_units_d, to_4k, burst;
+  logic aw_active_q, aw_hs, w_hs, b_hs, len_push, len_room, len_valid, len_pop, start_run;
+  logic [SW-1:0] aw_runs_q;
+  logic [A-1:0] aw_run_q, aw_addr_q, aw_units_q, to_4k, burst;
   logic [7:0] len_head;
   logic [2:0] unused_len_count;
-  logic [OutstW-1:0] outst_q, outst_d;
+  logic [OutstW-1:0] outst_q;
 
-  assign to_4k = (A'(4096) - A'(aw_addr_q[11:0])) >> LogBus;
+  assign start_run = (state_q == StIdle) && accept && !empty_insn;
   always_comb begin
-    burst = aw_units_q;
-    if (burst > A'(256)) burst = A'(256);
-    if (burst > to_4k) burst = to_4k;
-    if (Narrow) burst = A'(1);  // one row, one beat, never across 4 KiB
+    to_4k = '0;
+    burst = '0;
+    if (aw_active_q) begin
+      to_4k = (A'(4096) - A'(aw_addr_q[11:0])) >> LogBus;
+      burst = aw_units_q;
+      if (burst > A'(256)) burst = A'(256);
+      if (burst > to_4k) burst = to_4k;
+      if (Narrow) burst = A'(1);  // one row, one beat, never across 4 KiB
+    end
   end
   assign aw_valid_o = aw_active_q && len_room;
   assign aw_addr_o = Narrow ? (aw_addr_q & ~BusMask) : aw_addr_q;
@@ -100,29 +107,30 @@ module vta_store (
   assign aw_hs = aw_valid_o && aw_ready_i;
   assign len_push = aw_hs;
 
-  always_comb begin
-    aw_active_d = aw_active_q;
-    aw_runs_d = aw_runs_q;
-    aw_run_d = aw_run_q;
-    aw_addr_d = aw_addr_q;
-    aw_units_d = aw_units_q;
-    if (state_q == StIdle && accept && !empty_insn) begin
-      aw_active_d = 1'b1;
-      aw_runs_d = head.y_size;
-      aw_run_d = A'(head.dram_base) << LogRow;
-      aw_addr_d = A'(head.dram_base) << LogRow;
-      aw_units_d = A'(head.x_size) << (LogRow - LogStep);
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      aw_active_q <= 1'b0;
+      aw_runs_q <= '0;
+      aw_run_q <= '0;
+      aw_addr_q <= '0;
+      aw_units_q <= '0;
+    end else if (start_run) begin
+      aw_active_q <= 1'b1;
+      aw_runs_q <= head.y_size;
+      aw_run_q <= A'(head.dram_base) << LogRow;
+      aw_addr_q <= A'(head.dram_base) << LogRow;
+      aw_units_q <= A'(head.x_size) << (LogRow - LogStep);
     end else if (aw_hs) begin
-      aw_addr_d = aw_addr_q + (burst << LogStep);
-      aw_units_d = aw_units_q - burst;
+      aw_addr_q <= aw_addr_q + (burst << LogStep);
+      aw_units_q <= aw_units_q - burst;
       if (aw_units_q == burst) begin
         if (aw_runs_q == SW'(1)) begin
-          aw_active_d = 1'b0;
+          aw_active_q <= 1'b0;
         end else begin
-          aw_runs_d = aw_runs_q - 1'b1;
-          aw_run_d = aw_run_q + stride;
-          aw_addr_d = aw_run_q + stride;
-          aw_units_d = A'(insn_q.x_size) << (LogRow - LogStep);
+          aw_runs_q <= aw_runs_q - 1'b1;
+          aw_run_q <= aw_run_q + stride;
+          aw_addr_q <= aw_run_q + stride;
+          aw_units_q <= A'(insn_q.x_size) << (LogRow - LogStep);
         end
       end
     end
@@ -146,13 +154,13 @@ module vta_store (
   // ---------------------------------------------------------------------------------------------
   // W side: one out row at a time (read, then its beats)
   typedef enum logic [1:0] {WIdle, WRead, WEmit} wstate_e;
-  wstate_e w_state_q, w_state_d;
-  logic [vta_pkg::ACC_ADDR_W-1:0] w_idx_q, w_idx_d;
-  logic [SW-1:0] w_y_q, w_y_d;
-  logic [SW-1:0] w_x_q, w_x_d;
-  logic [A-1:0] w_run_q, w_run_d, w_row_addr;
-  logic [BeatW-1:0] w_beat_q, w_beat_d;
-  logic [7:0] w_burst_q, w_burst_d;
+  wstate_e w_state_q;
+  logic [vta_pkg::ACC_ADDR_W-1:0] w_idx_q;
+  logic [SW-1:0] w_y_q;
+  logic [SW-1:0] w_x_q;
+  logic [A-1:0] w_run_q, w_row_addr;
+  logic [BeatW-1:0] w_beat_q;
+  logic [7:0] w_burst_q;
   logic w_row_last, w_all_last;
 
   assign w_row_addr = w_run_q + (A'(w_x_q) << LogRow);
@@ -179,77 +187,94 @@ module vta_store (
     assign w_strb_o = '1;
   end
 
-  always_comb begin
-    w_state_d = w_state_q;
-    w_idx_d = w_idx_q;
-    w_y_d = w_y_q;
-    w_x_d = w_x_q;
-    w_run_d = w_run_q;
-    w_beat_d = w_beat_q;
-    w_burst_d = w_burst_q;
-    unique case (w_state_q)
-      WIdle: begin
-        if (state_q == StIdle && accept && !empty_insn) begin
-          w_state_d = WRead;
-          w_idx_d = vta_pkg::ACC_ADDR_W'(head.sram_base);
-          w_y_d = '0;
-          w_x_d = '0;
-          w_run_d = A'(head.dram_base) << LogRow;
-          w_beat_d = '0;
-          w_burst_d = '0;
-        end
-      end
-      WRead: w_state_d = WEmit;
-      WEmit: begin
-        if (w_hs) begin
-          w_burst_d = w_last_o ? '0 : w_burst_q + 1'b1;
-          if (w_row_last) begin
-            w_beat_d = '0;
-            w_idx_d = w_idx_q + 1'b1;
-            if (w_all_last) begin
-              w_state_d = WIdle;
-            end else begin
-              w_state_d = WRead;
-              if (w_x_q == insn_q.x_size - 1'b1) begin
-                w_x_d = '0;
-                w_y_d = w_y_q + 1'b1;
-                w_run_d = w_run_q + stride;
-              end else begin
-                w_x_d = w_x_q + 1'b1;
-              end
-            end
-          end else begin
-            w_beat_d = w_beat_q + 1'b1;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      w_state_q <= WIdle;
+      w_idx_q <= '0;
+      w_y_q <= '0;
+      w_x_q <= '0;
+      w_run_q <= '0;
+      w_beat_q <= '0;
+      w_burst_q <= '0;
+    end else begin
+      unique case (w_state_q)
+        WIdle: begin
+          if (start_run) begin
+            w_state_q <= WRead;
+            w_idx_q <= vta_pkg::ACC_ADDR_W'(head.sram_base);
+            w_y_q <= '0;
+            w_x_q <= '0;
+            w_run_q <= A'(head.dram_base) << LogRow;
+            w_beat_q <= '0;
+            w_burst_q <= '0;
           end
         end
-      end
-      default: w_state_d = WIdle;
-    endcase
+        WRead: w_state_q <= WEmit;
+        WEmit: begin
+          if (w_hs) begin
+            w_burst_q <= w_last_o ? '0 : w_burst_q + 1'b1;
+            if (w_row_last) begin
+              w_beat_q <= '0;
+              w_idx_q <= w_idx_q + 1'b1;
+              if (w_all_last) begin
+                w_state_q <= WIdle;
+              end else begin
+                w_state_q <= WRead;
+                if (w_x_q == insn_q.x_size - 1'b1) begin
+                  w_x_q <= '0;
+                  w_y_q <= w_y_q + 1'b1;
+                  w_run_q <= w_run_q + stride;
+                end else begin
+                  w_x_q <= w_x_q + 1'b1;
+                end
+              end
+            end else begin
+              w_beat_q <= w_beat_q + 1'b1;
+            end
+          end
+        end
+        default: w_state_q <= WIdle;
+      endcase
+    end
   end
 
   // ---------------------------------------------------------------------------------------------
   // B side and instruction control
   assign b_ready_o = 1'b1;
   assign b_hs = b_valid_i;
-  always_comb begin
-    outst_d = outst_q;
-    if (aw_hs) outst_d = outst_d + 1'b1;
-    if (b_hs) outst_d = outst_d - 1'b1;
+  // AXI: AW and W hold still until taken; a write response comes only for a burst in flight.
+  `VTA_ASSERT_STABLE(AwStable_A, aw_valid_o, aw_ready_i, {aw_addr_o, aw_len_o})
+  `VTA_ASSERT_STABLE(WStable_A, w_valid_o, w_ready_i, {w_data_o, w_strb_o, w_last_o})
+  `VTA_ASSERT_IF(BRespExpected_A, outst_q != '0, b_valid_i)
+  `VTA_ASSERT(OutstandingNoOverflow_A, outst_q != '1)
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      outst_q <= '0;
+    end else if (aw_hs != b_hs) begin
+      outst_q <= aw_hs ? outst_q + 1'b1 : outst_q - 1'b1;
+    end
   end
 
-  always_comb begin
-    state_d = state_q;
-    insn_d = insn_q;
-    unique case (state_q)
-      StIdle: if (accept) begin
-        insn_d = head;
-        state_d = empty_insn ? StPush : StRun;
-      end
-      StRun: if (!aw_active_q && (w_state_q == WIdle) && (outst_q == '0)) state_d = StPush;
-      StPush: state_d = StIdle;
-      default: state_d = StIdle;
-    endcase
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      state_q <= StIdle;
+      insn_q <= '0;
+    end else begin
+      unique case (state_q)
+        StIdle: if (accept) begin
+          insn_q <= head;
+          state_q <= empty_insn ? StPush : StRun;
+        end
+        StRun: if (!aw_active_q && (w_state_q == WIdle) && (outst_q == '0)) state_q <= StPush;
+        StPush: state_q <= StIdle;
+        default: state_q <= StIdle;
+      endcase
+    end
   end
+
+  logic unused_insn_q;  // the fields of the held instruction this module does not read
+  assign unused_insn_q = ^insn_q;
 
   assign s2c_push_o = (state_q == StPush) && insn_q.push_prev;
   assign busy_o = state_q != StIdle;
@@ -260,41 +285,5 @@ module vta_store (
                        ((state_q == StRun) && !aw_active_q && (w_state_q == WIdle) && (outst_q != '0));
   assign bytes_o = (w_hs && w_row_last) ? vta_pkg::CNT_INC_W'(1 << LogRow) : '0;
   assign state_o = {w_state_q, state_q};
-
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      state_q <= StIdle;
-      insn_q <= '0;
-      aw_active_q <= 1'b0;
-      aw_runs_q <= '0;
-      aw_run_q <= '0;
-      aw_addr_q <= '0;
-      aw_units_q <= '0;
-      outst_q <= '0;
-      w_state_q <= WIdle;
-      w_idx_q <= '0;
-      w_y_q <= '0;
-      w_x_q <= '0;
-      w_run_q <= '0;
-      w_beat_q <= '0;
-      w_burst_q <= '0;
-    end else begin
-      state_q <= state_d;
-      insn_q <= insn_d;
-      aw_active_q <= aw_active_d;
-      aw_runs_q <= aw_runs_d;
-      aw_run_q <= aw_run_d;
-      aw_addr_q <= aw_addr_d;
-      aw_units_q <= aw_units_d;
-      outst_q <= outst_d;
-      w_state_q <= w_state_d;
-      w_idx_q <= w_idx_d;
-      w_y_q <= w_y_d;
-      w_x_q <= w_x_d;
-      w_run_q <= w_run_d;
-      w_beat_q <= w_beat_d;
-      w_burst_q <= w_burst_d;
-    end
-  end
 
 endmodule

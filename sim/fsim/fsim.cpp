@@ -61,6 +61,7 @@ void Fsim::Reset() {
   acc_.assign(size_t(s.acc_depth) * size_t(s.batch * s.block_out), 0);
   out_.assign(acc_.size(), 0);
   uop_.assign(size_t(s.uop_depth), spec::Uop{});
+  out_source_.assign(size_t(s.acc_depth), OutSource::kNone);
 }
 
 // LOAD: writes (y_pad_0 + y_size + y_pad_1) x (x_pad_0 + x_size + x_pad_1) rows from sram_base,
@@ -77,6 +78,7 @@ void Fsim::ExecLoad(const Instruction& in, size_t index, Module m, std::span<con
     case MemType::kInp: depth = s.inp_depth, row_bytes = s.inp_row_bytes, elems = s.batch * s.block_in, elem_bits = s.inp_bits, buffer = "input"; break;
     case MemType::kWgt: depth = s.wgt_depth, row_bytes = s.wgt_row_bytes, elems = s.block_out * s.block_in, elem_bits = s.wgt_bits, buffer = "weight"; break;
     case MemType::kAcc: depth = s.acc_depth, row_bytes = s.acc_row_bytes, elems = s.batch * s.block_out, elem_bits = s.acc_bits, buffer = "accumulator"; break;
+    case MemType::kAcc8: depth = s.acc_depth, row_bytes = s.acc8_row_bytes, elems = s.batch * s.block_out, elem_bits = 8, buffer = "accumulator"; break;
     case MemType::kOut: throw ExecError(fmt::format("{}: LOAD cannot target OUT", Describe(in, index)));
   }
 
@@ -108,9 +110,12 @@ void Fsim::ExecLoad(const Instruction& in, size_t index, Module m, std::span<con
       }
       std::vector<int64_t>& buf = in.memory_type == MemType::kInp ? inp_ : in.memory_type == MemType::kWgt ? wgt_ : acc_;
       int64_t* row = &buf[idx * uint64_t(elems)];
+      // ACC_8BIT: 8-bit values (or padding of 8-bit values) sign-extended into the accumulator.
       for (int64_t e = 0; e < elems; ++e) row[e] = inside ? ReadElem(dram, off + uint64_t(e * elem_bytes), elem_bytes) : pad;
-      if (in.memory_type == MemType::kAcc)
+      if (&buf == &acc_) {
         for (int64_t e = 0; e < elems; ++e) out_[idx * uint64_t(elems) + uint64_t(e)] = Wrap(row[e], s.out_bits);
+        SetOutSource(idx, OutSource::kAccLoad);
+      }
     }
   }
   c.load_bytes[size_t(in.memory_type)] += in.y_size * in.x_size * uint64_t(row_bytes);
@@ -133,6 +138,21 @@ void Fsim::ExecStore(const Instruction& in, size_t index, std::vector<uint8_t>& 
                                 Describe(in, index), (last_row + 1) * uint64_t(s.out_row_bytes), last_row,
                                 s.out_row_bytes, dram.size()));
   const int elems = s.batch * s.block_out, elem_bytes = s.out_bits / 8;
+  if (isa_ == spec::Isa::kVta) {
+    for (uint64_t y = 0; y < in.y_size; ++y)
+      for (uint64_t x = 0; x < in.x_size; ++x) {
+        const uint64_t row = in.sram_base + y * in.x_size + x;
+        const OutSource src = out_source_[size_t(row)];
+        if (src == OutSource::kComputed) continue;
+        throw ExecError(fmt::format(
+            "{}, store module: stores out row {}, {}; stock VTA's out buffer differs there (only GEMM and ALU "
+            "results reach it: an ACC load leaves it stale, a GEMM reset writes its sum or nothing)",
+            Describe(in, index), row,
+            src == OutSource::kNone      ? "which nothing wrote"
+            : src == OutSource::kAccLoad ? "last written by an ACC load"
+                                         : "last written by a GEMM reset"));
+      }
+  }
   for (uint64_t y = 0; y < in.y_size; ++y)
     for (uint64_t x = 0; x < in.x_size; ++x) {
       const uint64_t src = (in.sram_base + y * in.x_size + x) * uint64_t(elems);
@@ -196,6 +216,7 @@ void Fsim::ExecGemm(const Instruction& in, size_t index, Counters& c) {
         }
         int64_t* out = &out_[d * uint64_t(B * O)];
         for (int e = 0; e < B * O; ++e) out[e] = Wrap(acc[e], s.out_bits);
+        SetOutSource(d, in.reset ? OutSource::kReset : OutSource::kComputed);
         ++c.gemm_uops;
       }
 }
@@ -235,6 +256,7 @@ void Fsim::ExecAlu(const Instruction& in, size_t index, Counters& c) {
               s.acc_depth);
   const int n = s.batch * s.block_out;
   const int64_t imm = Wrap(in.imm, spec::IsaLayout::kImmBits);
+  const bool vta_shr = isa_ == spec::Isa::kVta && in.alu_opcode == AluOp::kShr;
   for (uint64_t i0 = 0; i0 < in.iter_out; ++i0)
     for (uint64_t i1 = 0; i1 < in.iter_in; ++i1)
       for (uint64_t u = in.uop_bgn; u < in.uop_end; ++u) {
@@ -249,17 +271,35 @@ void Fsim::ExecAlu(const Instruction& in, size_t index, Counters& c) {
             const uint64_t sr = op.src + i0 * in.src_factor_out + i1 * in.src_factor_in;
             src = &acc_[sr * uint64_t(n)];
           }
+          if (src && vta_shr)
+            for (int e = 0; e < n; ++e)
+              if (src[e] < spec::kVtaShrTensorMin || src[e] > spec::kVtaShrTensorMax)
+                throw ExecError(fmt::format(
+                    "{}, compute module: tensor SHR by {} (source row {}, element {}), outside [{}, {}]: stock VTA's "
+                    "designs disagree on such shifts",
+                    Describe(in, index), src[e], op.src + i0 * in.src_factor_out + i1 * in.src_factor_in, e,
+                    spec::kVtaShrTensorMin, spec::kVtaShrTensorMax));
           for (int e = 0; e < n; ++e)
             acc[e] = AluApply(in.alu_opcode, acc[e], src ? src[e] : imm, s.acc_bits, s.config.log_acc_width);
         }
         int64_t* out = &out_[d * uint64_t(n)];
         for (int e = 0; e < n; ++e) out[e] = Wrap(acc[e], s.out_bits);
+        SetOutSource(d, OutSource::kComputed);
         ++c.alu_uops;
       }
 }
 
 Counters Fsim::Run(std::span<const Instruction> insns, std::vector<uint8_t>& dram, const FsimOptions& opts) {
   // Fetch: route every instruction and check the stream's shape before anything executes.
+  isa_ = opts.isa;
+  if (isa_ == spec::Isa::kVta) {
+    const std::vector<std::string> problems = spec::VtaConfigProblems(spec_);
+    if (!problems.empty()) {
+      std::string msg = fmt::format("configuration {} has no stock VTA bitstream:", spec_.tag);
+      for (const std::string& p : problems) msg += "\n  " + p;
+      throw ExecError(msg);
+    }
+  }
   if (insns.empty() || insns.back().opcode != Opcode::kFinish)
     throw ExecError(fmt::format("the instruction stream ({} instructions) must end with FINISH", insns.size()));
   std::array<std::vector<size_t>, kNumModules> queue;
@@ -273,6 +313,9 @@ Counters Fsim::Run(std::span<const Instruction> insns, std::vector<uint8_t>& dra
       throw ExecError(fmt::format("instruction {}: {}", i, e.what()));
     }
     const Module m = RouteOf(in, i);
+    if (isa_ == spec::Isa::kVta)
+      if (const std::optional<std::string> why = spec::VtaInsnProblem(spec_, in))
+        throw ExecError(fmt::format("{}: stock VTA would not execute it as dcoc does: {}", Describe(in, i), *why));
     const spec::QueuePorts& p = spec::PortsOf(m);
     auto bad = [&](bool set, const std::optional<TokenQueue>& port, std::string_view flag) {
       if (set && !port)

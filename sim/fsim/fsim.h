@@ -14,6 +14,7 @@
 #include "host/spec/isa.h"
 #include "host/spec/program.h"
 #include "host/spec/routing.h"
+#include "host/spec/vta.h"
 
 namespace dcoc::sim {
 
@@ -43,6 +44,11 @@ enum class Interleave : uint8_t { kDeterministic, kRandom };
 struct FsimOptions {
   Interleave interleave = Interleave::kDeterministic;  // round-robin load, compute, store
   uint64_t seed = 1;                                   // for kRandom: which ready module runs next
+  // spec::Isa::kVta: also reject, with an ExecError naming the instruction and the rule, everything
+  // stock VTA would execute differently (spec/vta.h): the configuration, every instruction form
+  // outside VTA's subset, a STORE of an out row last written by an ACC load or a GEMM reset (or never
+  // written), and a tensor SHR by a value outside [0, 15].
+  spec::Isa isa = spec::Isa::kVtaPlus;
 };
 
 class Fsim {
@@ -67,8 +73,13 @@ class Fsim {
   void ExecStore(const spec::Instruction& in, size_t index, std::vector<uint8_t>& dram, Counters& c);
   void ExecGemm(const spec::Instruction& in, size_t index, Counters& c);
   void ExecAlu(const spec::Instruction& in, size_t index, Counters& c);
+  // Isa::kVta: what last wrote each out row (a STORE of anything but kComputed differs on VTA).
+  enum class OutSource : uint8_t { kNone, kComputed, kAccLoad, kReset };
+  void SetOutSource(uint64_t row, OutSource src) { out_source_[size_t(row)] = src; }
 
   spec::Spec spec_;
+  spec::Isa isa_ = spec::Isa::kVtaPlus;
+  std::vector<OutSource> out_source_;
   std::vector<int64_t> inp_, wgt_, acc_, out_;  // element-wise, [row][...]
   std::vector<spec::Uop> uop_;
 };

@@ -22,6 +22,7 @@ std::string_view Name(HazardKind k) {
     case HazardKind::kDeadlock: return "deadlock";
     case HazardKind::kUnpoppedToken: return "unpopped token";
     case HazardKind::kInvalid: return "invalid";
+    case HazardKind::kVtaDiffers: return "differs on stock VTA";
   }
   return "?";
 }
@@ -71,7 +72,8 @@ struct Cell {
 
 class Checker {
  public:
-  Checker(const spec::Program& p, size_t max) : p_(p), s_(spec::Spec::Create(p.config)), max_(max) {
+  Checker(const spec::Program& p, size_t max, spec::Isa isa)
+      : p_(p), s_(spec::Spec::Create(p.config)), max_(max), isa_(isa) {
     depth_ = {uint64_t(s_.uop_depth), uint64_t(s_.inp_depth), uint64_t(s_.wgt_depth), uint64_t(s_.acc_depth)};
     unit_ = uint64_t(std::min({s_.uop_bytes, s_.inp_row_bytes, s_.wgt_row_bytes, s_.acc_row_bytes, s_.out_row_bytes}));
     for (int b = 0; b < kDramBuf; ++b) cells_[size_t(b)].resize(size_t(depth_[size_t(b)]));
@@ -102,10 +104,26 @@ class Checker {
     for (uint64_t u = byte / unit_; u < (byte + bytes) / unit_; ++u) Access(kDramBuf, u, write, insn, m, vc);
   }
   bool Execute(size_t insn, int m, const Clock& vc);  // false: stop checking
+  // Isa::kVta: stock VTA's out buffer takes only GEMM and ALU results (spec/vta.h).
+  void CheckStoredRows(size_t insn, uint64_t row, uint64_t rows) {
+    for (uint64_t r = row; r < row + rows; ++r) {
+      const Cell& c = cells_[kAccBuf][size_t(r)];
+      if (c.w_mod < 0) continue;  // reported as uninitialized
+      const Instruction& w = p_.insns[c.w_insn];
+      const bool stale = w.opcode == Opcode::kLoad || (w.opcode == Opcode::kGemm && w.reset);
+      if (!stale || !vta_reported_.insert(c.w_insn).second) continue;
+      Add(HazardKind::kVtaDiffers, insn,
+          fmt::format("{} stores out row {}, last written by {}: stock VTA's out buffer takes only GEMM and ALU "
+                      "results (an ACC load leaves it stale, a GEMM reset writes its sum or nothing)",
+                      Describe(p_.insns[insn], insn), r, Describe(w, c.w_insn)));
+    }
+  }
 
   const spec::Program& p_;
   spec::Spec s_;
   size_t max_;
+  spec::Isa isa_;
+  std::set<size_t> vta_reported_;  // writers already reported by CheckStoredRows
   std::array<uint64_t, kDramBuf> depth_{};
   uint64_t unit_ = 4;
   std::array<std::vector<Cell>, kNumBufs> cells_;
@@ -158,7 +176,8 @@ bool Checker::Execute(size_t insn, int m, const Clock& vc) {
         case MemType::kUop: b = kUopBuf, row_bytes = uint64_t(s_.uop_bytes); break;
         case MemType::kInp: b = kInpBuf, row_bytes = uint64_t(s_.inp_row_bytes); break;
         case MemType::kWgt: b = kWgtBuf, row_bytes = uint64_t(s_.wgt_row_bytes); break;
-        case MemType::kAcc: b = kAccBuf, row_bytes = uint64_t(s_.acc_row_bytes); break;
+        case MemType::kAcc:
+        case MemType::kAcc8: b = kAccBuf, row_bytes = uint64_t(s_.RowBytes(in.memory_type)); break;
         default: return false;  // rejected at routing
       }
       const uint64_t ny = in.y_pad_0 + in.y_size + in.y_pad_1, nx = in.x_pad_0 + in.x_size + in.x_pad_1;
@@ -206,6 +225,7 @@ bool Checker::Execute(size_t insn, int m, const Clock& vc) {
         return false;
       }
       AccessRows(kAccBuf, in.sram_base, in.y_size * in.x_size, false, insn, m, vc);
+      if (isa_ == spec::Isa::kVta) CheckStoredRows(insn, in.sram_base, in.y_size * in.x_size);
       for (uint64_t y = 0; y < in.y_size; ++y)
         for (uint64_t x = 0; x < in.x_size; ++x) AccessDram((in.dram_base + y * in.x_stride + x) * rb, rb, true, insn, m, vc);
       return true;
@@ -257,6 +277,9 @@ std::vector<Hazard> Checker::Run() {
     Add(HazardKind::kInvalid, insns.size(), "the instruction stream must end with FINISH");
     return out_;
   }
+  if (isa_ == spec::Isa::kVta)
+    for (const std::string& problem : spec::VtaConfigProblems(s_))
+      Add(HazardKind::kVtaDiffers, 0, fmt::format("configuration {} has no stock VTA bitstream: {}", s_.tag, problem));
   // Encoding, routing and flags, as fsim's fetch checks them; and a bound on the work.
   std::array<std::vector<size_t>, kModules> queue;
   uint64_t work = 0;
@@ -283,6 +306,9 @@ std::vector<Hazard> Checker::Run() {
                                                Describe(in, i)));
       return out_;
     }
+    if (isa_ == spec::Isa::kVta)
+      if (const std::optional<std::string> why = spec::VtaInsnProblem(s_, in))
+        Add(HazardKind::kVtaDiffers, i, fmt::format("{}: {}", Describe(in, i), *why));
     queue[size_t(m)].push_back(i);
   }
 
@@ -361,8 +387,8 @@ std::vector<Hazard> Checker::Run() {
 
 }  // namespace
 
-std::vector<Hazard> FindHazards(const spec::Program& p, size_t max_hazards) {
-  Checker c(p, max_hazards);
+std::vector<Hazard> FindHazards(const spec::Program& p, size_t max_hazards, spec::Isa isa) {
+  Checker c(p, max_hazards, isa);
   return c.Run();
 }
 

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "host/spec/program.h"
+#include "host/spec/vta.h"
 
 namespace dcoc::sim {
 
@@ -32,6 +33,9 @@ enum class HazardKind : uint8_t {
   kUnpoppedToken,   // a token still queued when FINISH executes
   kInvalid,         // an instruction fsim would reject (encoding, route, flags, bounds), or a program
                     // of more than 2^26 micro-op executions; checking stops there
+  kVtaDiffers,      // (Isa::kVta only) something stock VTA executes differently (host/spec/vta.h): the
+                    // configuration, an instruction form, or a STORE of an out row an ACC load or a GEMM
+                    // reset wrote last
 };
 std::string_view Name(HazardKind k);
 
@@ -42,7 +46,9 @@ struct Hazard {
 };
 
 // Checks `p`; returns at most `max_hazards` findings (empty: the program is well-formed). Throws
-// ConfigError if the program's configuration is invalid.
-std::vector<Hazard> FindHazards(const spec::Program& p, size_t max_hazards = 16);
+// ConfigError if the program's configuration is invalid. With Isa::kVta, also everything that stock VTA
+// would execute differently, as far as it shows without data (a tensor SHR's amounts are data: fsim
+// checks them with FsimOptions::isa).
+std::vector<Hazard> FindHazards(const spec::Program& p, size_t max_hazards = 16, spec::Isa isa = spec::Isa::kVtaPlus);
 
 }  // namespace dcoc::sim

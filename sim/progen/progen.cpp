@@ -86,7 +86,7 @@ struct Shape {
 };
 
 // An instruction of one module's stream, with what the token placement and the DRAM layout need.
-enum Area : int { kUopArea = 0, kInpArea, kWgtArea, kAccArea, kOutArea, kNumAreas };
+enum Area : int { kUopArea = 0, kInpArea, kWgtArea, kAccArea, kOutArea, kAcc8Area, kNumAreas };
 
 struct Item {
   Instruction insn;
@@ -97,8 +97,10 @@ struct Item {
 
 class Generator {
  public:
-  Generator(const spec::Spec& s, uint64_t seed, const GenOptions& o) : s_(s), o_(o), rng_(seed), seed_(seed) {
+  Generator(const spec::Spec& s, uint64_t seed, const GenOptions& o)
+      : s_(s), o_(o), vta_(o.isa == spec::Isa::kVta), rng_(seed), seed_(seed) {
     row_bytes_[kUopArea] = uint64_t(s.uop_bytes);
+    row_bytes_[kAcc8Area] = uint64_t(s.acc8_row_bytes);
     row_bytes_[kInpArea] = uint64_t(s.inp_row_bytes);
     row_bytes_[kWgtArea] = uint64_t(s.wgt_row_bytes);
     row_bytes_[kAccArea] = uint64_t(s.acc_row_bytes);
@@ -186,13 +188,14 @@ class Generator {
       case MemType::kWgt: return kWgtArea;
       case MemType::kAcc: return kAccArea;
       case MemType::kOut: return kOutArea;
+      case MemType::kAcc8: return kAcc8Area;
     }
     return kInpArea;
   }
   // A LOAD of `rows` rows of type m at sram_base `at`, from fresh DRAM rows (random data).
   Item LoadChunk(MemType m, uint64_t at, uint64_t rows) {
     const Area a = AreaOf(m);
-    const Shape sh = RandomShape(rows, /*pad=*/true);
+    const Shape sh = RandomShape(rows, /*pad=*/!vta_ || m == MemType::kInp);  // stock VTA pads INP only
     Instruction i = MemInsn(Opcode::kLoad, m);
     i.sram_base = at;
     i.y_size = sh.y_size;
@@ -203,17 +206,18 @@ class Generator {
     i.x_pad_1 = sh.x_pad_1;
     i.x_stride = RandomStride(sh.x_size);
     const bool padded = sh.Rows() != sh.x_size * sh.y_size;
-    i.pad_min = rng_.Chance(padded ? 50 : 10);
+    i.pad_min = !vta_ && rng_.Chance(padded ? 50 : 10);
+    const bool acc = m == MemType::kAcc || m == MemType::kAcc8;
     const uint64_t span = (i.y_size - 1) * i.x_stride + i.x_size;
     // Now and then from bytes an earlier block stored (ordered before this load by the tokens): the
     // data goes through DRAM, as between the layers of a network.
     const uint64_t stored_rows = feedback_bytes_ / row_bytes_[a];
     if (m != MemType::kUop && stored_rows >= span && rng_.Chance(25)) {
       i.dram_base = rng_.URange(0, stored_rows - span);
-      return Item{i, false, m == MemType::kAcc, kOutArea};
+      return Item{i, false, acc, kOutArea};
     }
     i.dram_base = AllocRows(a, span);
-    return Item{i, false, m == MemType::kAcc};
+    return Item{i, false, acc};
   }
   // A zero-size LOAD or STORE: moves nothing, carries tokens. Other fields are random but in range.
   Item TokenOnly(Opcode op, MemType m) {
@@ -225,10 +229,10 @@ class Generator {
       default: i.sram_base = rng_.URange(acc_.base, acc_.end() - 1); break;
     }
     i.dram_base = 0;
-    if (rng_.Chance(50)) i.y_size = rng_.URange(1, 4);
+    if (rng_.Chance(50) || vta_) i.y_size = rng_.URange(vta_ ? 0 : 1, 4);  // stock VTA: x_size = 0 only
     else i.x_size = rng_.URange(0, 4);
     i.x_stride = rng_.URange(i.x_size, i.x_size + 2);
-    if (op == Opcode::kLoad && o_.edge_cases && rng_.Chance(30)) {
+    if (op == Opcode::kLoad && o_.edge_cases && !vta_ && rng_.Chance(30)) {
       i.y_pad_0 = rng_.URange(0, pad_max_);
       i.x_pad_1 = rng_.URange(0, pad_max_);
       i.pad_min = m != MemType::kUop && rng_.Chance(50);
@@ -256,7 +260,7 @@ class Generator {
   uint64_t LoadUops(std::vector<Item>& q, const std::vector<Uop>& uops) {
     const uint64_t n = uops.size();
     uint64_t lead = 0, trail = 0;  // zero micro-ops padded around, never executed
-    if (rng_.Chance(20) && n < uop_depth_) {
+    if (!vta_ && rng_.Chance(20) && n < uop_depth_) {
       lead = rng_.URange(0, std::min(pad_max_, uop_depth_ - n));
       trail = rng_.URange(0, std::min(pad_max_, uop_depth_ - n - lead));
     }
@@ -268,6 +272,10 @@ class Generator {
       i.x_size = n;
       i.x_pad_0 = lead;
       i.x_pad_1 = trail;
+      i.x_stride = RandomStride(n);
+    } else if (vta_) {  // stock VTA's HLS design loads one run of micro-ops
+      i.y_size = 1;
+      i.x_size = n;
       i.x_stride = RandomStride(n);
     } else {
       const Shape sh = RandomShape(n, false);
@@ -305,14 +313,19 @@ class Generator {
 
   // One GEMM or ALU instruction working inside the block's windows (fresh or reused micro-ops).
   void WorkOp(std::vector<Item>& q, bool alu, bool reset, int& left);
-  // Resets [at, at + rows) with one GEMM or ALU (reset=1), loading its micro-ops first.
-  void ResetRows(std::vector<Item>& q, bool alu, uint64_t at, uint64_t rows);
+  // Writes [at, at + rows) with one instruction, loading its micro-ops first: a GEMM or ALU reset, or an
+  // ALU op with an immediate (which stock VTA's out buffer sees, unlike an ACC load or a GEMM reset).
+  enum class Cover { kGemmReset, kAluReset, kAluImm };
+  void CoverRows(std::vector<Item>& q, Cover kind, uint64_t at, uint64_t rows);
+  // A random ALU op and immediate stock VTA executes as dcoc does, or any for VTA++.
+  void RandomAluOp(Instruction& i);
   void Block(int t);
   std::vector<Item> Merge();
   spec::Program Layout(std::vector<Item> items);
 
   const spec::Spec& s_;
   const GenOptions& o_;
+  bool vta_;  // stock VTA's subset only
   Rng rng_;
   uint64_t seed_;
   int blocks_ = 1, slots_ = 1, per_block_ = 0;
@@ -334,7 +347,8 @@ class Generator {
   } last_;
 };
 
-void Generator::ResetRows(std::vector<Item>& q, bool alu, uint64_t at, uint64_t rows) {
+void Generator::CoverRows(std::vector<Item>& q, Cover kind, uint64_t at, uint64_t rows) {
+  const bool alu = kind != Cover::kGemmReset;
   // rows = iter_out * iter_in * n, micro-ops at consecutive or strided rows.
   const uint64_t n = RandomDivisor(rows, max_uops_);
   const uint64_t rest = rows / n;
@@ -343,7 +357,7 @@ void Generator::ResetRows(std::vector<Item>& q, bool alu, uint64_t at, uint64_t 
   std::vector<Uop> uops(static_cast<size_t>(n));
   Instruction i;
   i.opcode = alu ? Opcode::kAlu : Opcode::kGemm;
-  i.reset = true;
+  i.reset = kind != Cover::kAluImm;
   i.iter_out = io;
   i.iter_in = ii;
   const bool uop_major = rng_.Chance(50);  // dst = at + k*io*ii + i0*ii + i1, or at + (i0*ii + i1)*n + k
@@ -358,14 +372,40 @@ void Generator::ResetRows(std::vector<Item>& q, bool alu, uint64_t at, uint64_t 
   i.dst_factor_out = io > 1 ? (uop_major ? ii : ii * n) : (rng_.Chance(50) ? rng_.URange(0, fmax) : 0);
   i.dst_factor_in = ii > 1 ? (uop_major ? 1 : n) : (rng_.Chance(50) ? rng_.URange(0, fmax) : 0);
   // Source factors of 0 keep the (unread) sources in bounds.
-  if (alu) {
+  if (kind == Cover::kAluReset) {
     i.alu_opcode = spec::AluOp(rng_.URange(0, spec::kNumAluOps - 1));
     i.use_imm = rng_.Chance(50);
     i.imm = rng_.Range(-32768, 32767);
+  } else if (kind == Cover::kAluImm) {
+    RandomAluOp(i);
+    i.use_imm = true;
   }
   i.uop_bgn = LoadUops(q, uops);
   i.uop_end = i.uop_bgn + n;
   q.push_back(Item{i, false, true});
+}
+
+void Generator::RandomAluOp(Instruction& i) {
+  if (vta_) {
+    // MIN, MAX, ADD, SHR; a tensor SHR's amounts would be data outside [0, 15], so SHR by immediates.
+    i.alu_opcode = spec::AluOp(rng_.URange(0, 3));
+    i.use_imm = i.alu_opcode == spec::AluOp::kShr || rng_.Chance(50);
+    i.imm = i.alu_opcode == spec::AluOp::kShr  ? rng_.Range(spec::kVtaShrImmMin, spec::kVtaShrImmMax)
+            : rng_.Chance(50)                  ? rng_.Range(-20, 20)
+                                               : rng_.Range(-32768, 32767);
+    return;
+  }
+  i.alu_opcode = spec::AluOp(rng_.URange(0, spec::kNumAluOps - 1));
+  i.use_imm = rng_.Chance(50);
+  const int64_t acc_bits = s_.acc_bits;
+  switch (i.alu_opcode) {
+    case spec::AluOp::kShr:
+      i.imm = rng_.Chance(80) ? rng_.Range(-acc_bits - 3, acc_bits + 3) : rng_.Range(-32768, 32767);
+      break;
+    case spec::AluOp::kMul: i.imm = rng_.Chance(70) ? rng_.Range(-5, 5) : rng_.Range(-32768, 32767); break;
+    case spec::AluOp::kClip: i.imm = rng_.Chance(70) ? rng_.Range(-300, 300) : rng_.Range(-32768, 32767); break;
+    default: i.imm = rng_.Chance(50) ? rng_.Range(-20, 20) : rng_.Range(-32768, 32767); break;
+  }
 }
 
 void Generator::WorkOp(std::vector<Item>& q, bool alu, bool reset, int& left) {
@@ -431,21 +471,10 @@ void Generator::WorkOp(std::vector<Item>& q, bool alu, bool reset, int& left) {
     --left;
     last_ = Resident{true, alu, i.uop_bgn, uops};
   }
-  if (alu) {
-    i.alu_opcode = spec::AluOp(rng_.URange(0, spec::kNumAluOps - 1));
-    i.use_imm = rng_.Chance(50);
-    const int64_t acc_bits = s_.acc_bits;
-    switch (i.alu_opcode) {
-      case spec::AluOp::kShr:
-        i.imm = rng_.Chance(80) ? rng_.Range(-acc_bits - 3, acc_bits + 3) : rng_.Range(-32768, 32767);
-        break;
-      case spec::AluOp::kMul: i.imm = rng_.Chance(70) ? rng_.Range(-5, 5) : rng_.Range(-32768, 32767); break;
-      case spec::AluOp::kClip: i.imm = rng_.Chance(70) ? rng_.Range(-300, 300) : rng_.Range(-32768, 32767); break;
-      default: i.imm = rng_.Chance(50) ? rng_.Range(-20, 20) : rng_.Range(-32768, 32767); break;
-    }
-  }
-  // Edge cases that execute nothing: an empty micro-op range or a zero trip count.
-  if (o_.edge_cases && rng_.Chance(6)) {
+  if (alu) RandomAluOp(i);
+  // Edge cases that execute nothing: an empty micro-op range or a zero trip count (stock VTA's Chisel
+  // design runs its counters through the field range there).
+  if (o_.edge_cases && !vta_ && rng_.Chance(6)) {
     if (rng_.Chance(50)) i.uop_end = i.uop_bgn;
     else (rng_.Chance(50) ? i.iter_out : i.iter_in) = 0;
   }
@@ -538,6 +567,7 @@ void Generator::Block(int t) {
 
   // ---- compute module ----
   std::vector<Item> cp;
+  if (vta_) left -= 2;  // the window's final ALU pass (below)
   if (extras && rng_.Chance(15)) {
     cp.push_back(TokenOnly(Opcode::kLoad, rng_.Chance(50) ? MemType::kUop : MemType::kAcc));
     --left;
@@ -551,10 +581,10 @@ void Generator::Block(int t) {
       const uint64_t rows = final_chunk ? rest : rng_.URange(1, rest);
       const int kind = left <= 3 ? 0 : int(rng_.Range(0, 3));
       if (kind <= 1) {
-        cp.push_back(LoadChunk(MemType::kAcc, cursor, rows));
+        cp.push_back(LoadChunk(kind == 1 && !vta_ ? MemType::kAcc8 : MemType::kAcc, cursor, rows));
         --left;
       } else {
-        ResetRows(cp, kind == 3, cursor, rows);
+        CoverRows(cp, kind == 3 && !vta_ ? Cover::kAluReset : Cover::kGemmReset, cursor, rows);
         left -= 2;
       }
       cursor += rows;
@@ -566,17 +596,22 @@ void Generator::Block(int t) {
     if (r < 8 && left >= 1) {
       // Overwrite part of the window with an ACC load (a STORE may follow directly).
       const uint64_t rows = rng_.URange(1, acc_.rows);
-      cp.push_back(LoadChunk(MemType::kAcc, rng_.URange(acc_.base, acc_.end() - rows), rows));
+      const MemType m = !vta_ && rng_.Chance(30) ? MemType::kAcc8 : MemType::kAcc;
+      cp.push_back(LoadChunk(m, rng_.URange(acc_.base, acc_.end() - rows), rows));
       --left;
     } else if (r < 14 && left >= 2) {
       const uint64_t rows = rng_.URange(1, acc_.rows);
-      ResetRows(cp, rng_.Chance(50), rng_.URange(acc_.base, acc_.end() - rows), rows);
+      CoverRows(cp, rng_.Chance(50) && !vta_ ? Cover::kAluReset : Cover::kGemmReset,
+                rng_.URange(acc_.base, acc_.end() - rows), rows);
       left -= 2;
     } else {
       const bool alu = r >= 57;
-      WorkOp(cp, alu, /*reset=*/alu && rng_.Chance(5), left);
+      WorkOp(cp, alu, /*reset=*/alu && rng_.Chance(5) && !vta_, left);
     }
   }
+  // Stock VTA's out buffer takes only GEMM and ALU results: one ALU pass over the whole window after
+  // its ACC loads and resets, so every row a STORE reads is the accumulator narrowed on VTA too.
+  if (vta_) CoverRows(cp, Cover::kAluImm, acc_.base, acc_.rows);
   // Token placement: pop load->compute before the first read of the input/weight windows and
   // store->compute before the first write of the accumulator window; push compute->load after the
   // last read and compute->store after the last write.
@@ -652,12 +687,12 @@ std::vector<Item> Generator::Merge() {
 spec::Program Generator::Layout(std::vector<Item> items) {
   spec::Program p;
   p.config = s_.config;
-  // Areas in the order uop, input, weight, acc, output; each aligned to every row size (and 64
+  // Areas in the order uop, input, weight, acc, output, acc8; each aligned to every row size (and 64
   // bytes), since loads of any type may read the output area.
-  static constexpr std::array<std::string_view, kNumAreas> kNames = {"uop", "input", "weight", "acc", "output"};
+  static constexpr std::array<std::string_view, kNumAreas> kNames = {"uop", "input", "weight", "acc", "output", "acc8"};
   static constexpr std::array<spec::RegionKind, kNumAreas> kKinds = {
       spec::RegionKind::kUop, spec::RegionKind::kInput, spec::RegionKind::kWeight, spec::RegionKind::kAcc,
-      spec::RegionKind::kOutput};
+      spec::RegionKind::kOutput, spec::RegionKind::kAcc};
   std::array<uint64_t, kNumAreas> offset{};
   uint64_t size = 0;
   const uint64_t align = std::max<uint64_t>(64, *std::max_element(row_bytes_.begin(), row_bytes_.end()));
@@ -697,27 +732,35 @@ spec::Program Generator::Layout(std::vector<Item> items) {
   p.description = fmt::format(
       "random program: seed {}, {} block(s), {} slot(s) per scratchpad, config {}; options blocks={} max_insns={} "
       "max_ops_per_block={} max_window_rows={} max_window_bytes={} max_uops={} max_iter={} max_macs={} "
-      "double_buffer={} edge_cases={}",
+      "double_buffer={} edge_cases={} isa={}",
       seed_, blocks_, slots_, s_.tag, o_.blocks, o_.max_insns, o_.max_ops_per_block, o_.max_window_rows,
-      o_.max_window_bytes, o_.max_uops, o_.max_iter, o_.max_macs, int(o_.double_buffer), int(o_.edge_cases));
+      o_.max_window_bytes, o_.max_uops, o_.max_iter, o_.max_macs, int(o_.double_buffer), int(o_.edge_cases),
+      spec::Name(o_.isa));
   return p;
 }
 
 spec::Program Generator::Run() {
   if (o_.blocks < 0) throw UsageError(fmt::format("progen option blocks = {} must be >= 0 (0: random)", o_.blocks));
-  if (o_.max_insns < 7)
-    throw UsageError(fmt::format("progen option max_insns = {} is too small: one block needs at least 7 instructions",
-                                 o_.max_insns));
+  if (o_.max_insns < (vta_ ? 9 : 7))
+    throw UsageError(fmt::format("progen option max_insns = {} is too small: one block needs at least {} instructions",
+                                 o_.max_insns, vta_ ? 9 : 7));
   for (auto [name, value] : {std::pair<std::string_view, int64_t>{"max_ops_per_block", o_.max_ops_per_block},
                               {"max_window_rows", o_.max_window_rows},
                               {"max_window_bytes", o_.max_window_bytes},
                               {"max_uops", o_.max_uops},
                               {"max_iter", o_.max_iter}})
     if (value < 1) throw UsageError(fmt::format("progen option {} = {} must be at least 1", name, value));
-  const int fit = (o_.max_insns - 1) / 6;
+  const int per_block_min = vta_ ? 8 : 6;  // stock VTA: the window's final ALU pass and its micro-ops
+  const int fit = (o_.max_insns - 1) / per_block_min;
   if (o_.blocks > fit)
-    throw UsageError(fmt::format("progen option blocks = {} needs max_insns >= {} (6 per block + FINISH), got {}",
-                                 o_.blocks, 6 * o_.blocks + 1, o_.max_insns));
+    throw UsageError(fmt::format("progen option blocks = {} needs max_insns >= {} ({} per block + FINISH), got {}",
+                                 o_.blocks, per_block_min * o_.blocks + 1, per_block_min, o_.max_insns));
+  if (vta_) {
+    const std::vector<std::string> problems = spec::VtaConfigProblems(s_);
+    if (!problems.empty())
+      throw UsageError(fmt::format("progen option isa = vta: configuration {} has no stock VTA bitstream: {}", s_.tag,
+                                   problems.front()));
+  }
   blocks_ = o_.blocks > 0 ? o_.blocks : int(rng_.Range(1, std::min(8, fit)));
   per_block_ = (o_.max_insns - 1) / blocks_;
   slots_ = (o_.double_buffer && s_.inp_depth >= 2 && s_.wgt_depth >= 2 && s_.acc_depth >= 2) ? 2 : 1;

@@ -25,7 +25,7 @@
 //    first waiting for block t-K's compute to release the slot (compute->load token), and finally
 //    pushes load->compute;
 //  - compute module: pops load->compute (and store->compute from block t-K's store), initializes
-//    its accumulator window (ACC loads with padding, GEMM or ALU with reset), runs GEMMs (reset 0/1,
+//    its accumulator window (ACC and ACC_8BIT loads with padding, GEMM or ALU with reset), runs GEMMs (reset 0/1,
 //    2-level micro-op loops, back-to-back micro-ops writing the same row) and ALU ops (all seven,
 //    immediate and tensor-tensor), loading micro-ops as it goes; it pushes compute->load (when block
 //    t+K exists) after its last read of the input and weight windows, and compute->store after its
@@ -42,6 +42,7 @@
 
 #include "host/spec/hw_config.h"
 #include "host/spec/program.h"
+#include "host/spec/vta.h"
 
 namespace dcoc::sim {
 
@@ -59,6 +60,12 @@ struct GenOptions {
   uint64_t max_macs = uint64_t(1) << 22;  // GEMM multiply-accumulates over the whole program
   bool double_buffer = true;    // two slots per scratchpad when the buffers allow it
   bool edge_cases = true;       // zero-size loads/stores with pads, empty uop ranges, zero iterations
+  // spec::Isa::kVta: only what stock VTA executes as dcoc does (host/spec/vta.h): ALU MIN, MAX, ADD and
+  // SHR by an immediate in [-16, 15], no ALU reset, padding on INP loads only and with zeros, one-run
+  // micro-op loads, no ACC_8BIT, no zero-size forms other than x_size = 0 without pads, no empty work;
+  // and every stored out row passes through the ALU after its window's ACC loads and resets. The
+  // configuration must be one a VTA bitstream has (UsageError otherwise).
+  spec::Isa isa = spec::Isa::kVtaPlus;
 };
 
 // Generates a program for `cfg` (validated; throws ConfigError if it is not a valid configuration).

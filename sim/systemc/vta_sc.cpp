@@ -170,6 +170,14 @@ void VtaSc::IssueWrite(WriteBurst& w) {
   bresp_.push_back(cycle_ + Cycles(delay));
 }
 
+// A failed RTL assertion (rtl/sv/vta_assert.svh) is the bridge's error, named, with the cycle.
+void VtaSc::RecordAssertions() {
+  const std::vector<AssertionFailure> f = model_->TakeAssertionFailures();
+  pins_.assert_failed = 0;
+  if (!f.empty() && error_.empty())
+    error_ = fmt::format("cycle {}: RTL assertion {} failed in {}", cycle_, f.front().name, f.front().scope);
+}
+
 // One clock cycle, as the harness's Tick: the bridges drive their side from their state, the model
 // settles with the clock low, the handshakes visible then take place at the rising edge.
 void VtaSc::OnClock() {
@@ -206,6 +214,7 @@ void VtaSc::OnClock() {
 
   model_->Step(false, p);
   if (model_->Tracing()) model_->Dump(2 * cycle_);
+  if (p.assert_failed) RecordAssertions();
 
   const bool ar_hs = p.m_axi_arvalid && p.m_axi_arready;
   const bool r_hs = p.m_axi_rvalid && p.m_axi_rready;
@@ -233,6 +242,7 @@ void VtaSc::OnClock() {
 
   model_->Step(true, p);
   if (model_->Tracing()) model_->Dump(2 * cycle_ + 1);
+  if (p.assert_failed) RecordAssertions();
 
   if (r_hs) {
     ReadBurst& r = reads_.front();

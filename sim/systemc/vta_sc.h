@@ -119,6 +119,7 @@ class VtaSc : public sc_core::sc_module {
   uint64_t next_beat_cycle_ = 0;
   LiteRequest* lite_ = nullptr;  // the register access in flight
   sc_core::sc_event lite_done_;
+  void RecordAssertions();
   std::string error_;
 };
 

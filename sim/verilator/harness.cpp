@@ -64,6 +64,8 @@ void Harness::Reset() {
   m.writes.clear();
   m.bresp.clear();
   m.ar_pending = m.aw_pending = false;
+  m.error.clear();
+  (void)model_->TakeAssertionFailures();
   m.pins.rst_n = 0;
   for (int i = 0; i < 4; ++i) Tick();
   m.pins.rst_n = 1;
@@ -145,6 +147,7 @@ void Harness::Tick() {
 
   model_->Step(false, p);
   if (model_->Tracing()) model_->Dump(2 * m.cycle);
+  if (p.assert_failed) RecordAssertions();
 
   // Handshakes at this edge.
   const bool ar_hs = p.m_axi_arvalid && p.m_axi_arready;
@@ -189,6 +192,7 @@ void Harness::Tick() {
 
   model_->Step(true, p);
   if (model_->Tracing()) model_->Dump(2 * m.cycle + 1);
+  if (p.assert_failed) RecordAssertions();
 
   if (r_hs) {
     ReadBurst& rb = m.reads.front();
@@ -201,6 +205,19 @@ void Harness::Tick() {
   if (b_hs) m.bresp.pop_front();
   if (ar_hs || r_hs || aw_hs || w_hs || b_hs) ++m.mem_events;
   ++m.cycle;
+}
+
+// An RTL assertion failed at this edge: the first failure becomes the error the run reports (with the
+// cycle), naming the assertion and its instance; later ones are counted.
+void Harness::RecordAssertions() {
+  Impl& m = *impl_;
+  const std::vector<AssertionFailure> f = model_->TakeAssertionFailures();
+  m.pins.assert_failed = 0;
+  if (f.empty() || !m.error.empty()) return;
+  std::string scope = f.front().scope;
+  if (scope.rfind("TOP.", 0) == 0) scope = scope.substr(4);
+  m.error = fmt::format("RTL assertion {} failed in {}", f.front().name, scope);
+  if (f.size() > 1) m.error += fmt::format(" (and {} more at the same edge)", f.size() - 1);
 }
 
 void Harness::WriteReg(uint32_t offset, uint32_t value) {
@@ -268,9 +285,15 @@ HarnessResult Harness::Run(uint64_t insn_addr, uint32_t count, const HarnessOpti
   if (m.timing.beat_interval < 1 || m.timing.max_outstanding_reads < 1 || m.timing.read_latency < 0 ||
       m.timing.write_latency < 0)
     throw UsageError("DRAM timing: beat_interval and max_outstanding_reads must be >= 1, latencies >= 0");
+  // An error outside a run (an RTL assertion during a register access) is reported now; the error of a
+  // failed run is not repeated. A run that ended in an error may have left modules mid-instruction:
+  // reset them (the scratchpads, as on hardware, keep their contents).
+  if (!m.error.empty() && !m.run_failed) {
+    const std::string e = std::move(m.error);
+    m.error.clear();
+    throw ExecError(fmt::format("cycle {} (before the run): {}", m.cycle, e));
+  }
   m.error.clear();
-  // A run that ended in an error may have left modules mid-instruction: reset them (the scratchpads,
-  // as on hardware, keep their contents).
   if (m.run_failed) Reset();
   m.run_failed = true;
   if (!opts.trace_path.empty()) model_->OpenTrace(opts.trace_path);

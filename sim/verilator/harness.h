@@ -66,13 +66,15 @@ class Harness : public driver::RegisterBus {
 
   // Runs `count` instructions at byte address `insn_addr` of dram() to FINISH. Throws ExecError on a
   // watchdog expiry (deadlock: module states and token counts in the message), on an access outside
-  // dram(), an error flagged by the RTL, or the cycle/time bounds.
+  // dram(), an error flagged by the RTL, a failed RTL assertion (its name, instance and cycle), or the
+  // cycle/time bounds.
   HarnessResult Run(uint64_t insn_addr, uint32_t count, const HarnessOptions& opts = {});
 
  private:
   struct Impl;
   void Tick();
   void CheckAxi(const VtaPins& p, bool ar_hs, bool aw_hs);
+  void RecordAssertions();
 
   spec::Spec spec_;
   std::unique_ptr<VtaModel> model_;

@@ -1,7 +1,10 @@
 // Finds the verilated model for a configuration: prebuilt, cached, or built on demand.
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
+#include <set>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -16,7 +19,8 @@
 
 namespace dcoc::sim {
 
-std::span<const EmbeddedFile> AdapterHeaders();  // vta_pins.h and vta_model_adapter.h (cmake embeds them)
+// vta_pins.h, vta_model_adapter.h and the assertion sink (cmake embeds them).
+std::span<const EmbeddedFile> AdapterHeaders();
 
 namespace {
 
@@ -39,23 +43,27 @@ void BuildModel(const spec::Spec& s, const ModelOptions& o, const fs::path& dest
     std::ofstream out(adapter);
     out << "#include \"Vvta_od.h\"\n#include \"sim/verilator/vta_model_adapter.h\"\n"
            "extern \"C\" dcoc::sim::VtaModel* dcoc_create_vta_model() {\n"
-           "  return new dcoc::sim::detail::VtaModelImpl<Vvta_od>();\n}\n";
+        << fmt::format("  return new dcoc::sim::detail::VtaModelImpl<Vvta_od>({});\n}}\n", o.assertions);
   }
   const std::string obj = (tmp / "obj").string();
-  (void)WriteEmbedded(AdapterHeaders(), tmp / "include");
-  RunOrThrow(fmt::format("OBJCACHE=$(command -v ccache) {} {} --threads {} --build -j {} --prefix Vvta_od --Mdir '{}' "
+  const fs::path include = tmp / "include";
+  (void)WriteEmbedded(AdapterHeaders(), include);
+  RunOrThrow(fmt::format("OBJCACHE=$(command -v ccache) {} {} {} --threads {} --build -j {} --prefix Vvta_od --Mdir '{}' "
                          "-MAKEFLAGS OPT_FAST=-O3 -MAKEFLAGS OPT_SLOW=-O1 -MAKEFLAGS OPT_GLOBAL=-O1 -CFLAGS -fPIC "
                          "-F '{}'",
-                         DCOC_VERILATOR_EXE, DCOC_VERILATOR_FLAGS, o.threads, o.build_jobs, obj, g.filelist.string()),
+                         DCOC_VERILATOR_EXE, DCOC_VERILATOR_FLAGS, o.assertions ? "--assert" : "--noassert", o.threads,
+                         o.build_jobs, obj, g.filelist.string()),
              log, fmt::format("verilating configuration {}", s.tag));
   // The shared library carries its own copy of the Verilator runtime (bound locally with -Bsymbolic).
   const std::string inc = std::string(DCOC_VERILATOR_ROOT) + "/include";
   RunOrThrow(fmt::format("{} -std=c++20 -O2 -fPIC -shared -w -I'{}' -I'{}' -I'{}' -I'{}/vltstd' "
                          "-DVM_TRACE=1 -DVM_TRACE_FST=1 -DVM_TRACE_VCD=0 -DVM_COVERAGE=0 -DVM_SC=0 '{}' "
-                         "'{}/verilated.cpp' '{}/verilated_fst_c.cpp' '{}/verilated_threads.cpp' "
+                         "'{}/sim/verilator/assert_sink.cpp' "
+                         "'{}/verilated.cpp' '{}/verilated_fst_c.cpp' '{}/verilated_threads.cpp' '{}/verilated_dpi.cpp' "
                          "-Wl,--whole-archive '{}/Vvta_od__ALL.a' -Wl,--no-whole-archive "
                          "-Wl,-Bsymbolic -lz -pthread -o '{}'",
-                         DCOC_CXX, (tmp / "include").string(), obj, inc, inc, adapter.string(), inc, inc, inc, obj,
+                         DCOC_CXX, include.string(), obj, inc, inc, adapter.string(), include.string(), inc, inc, inc,
+                         inc, obj,
                          (tmp / "libvta_model.so").string()),
              log, fmt::format("linking the model of configuration {}", s.tag));
   std::error_code ec;
@@ -65,22 +73,70 @@ void BuildModel(const spec::Spec& s, const ModelOptions& o, const fs::path& dest
   if (ec) fs::remove_all(tmp);  // another process finished the same model first
 }
 
+// What an on-demand model is built with besides the RTL: the Verilator and C++ flags and the C++ that
+// wraps it (adapter, assertion sink). A change to any of them must not load a model built before it.
+const std::string& HarnessHash() {
+  static const std::string kHash = [] {
+    Fnv1a64 h;
+    h.Update(std::string_view(DCOC_VERILATOR_FLAGS));
+    h.Update(EmbeddedHash(AdapterHeaders()));
+    return h.HexDigest().substr(0, 8);
+  }();
+  return kHash;
+}
+
 }  // namespace
 
 fs::path ModelCachePath(const spec::Spec& s, const ModelOptions& o) {
   const fs::path root = o.cache_dir.empty() ? DefaultCacheDir() : o.cache_dir;
-  // The adapter headers are part of the key: a cached model's ABI is theirs.
-  Fnv1a64 h;
-  h.Update(rtl::RtlSourcesHash());
-  h.Update(EmbeddedHash(AdapterHeaders()));
-  return root / "vmodels" / fmt::format("{}-h{:016x}-rtl{:016x}-t{}", s.tag, s.config_hash, h.Digest(), o.threads);
+  return root / "vmodels" /
+         fmt::format("{}-h{:016x}-rtl{}-w{}-t{}{}", s.tag, s.config_hash, rtl::RtlSourcesHash(), HarnessHash(),
+                     o.threads, o.assertions ? "-assert" : "");
+}
+
+bool ModelOptions::DefaultAssertions() {
+  const char* e = std::getenv("DCOC_RTL_ASSERTIONS");
+  return !(e && std::string_view(e) == "0");
+}
+
+namespace {
+// The prebuilt model for `s`: with assertions when they are wanted; without them when they are not
+// (else the checking model, its assertions switched off).
+const PrebuiltModel* FindPrebuilt(const spec::Spec& s, const ModelOptions& o) {
+  if (o.threads != 1) return nullptr;
+  const PrebuiltModel* any = nullptr;
+  for (const PrebuiltModel& m : PrebuiltModels()) {
+    if (m.tag != s.tag) continue;
+    if (m.assertions == o.assertions) return &m;
+    if (m.assertions) any = &m;
+  }
+  // Without assertions: a cached fast model beats switching the checking model's assertions off.
+  if (any && !o.assertions && fs::exists(ModelCachePath(s, o) / "libvta_model.so")) return nullptr;
+  return any;
+}
+}  // namespace
+
+std::vector<std::string> ReadyModelTags(const ModelOptions& o) {
+  std::set<std::string> tags;
+  if (o.threads == 1)
+    for (const PrebuiltModel& m : PrebuiltModels()) tags.insert(m.tag);
+  const fs::path root = (o.cache_dir.empty() ? DefaultCacheDir() : o.cache_dir) / "vmodels";
+  const std::string suffix =
+      fmt::format("-rtl{}-w{}-t{}{}", rtl::RtlSourcesHash(), HarnessHash(), o.threads, o.assertions ? "-assert" : "");
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(root, ec)) {
+    const std::string n = e.path().filename().string();
+    const size_t h = n.rfind("-h");
+    if (n.size() <= suffix.size() || n.compare(n.size() - suffix.size(), suffix.size(), suffix) != 0 ||
+        h == std::string::npos || !fs::exists(e.path() / "libvta_model.so"))
+      continue;
+    tags.insert(n.substr(0, h));
+  }
+  return {tags.begin(), tags.end()};
 }
 
 bool HaveVtaModel(const spec::Spec& s, const ModelOptions& o) {
-  if (o.threads == 1)
-    for (const PrebuiltModel& m : PrebuiltModels())
-      if (m.tag == s.tag) return true;
-  return fs::exists(ModelCachePath(s, o) / "libvta_model.so");
+  return FindPrebuilt(s, o) != nullptr || fs::exists(ModelCachePath(s, o) / "libvta_model.so");
 }
 
 void BuildVtaModel(const spec::Spec& s, const ModelOptions& o) {
@@ -92,9 +148,11 @@ void BuildVtaModel(const spec::Spec& s, const ModelOptions& o) {
 
 std::unique_ptr<VtaModel> CreateVtaModel(const spec::Spec& s, const ModelOptions& o) {
   if (o.threads < 1 || o.threads > 64) throw UsageError(fmt::format("Verilator threads = {} is out of range [1, 64]", o.threads));
-  if (o.threads == 1)
-    for (const PrebuiltModel& m : PrebuiltModels())
-      if (m.tag == s.tag) return m.make();
+  if (const PrebuiltModel* m = FindPrebuilt(s, o)) {
+    std::unique_ptr<VtaModel> model = m->make();
+    model->SetAssertions(o.assertions);
+    return model;
+  }
   const fs::path dir = ModelCachePath(s, o);
   const fs::path lib = dir / "libvta_model.so";
   if (!fs::exists(lib)) {
@@ -105,7 +163,9 @@ std::unique_ptr<VtaModel> CreateVtaModel(const spec::Spec& s, const ModelOptions
     fs::create_directories(dir.parent_path());
     BuildModel(s, o, dir);
   }
-  return LoadModel(lib);
+  std::unique_ptr<VtaModel> model = LoadModel(lib);
+  model->SetAssertions(o.assertions);
+  return model;
 }
 
 }  // namespace dcoc::sim

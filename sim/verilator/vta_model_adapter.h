@@ -3,11 +3,22 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 #include <type_traits>
 
+#include "sim/verilator/assert_sink.h"
 #include "sim/verilator/vta_pins.h"
 #include "verilated.h"
 #include "verilated_fst_c.h"
+#if VM_COVERAGE
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <string>
+
+#include "verilated_cov.h"
+#endif
 
 namespace dcoc::sim::detail {
 
@@ -29,21 +40,52 @@ inline void GetBus(const T& sig, std::array<uint32_t, VtaPins::kBusWords>& w) {
   }
 }
 
+// `assertions`: the class was verilated with --assert (rtl/sv/vta_assert.svh's checks are compiled in).
 template <class V>
 class VtaModelImpl final : public sim::VtaModel {
  public:
-  VtaModelImpl() : ctx_(std::make_unique<VerilatedContext>()) {
+  explicit VtaModelImpl(bool assertions) : ctx_(std::make_unique<VerilatedContext>()), assertions_(assertions) {
     ctx_->traceEverOn(true);
+    // An RTL $error or $stop (other than our assertions, which report through the DPI sink) must not
+    // abort the process: it is recorded, and reported like a failed assertion.
+    ctx_->fatalOnError(false);
+    Verilated::threadContextp(ctx_.get());
     top_ = std::make_unique<V>(ctx_.get(), "TOP");
   }
   ~VtaModelImpl() override {
+    // Verilator's runtime finds "the" context through a per-thread pointer (Verilated::threadContextp,
+    // set when a context is made): the scopes of the DPI assertions unregister from it when the model
+    // goes away. With several models on a thread it may name another model's context, or one already
+    // destroyed (a deadlock on its freed mutex): point it at ours, and away from ours before it dies.
+    Verilated::threadContextp(ctx_.get());
     CloseTrace();
     top_->final();
+#if VM_COVERAGE
+    // A coverage build (scripts/rtl_coverage.sh): each model writes its counts when it goes away.
+    if (const char* dir = std::getenv("DCOC_RTL_COVERAGE_DIR"); dir && *dir) {
+      static std::atomic<int> serial{0};
+      ctx_->coveragep()->write((std::string(dir) + "/model-" + std::to_string(::getpid()) + "-" +
+                                std::to_string(serial++) + ".dat").c_str());
+    }
+#endif
+    top_.reset();
+    Verilated::threadContextp(Verilated::defaultContextp());
   }
 
   void Step(bool clk, VtaPins& p) override {
     V& t = *top_;
-    t.clk_i = clk;
+    if (clk) {  // the rising edge: the inputs are those of the preceding Step(false)
+      t.clk_i = 1;
+      t.eval();
+      p.irq = t.irq_o;
+      Collect(p);
+      return;
+    }
+    // Failures reported while this model evaluates land in its own list (the sink stays pointed here
+    // for the rising edge that follows).
+    AssertSink() = &failures_;
+    if (Verilated::threadContextp() != ctx_.get()) Verilated::threadContextp(ctx_.get());
+    t.clk_i = 0;
     t.rst_ni = p.rst_n;
     t.s_axil_awvalid_i = p.s_axil_awvalid;
     t.s_axil_awaddr_i = p.s_axil_awaddr;
@@ -86,6 +128,15 @@ class VtaModelImpl final : public sim::VtaModel {
     p.m_axi_wlast = t.m_axi_wlast_o;
     p.m_axi_bready = t.m_axi_bready_o;
     p.irq = t.irq_o;
+    Collect(p);
+  }
+
+  void SetAssertions(bool on) override { ctx_->assertOn(on); }
+  bool HasAssertions() const override { return assertions_; }
+  std::vector<AssertionFailure> TakeAssertionFailures() override {
+    std::vector<AssertionFailure> f;
+    f.swap(failures_);
+    return f;
   }
 
   void OpenTrace(const std::filesystem::path& path) override {
@@ -106,9 +157,20 @@ class VtaModelImpl final : public sim::VtaModel {
   bool Tracing() const override { return fst_ != nullptr; }
 
  private:
+  void Collect(VtaPins& p) {
+    if (ctx_->gotError()) {  // an RTL $error/$stop outside our assertions (its message is on stdout)
+      failures_.push_back({"rtl_error", "an RTL $error or $stop (see the simulator's output)"});
+      ctx_->gotError(false);
+      ctx_->gotFinish(false);
+    }
+    p.assert_failed = !failures_.empty();
+  }
+
   std::unique_ptr<VerilatedContext> ctx_;
   std::unique_ptr<V> top_;
   std::unique_ptr<VerilatedFstC> fst_;
+  std::vector<AssertionFailure> failures_;
+  bool assertions_;
 };
 
 }  // namespace dcoc::sim::detail

@@ -6,6 +6,8 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <string>
+#include <vector>
 
 namespace dcoc::sim {
 
@@ -29,13 +31,29 @@ struct VtaPins {
   uint8_t m_axi_wvalid = 0, m_axi_wlast = 0, m_axi_bready = 0, irq = 0;
   std::array<uint32_t, kBusWords> m_axi_wdata{};
   uint64_t m_axi_wstrb = 0;
+  // Not a port: an RTL assertion failed during the last Step (TakeAssertionFailures names it).
+  uint8_t assert_failed = 0;
+};
+
+// An RTL assertion that failed (rtl/sv/vta_assert.svh): its name and the instance it sits in.
+struct AssertionFailure {
+  std::string name;   // e.g. "BRespExpected_A"
+  std::string scope;  // e.g. "TOP.vta_top.u_core.u_store.BRespExpected_A"
 };
 
 class VtaModel {
  public:
   virtual ~VtaModel() = default;
-  // Drives the inputs, evaluates with the clock at `clk`, and reads the outputs back.
+  // One half of a clock cycle. Step(false, pins) drives the inputs, evaluates with the clock low and
+  // reads every output back; Step(true, pins) is the rising edge with the inputs of the preceding
+  // Step(false) (they must not change in between) and reads back irq and assert_failed only (the next
+  // Step(false) reads the rest).
   virtual void Step(bool clk, VtaPins& pins) = 0;
+  // RTL assertions (on by default in a model verilated with them): checked at every rising edge; a
+  // failure sets pins.assert_failed and is kept until taken.
+  virtual void SetAssertions(bool on) = 0;
+  virtual bool HasAssertions() const = 0;  // verilated with assertions
+  virtual std::vector<AssertionFailure> TakeAssertionFailures() = 0;
   // FST waveform of every signal; Dump() writes one sample at `time` (half-cycles).
   virtual void OpenTrace(const std::filesystem::path& path) = 0;
   virtual void Dump(uint64_t time) = 0;

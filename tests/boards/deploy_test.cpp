@@ -111,13 +111,13 @@ TEST(RtlGen, TheDirectoryIsSelfContained) {
   const rtl::Generated g = rtl::Generate(SpecOf("2x16x32"), d);
   const std::string list = Read(g.filelist);
   EXPECT_EQ(list.find('/'), std::string::npos) << "vta.f names files relative to its directory:\n" << list;
-  EXPECT_EQ(list.substr(0, 8), "vta.vlt\n") << list;
+  EXPECT_EQ(list.substr(0, 18), "+incdir+.\nvta.vlt\n") << list;
   size_t files = 0;
   for (const auto& e : fs::directory_iterator(d)) {
     ++files;
     EXPECT_EQ(Read(e.path()).find(DCOC_SOURCE_DIR), std::string::npos) << e.path() << " names the checkout";
   }
-  EXPECT_EQ(files, g.sources.size() + 2);  // the sources, vta.vlt, vta.f
+  EXPECT_EQ(files, g.sources.size() + 2 + rtl::RtlIncludeFiles().size());  // + vta.vlt, vta.f, the includes
   for (const auto& s : g.sources) EXPECT_NE(list.find(s.filename().string() + "\n"), std::string::npos) << s;
   // Lint clean with the waivers it carries: by -F from anywhere, by -f inside the directory.
   auto [rc, out] = Shell("cd / && verilator --lint-only -Wall --top-module vta_top -F '" + g.filelist.string() + "'");

@@ -1,7 +1,7 @@
 // Full-size layers (LABELS slow): every conv2d layer of ResNet-18, VGG-16 and AlexNet and MobileNetV1's
 // depthwise and pointwise layers (plus the stems and dense layers), bit-exact on fsim against the
 // reference, with several schedules each (default, smallest practical tiles, largest tiles, both
-// threading options, the reduction GEMM loop) on four configurations.
+// threading options, the reduction GEMM loop) on four configurations; and each compiled for stock VTA.
 #include <gtest/gtest.h>
 
 #include "tests/compiler/layer_sweep.h"
@@ -56,6 +56,21 @@ TEST_P(FullLayer, BitExactOnFourConfigs) {
       EXPECT_TRUE(got == want);
     }
   }
+}
+
+// The stock-VTA target (--isa vta) at full size: the default schedule on VTA's default configuration,
+// run on fsim with the target's rules (every instruction in VTA's subset, no store of an out row VTA
+// leaves stale, tensor shifts in [0, 15]) and bit-exact against the reference.
+TEST_P(FullLayer, StockVtaTargetBitExact) {
+  ConvLayer l = FindLayer(GetParam());
+  l.isa = spec::Isa::kVta;
+  const spec::Spec sp = testing::PresetSpec("default");
+  const ConvOperands ops = RandomOperands(l, sp, 43);
+  const CompiledConv c = CompileConv(l, DefaultSchedule(l, sp), sp, ops);
+  sim::FsimOptions o;
+  o.isa = spec::Isa::kVta;
+  const sim::FsimResult r = sim::RunProgram(c.program, o);
+  EXPECT_TRUE(ReadOutput(l, c.program, r.dram, sp) == ReferenceOutput(l, ops, sp));
 }
 
 INSTANTIATE_TEST_SUITE_P(Zoo, FullLayer, ::testing::ValuesIn(FullLayerNames()), [](const auto& p) {

@@ -1,6 +1,8 @@
 // rtl_bench: simulation speed and GEMM efficiency of the verilated VTA++ on a GEMM-heavy program.
 // Not a test: prints one JSON object per configuration (docs/benchmarks.md records the figures).
-//   rtl_bench [--config NAME]... [--threads N] [--reps R] [--uops-iter N]
+//   rtl_bench [--config NAME]... [--threads N] [--reps R] [--iter N] [--assertions on|off]
+// Without assertions (the default) it runs the release model (verilated without them) when one is
+// prebuilt or cached; with them, the checking model the tests use.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -72,15 +74,18 @@ double LoadAverage() {
 int main(int argc, char** argv) {
   std::vector<std::string> configs;
   int threads = 1, reps = 5;
+  bool assertions = false;
   uint64_t iter = 128;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--config" && i + 1 < argc) configs.push_back(argv[++i]);
     else if (a == "--threads" && i + 1 < argc) threads = std::atoi(argv[++i]);
+    else if (a == "--assertions" && i + 1 < argc && (std::string(argv[i + 1]) == "on" || std::string(argv[i + 1]) == "off"))
+      assertions = std::string(argv[++i]) == "on";
     else if (a == "--reps" && i + 1 < argc) reps = std::atoi(argv[++i]);
     else if (a == "--iter" && i + 1 < argc) iter = std::strtoull(argv[++i], nullptr, 10);
     else {
-      fmt::print(stderr, "usage: rtl_bench [--config NAME]... [--threads N] [--reps R] [--iter N]\n");
+      fmt::print(stderr, "usage: rtl_bench [--config NAME]... [--threads N] [--reps R] [--iter N] [--assertions on|off]\n");
       return 2;
     }
   }
@@ -90,6 +95,7 @@ int main(int argc, char** argv) {
       const auto s = dcoc::spec::Spec::Create(dcoc::spec::LoadConfig(c));
       dcoc::sim::ModelOptions mo;
       mo.threads = threads;
+      mo.assertions = assertions;
       const auto tb = std::chrono::steady_clock::now();
       dcoc::sim::Harness h(s, dcoc::sim::CreateVtaModel(s, mo));
       const double model_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - tb).count();
@@ -123,6 +129,7 @@ int main(int argc, char** argv) {
       j["config"] = c;
       j["tag"] = s.tag;
       j["verilator_threads"] = threads;
+      j["assertions"] = assertions;
       j["model_load_seconds"] = model_s;
       j["gemm_uops"] = r.counters.at("gemm_uops");
       j["cycles"] = r.cycles;

@@ -180,6 +180,26 @@ TEST(RtlDirected, PaddingZeroAndMinimumForEveryLoadedType) {
   rtl.RunBoth(b, insns);
 }
 
+// LOAD ACC_8BIT: int8 rows (narrower than, as wide as, or wider than a bus beat) sign-extended into the
+// accumulator, zero and minimum padding, a 2-D strided run, then an ALU add and a store of every row.
+TEST(RtlDirected, Acc8BitLoadsWidenInt8Rows) {
+  for (const char* cfg : {"1x8x8", "default", "2x16x32"}) {
+    SCOPED_TRACE(cfg);
+    Rtl rtl(cfg);
+    Bench b(rtl.s.config);
+    FillRandom(b, 6);
+    b.PutUop(0, Uop{0, 16, 0});
+    Instruction a8 = b.Load(MemType::kAcc8, 0, 3, 3, 2, 5);
+    a8.y_pad_0 = 1, a8.x_pad_0 = 1, a8.x_pad_1 = 1;  // 4 x 4 = 16 rows, zero padding
+    Instruction m8 = b.Load(MemType::kAcc8, 16, 40, 1, 3);
+    m8.x_pad_1 = 2, m8.pad_min = true;  // 5 rows, two of them -128
+    Instruction add = Bench::Alu(spec::AluOp::kAdd, 0, 1, false);
+    add.iter_in = 5, add.dst_factor_in = 1, add.src_factor_in = 1;  // acc[0..5) += acc[16..21)
+    const auto insns = Wire({}, {b.Load(MemType::kUop, 0, 0, 1, 1), a8, m8, add}, {b.Store(0, 0, 1, 21)}, b);
+    rtl.RunBoth(b, insns);
+  }
+}
+
 TEST(RtlDirected, StridedStoresAndZeroSizeInstructions) {
   Rtl rtl("default");
   Bench b(rtl.s.config);

@@ -78,6 +78,11 @@ TEST(RtlGen, GenerateWritesFilelist) {
   EXPECT_EQ(g.sources.size(), RtlSourceFiles().size() + 2);
   EXPECT_EQ(g.sources.front(), g.package);
   EXPECT_EQ(g.sources.back(), g.top);
+  // Verilator finds the assertion macros through the filelist's include directory.
+  const std::vector<uint8_t> list = spec::ReadFile(g.filelist);
+  const std::string text(list.begin(), list.end());
+  EXPECT_EQ(text.rfind("+incdir+.\n", 0), 0u) << text;
+  for (const std::string& inc : RtlIncludeFiles()) EXPECT_TRUE(std::filesystem::exists(g.dir / inc)) << inc;
   std::filesystem::remove_all(dir);
 }
 

@@ -123,6 +123,7 @@ class Bench {
       case spec::MemType::kWgt: return kWgtBase / uint64_t(s.wgt_row_bytes);
       case spec::MemType::kAcc: return kAccBase / uint64_t(s.acc_row_bytes);
       case spec::MemType::kOut: return kOutBase / uint64_t(s.out_row_bytes);
+      case spec::MemType::kAcc8: return kAccBase / uint64_t(s.acc8_row_bytes);  // shares the ACC area
     }
     return 0;
   }

@@ -25,7 +25,7 @@ TEST(FsimCounters, ExactlyTheTablesFsimCounters) {
   EXPECT_EQ(c.at("fetch_bytes_read"), 16 * p.insns.size());
   EXPECT_EQ(c.at("load_insns") + c.at("compute_insns") + c.at("store_insns"), p.insns.size());
   EXPECT_EQ(c.at("load_bytes_read"), c.at("inp_bytes_read") + c.at("wgt_bytes_read"));
-  EXPECT_EQ(c.at("compute_bytes_read"), c.at("uop_bytes_read") + c.at("acc_bytes_read"));
+  EXPECT_EQ(c.at("compute_bytes_read"), c.at("uop_bytes_read") + c.at("acc_bytes_read") + c.at("acc_8bit_bytes_read"));
   EXPECT_GT(c.at("gemm_uops"), 0u);
   EXPECT_GT(c.at("store_bytes_written"), 0u);
   EXPECT_GT(c.at("tokens_l2c") + c.at("tokens_c2l") + c.at("tokens_c2s") + c.at("tokens_s2c"), 0u);

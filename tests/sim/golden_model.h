@@ -61,6 +61,7 @@ class GoldenModel {
       case spec::MemType::kInp: buf = &inp_, bits = s_.inp_bits, row_bytes = uint64_t(s_.inp_row_bytes); break;
       case spec::MemType::kWgt: buf = &wgt_, bits = s_.wgt_bits, row_bytes = uint64_t(s_.wgt_row_bytes); break;
       case spec::MemType::kAcc: buf = &acc_, bits = s_.acc_bits, row_bytes = uint64_t(s_.acc_row_bytes); break;
+      case spec::MemType::kAcc8: buf = &acc_, bits = 8, row_bytes = uint64_t(s_.batch * s_.block_out); break;
       case spec::MemType::kUop: row_bytes = uint64_t(s_.uop_bytes); break;
       case spec::MemType::kOut: return;
     }
@@ -79,7 +80,7 @@ class GoldenModel {
         Row& r = (*buf)[size_t(idx)];
         const int64_t pad = in.pad_min ? -(int64_t(1) << (bits - 1)) : 0;
         for (size_t e = 0; e < r.size(); ++e) r[e] = data ? ReadLe(dram, at + e * uint64_t(bits / 8), bits) : pad;
-        if (in.memory_type == spec::MemType::kAcc) Narrow(idx);
+        if (buf == &acc_) Narrow(idx);
       }
     }
   }

@@ -274,11 +274,7 @@ std::set<std::string> Features(const spec::Program& p) {
         }
         if (i.y_size > 1) f.insert(what + " 2-D");
         {
-          const uint64_t rb = uint64_t(i.memory_type == MemType::kUop ? s.uop_bytes
-                                       : i.memory_type == MemType::kInp ? s.inp_row_bytes
-                                       : i.memory_type == MemType::kWgt ? s.wgt_row_bytes
-                                       : i.memory_type == MemType::kAcc ? s.acc_row_bytes
-                                                                        : s.out_row_bytes);
+          const uint64_t rb = uint64_t(s.RowBytes(i.memory_type));
           const uint64_t first = i.dram_base * rb, end = (i.dram_base + (i.y_size - 1) * i.x_stride + i.x_size) * rb;
           if (i.opcode == Opcode::kLoad && first < out.offset + out.bytes && end > out.offset) f.insert(what + " from output");
           if (i.opcode == Opcode::kStore) {
@@ -350,8 +346,9 @@ TEST_P(ProgenCoverage, EveryFeatureAppears) {
                                    "GEMM same row back-to-back", "ALU same row back-to-back", "GEMM empty uop range",
                                    "GEMM zero iterations", "ALU SHR negative imm", "LOAD INP from output",
                                    "LOAD ACC from output", "STORE over stored bytes"};
-  for (const char* m : {"INP", "WGT", "ACC"})
+  for (const char* m : {"INP", "WGT", "ACC", "ACC_8BIT"})
     for (const char* k : {"pad zero", "pad min", "pad 2-D"}) want.push_back(fmt::format("LOAD {} {}", m, k));
+  for (const char* k : {"", " 2-D", " strided", " from output"}) want.push_back(fmt::format("LOAD ACC_8BIT{}", k));
   for (int op = 0; op < spec::kNumAluOps; ++op)
     for (const char* k : {"imm", "tensor"}) want.push_back(fmt::format("ALU {} {}", spec::Name(AluOp(op)), k));
   for (const std::string& w : want) EXPECT_TRUE(seen.count(w)) << "never generated: " << w;

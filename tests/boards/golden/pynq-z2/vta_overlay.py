@@ -32,7 +32,7 @@ MEMORY_TYPE = (7, 3)
 DRAM_BASE = (26, 32)
 OPCODE_LOAD, OPCODE_STORE = 0, 1
 # Bytes of one row of each memory type (UOP, WGT, INP, ACC, OUT): the unit dram_base counts in.
-ROW_BYTES = [4, 256, 16, 64, 16]
+ROW_BYTES = [4, 256, 16, 64, 16, 16]
 INSN_BYTES = 16
 # Progress counters: a run whose counters all stand still for WATCHDOG_CYCLES cycles has deadlocked.
 PROGRESS = ["fetch_bytes_read", "load_bytes_read", "compute_bytes_read", "store_bytes_written", "gemm_uops", "alu_uops", "load_insns", "compute_insns", "store_insns"]
