@@ -163,12 +163,14 @@ CoTuneResult CoTune(const VtaProblem& problem, const CoTuneOptions& opts, measur
       batch.push_back(std::move(q));
     }
     Design current = tuner->Best();
-    const std::string tag = spec::ConfigTag(batch.front().config);
-    if (on_event) on_event({nullptr, tag, done, opts.trials, &current});
+    // The round's target hardware (its plan starts there; a share may go to the runner-up).
+    if (on_event) on_event({nullptr, spec::ConfigTag(batch.front().config), done, opts.trials, &current});
     const double m0 = Now();
     int64_t in_batch = 0;
     const std::vector<measure::Measurement> ms = session.Measure(batch, [&](const measure::Progress& p) {
-      if (on_event && p.measurement) on_event({p.measurement, tag, done + ++in_batch, opts.trials, &current});
+      // Each measurement with its own configuration: a round's plan spans two hardware points.
+      if (on_event && p.measurement)
+        on_event({p.measurement, p.measurement->config_tag, done + ++in_batch, opts.trials, &current});
     });
     r.measure_seconds += Now() - m0;
     std::vector<Outcome> outs;
