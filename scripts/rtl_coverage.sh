@@ -4,6 +4,7 @@
 # tests, the device and fetch-backpressure tests. Not part of the CI run (it builds its own models: about
 # an hour on a 2-core machine; the build and the tests run under nice -n 15, two jobs).
 #   scripts/rtl_coverage.sh [build-dir]      (default build/coverage)
+# DCOC_RTL_DIFF_PROGRAMS=N runs N random programs per configuration instead of the suite's 300.
 # Writes <build-dir>/coverage/{*.dat,merged.dat,annotated/} and the per-module table docs/rtl-coverage.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
