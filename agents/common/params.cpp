@@ -20,27 +20,30 @@ const nlohmann::json* ParamReader::Find(const std::string& key) {
 
 int ParamReader::Int(const std::string& key, int def, int lo, int hi) {
   const nlohmann::json* v = Find(key);
-  if (!v) return def;
-  if (!v->is_number_integer() || v->get<int64_t>() < lo || v->get<int64_t>() > hi)
+  if (v && (!v->is_number_integer() || v->get<int64_t>() < lo || v->get<int64_t>() > hi))
     throw UsageError(
         fmt::format("{} parameter {}={}: expected an integer in [{}, {}]", tuner_, key, v->dump(), lo, hi));
-  return v->get<int>();
+  const int value = v ? v->get<int>() : def;
+  values_[key] = value;
+  return value;
 }
 
 double ParamReader::Real(const std::string& key, double def, double lo, double hi) {
   const nlohmann::json* v = Find(key);
-  if (!v) return def;
-  if (!v->is_number() || v->get<double>() < lo || v->get<double>() > hi)
+  if (v && (!v->is_number() || v->get<double>() < lo || v->get<double>() > hi))
     throw UsageError(fmt::format("{} parameter {}={}: expected a number in [{}, {}]", tuner_, key, v->dump(), lo, hi));
-  return v->get<double>();
+  const double value = v ? v->get<double>() : def;
+  values_[key] = value;
+  return value;
 }
 
 bool ParamReader::Bool(const std::string& key, bool def) {
   const nlohmann::json* v = Find(key);
-  if (!v) return def;
-  if (!v->is_boolean())
+  if (v && !v->is_boolean())
     throw UsageError(fmt::format("{} parameter {}={}: expected true or false", tuner_, key, v->dump()));
-  return v->get<bool>();
+  const bool value = v ? v->get<bool>() : def;
+  values_[key] = value;
+  return value;
 }
 
 void ParamReader::Finish() const {

@@ -17,12 +17,15 @@ class ParamReader {
   bool Bool(const std::string& key, bool def);
   // Throws when a key was given that no Int/Real/Bool call asked for.
   void Finish() const;
+  // Every parameter asked for with the value in effect (given or default), e.g. to tell two runs apart.
+  const nlohmann::json& Values() const { return values_; }
 
  private:
   const nlohmann::json* Find(const std::string& key);
   std::string tuner_;
   nlohmann::json params_;
   std::set<std::string> known_;
+  nlohmann::json values_ = nlohmann::json::object();
 };
 
 }  // namespace dcoc::agents

@@ -2,9 +2,25 @@
 
 #include <fmt/format.h>
 
+#include <sstream>
+
 #include "host/common/error.h"
 
 namespace dcoc::agents {
+
+std::string Rng::State() const {
+  std::ostringstream out;
+  out << gen_;
+  return out.str();
+}
+
+void Rng::SetState(const std::string& state) {
+  std::istringstream in(state);
+  std::mt19937_64 g;
+  in >> g;
+  if (!in) throw UsageError("random generator state: not a saved mt19937_64 state");
+  gen_ = g;
+}
 
 Indexer::Indexer(const Space& space) {
   for (const KnobDesc& k : space.Knobs()) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <random>
+#include <string>
 #include <unordered_set>
 #include <vector>
 
@@ -25,6 +26,9 @@ class Rng {
   }
   // Uniform in [0, 1).
   double Uniform() { return double(gen_() >> 11) * 0x1.0p-53; }
+  // The generator's whole state as text, and back (checkpoints).
+  std::string State() const;
+  void SetState(const std::string& state);
 
  private:
   std::mt19937_64 gen_;
@@ -58,6 +62,8 @@ class PointSampler {
  public:
   PointSampler(const Space& space, const Indexer& indexer) : space_(space), indexer_(indexer) {}
   std::optional<uint64_t> Sample(Rng& rng, const IndexSet& exclude);
+  // Whether AllValid has been enumerated (Sample draws differently after it: checkpoints record it).
+  bool Enumerated() const { return all_valid_.has_value(); }
   // Every valid index in increasing order (enumerated once, then cached).
   const std::vector<uint64_t>& AllValid();
 

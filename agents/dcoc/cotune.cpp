@@ -6,7 +6,9 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <map>
+#include <sstream>
 
 #include "host/common/error.h"
 #include "host/common/shell.h"
@@ -29,6 +31,80 @@ std::filesystem::path ModulePath() {
   return DCOC_DCOC_MODULE;
 }
 #endif
+
+// What a checkpoint must match to be resumed here (the tuner checks its own parameters and seed).
+nlohmann::json RunIdentity(const VtaProblem& problem, const CoTuneOptions& opts) {
+  nlohmann::json tasks = nlohmann::json::array(), knobs = nlohmann::json::array();
+  for (const VtaTask& t : problem.tasks()) tasks.push_back({t.name, t.count, compiler::ToJson(t.layer)});
+  for (const KnobDesc& k : problem.HardwareKnobs()) knobs.push_back({k.name, k.values});
+  return {{"tasks", tasks},
+          {"hardware_knobs", knobs},
+          {"base", problem.BaseHardware()},
+          {"board", problem.board().name},
+          {"backend", opts.backend}};
+}
+
+// The driver's own state beside the tuner's: the best measurement per (configuration, task).
+using BestMap = std::map<std::pair<std::string, size_t>, measure::Measurement>;
+
+constexpr const char* kCheckpointFormat = "dcoc tune checkpoint 1";
+
+void WriteCheckpoint(const std::string& path, const nlohmann::json& identity, const CoTuner& tuner, int64_t done,
+                     const CoTuneResult& r, const BestMap& best) {
+  nlohmann::json j;
+  j["format"] = kCheckpointFormat;
+  j["run"] = identity;
+  j["done"] = done;
+  j["memoized"] = r.memoized;
+  j["measure_seconds"] = r.measure_seconds;
+  nlohmann::json b = nlohmann::json::array();
+  for (const auto& [key, m] : best) b.push_back({key.first, key.second, ToJson(m)});
+  j["best"] = std::move(b);
+  const std::string state = tuner.Checkpoint();
+  j["tuner"] = nlohmann::json::binary(std::vector<uint8_t>(state.begin(), state.end()));
+  const std::vector<uint8_t> bytes = nlohmann::json::to_msgpack(j);
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+    f.flush();
+    if (!f) throw Error(fmt::format("cannot write checkpoint {}", tmp));
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+// Restores the tuner's and the driver's state; returns the measurements done.
+int64_t ReadCheckpoint(const std::string& path, const nlohmann::json& identity, CoTuner& tuner, CoTuneResult& r,
+                       BestMap& best) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream content;
+  content << f.rdbuf();
+  if (!f) throw Error(fmt::format("cannot read checkpoint {}", path));
+  const std::string bytes = content.str();
+  try {
+    const nlohmann::json j = nlohmann::json::from_msgpack(bytes);
+    if (!j.is_object() || !j.contains("format") || j["format"] != kCheckpointFormat)
+      throw UsageError(fmt::format("{} is not a dcoc tune checkpoint", path));
+    if (j["run"] != identity)
+      throw UsageError(fmt::format(
+          "checkpoint {} is of another run (other tasks, hardware space, board or backend): remove it or write this "
+          "run elsewhere",
+          path));
+    const auto& state = j["tuner"].get_binary();
+    try {
+      tuner.Restore(std::string(state.begin(), state.end()));
+    } catch (const UsageError& e) {
+      throw UsageError(fmt::format("checkpoint {}: {}: remove it or write this run elsewhere", path, e.what()));
+    }
+    r.memoized = j["memoized"].get<int64_t>();
+    r.measure_seconds = j["measure_seconds"].get<double>();
+    for (const nlohmann::json& b : j["best"])
+      best[{b[0].get<std::string>(), b[1].get<size_t>()}] = measure::MeasurementFromJson(b[2]);
+    return j["done"].get<int64_t>();
+  } catch (const nlohmann::json::exception& e) {
+    throw UsageError(fmt::format("checkpoint {} is damaged ({}): remove it to start afresh", path, e.what()));
+  }
+}
 
 }  // namespace
 
@@ -56,8 +132,15 @@ CoTuneResult CoTune(const VtaProblem& problem, const CoTuneOptions& opts, measur
   std::unique_ptr<CoTuner> tuner = LoadCoTuner(problem, to);
   CoTuneResult r;
   // Per (config tag, task): the fastest ok measurement (its cycles filled in from the estimate on fsim).
-  std::map<std::pair<std::string, size_t>, measure::Measurement> best;
+  BestMap best;
   int64_t done = 0;
+  const nlohmann::json identity = opts.checkpoint.empty() ? nlohmann::json() : RunIdentity(problem, opts);
+  if (!opts.checkpoint.empty() && std::filesystem::exists(opts.checkpoint)) {
+    const double c0 = Now();
+    done = r.resumed = ReadCheckpoint(opts.checkpoint, identity, *tuner, r, best);
+    r.measured = done;
+    r.checkpoint_seconds += Now() - c0;
+  }
   while (done < opts.trials) {
     if (stop && stop->load()) {
       r.interrupted = true;
@@ -80,12 +163,14 @@ CoTuneResult CoTune(const VtaProblem& problem, const CoTuneOptions& opts, measur
       batch.push_back(std::move(q));
     }
     Design current = tuner->Best();
-    const std::string tag = spec::ConfigTag(batch.front().config);
-    if (on_event) on_event({nullptr, tag, done, opts.trials, &current});
+    // The round's target hardware (its plan starts there; a share may go to the runner-up).
+    if (on_event) on_event({nullptr, spec::ConfigTag(batch.front().config), done, opts.trials, &current});
     const double m0 = Now();
     int64_t in_batch = 0;
     const std::vector<measure::Measurement> ms = session.Measure(batch, [&](const measure::Progress& p) {
-      if (on_event && p.measurement) on_event({p.measurement, tag, done + ++in_batch, opts.trials, &current});
+      // Each measurement with its own configuration: a round's plan spans two hardware points.
+      if (on_event && p.measurement)
+        on_event({p.measurement, p.measurement->config_tag, done + ++in_batch, opts.trials, &current});
     });
     r.measure_seconds += Now() - m0;
     std::vector<Outcome> outs;
@@ -114,6 +199,11 @@ CoTuneResult CoTune(const VtaProblem& problem, const CoTuneOptions& opts, measur
     done += int64_t(cs.size());
     r.measured = done;
     tuner->Observe(outs);
+    if (!opts.checkpoint.empty()) {
+      const double c0 = Now();
+      WriteCheckpoint(opts.checkpoint, identity, *tuner, done, r, best);
+      r.checkpoint_seconds += Now() - c0;
+    }
   }
   r.best = tuner->Best();
   r.stats = tuner->Stats();
@@ -138,6 +228,7 @@ nlohmann::ordered_json ToJson(const CoTuneResult& r, const VtaProblem& problem, 
   j["trials"] = opts.trials;
   j["measured"] = r.measured;
   j["memoized"] = r.memoized;
+  j["resumed"] = r.resumed;
   if (r.best.found && r.config) {
     const spec::Spec s = spec::Spec::Create(*r.config);
     j["config"] = spec::ConfigToJson(*r.config);
@@ -178,6 +269,7 @@ nlohmann::ordered_json ToJson(const CoTuneResult& r, const VtaProblem& problem, 
   s["search_seconds"] = st.search_seconds;
   s["build_seconds"] = st.build_seconds;
   s["measure_seconds"] = r.measure_seconds;
+  s["checkpoint_seconds"] = r.checkpoint_seconds;
   s["wall_seconds"] = r.wall_seconds;
   s["infeasible_share"] = st.infeasible_share;
   j["stats"] = std::move(s);

@@ -29,6 +29,12 @@ struct CoTuneOptions {
   uint64_t seed = 1;
   int64_t trials = 0;  // measurements over all tasks and hardware points
   std::string backend = "verilator";
+  // Checkpoint file (empty: none). Written after every round's measurements are observed (atomically:
+  // a temporary file renamed over it); when it exists at the start, the run resumes from it: the agents'
+  // networks, optimizer state, generator and history come back as they were, and the run continues with
+  // the next round (whatever a killed round had measured comes back memoized from the database). A
+  // checkpoint of another run (problem, board, backend, parameters, seed) is a UsageError.
+  std::string checkpoint;
 };
 
 struct CoTuneEvent {
@@ -40,12 +46,14 @@ struct CoTuneEvent {
 
 struct CoTuneResult {
   Design best;
-  std::optional<spec::HwConfig> config;  // the best design's configuration
+  std::optional<spec::HwConfig> config;                        // the best design's configuration
   std::vector<std::optional<measure::Measurement>> task_best;  // on that configuration, per task
   CoTunerStats stats;
   int64_t measured = 0, memoized = 0;
   double wall_seconds = 0, measure_seconds = 0;
   bool interrupted = false, exhausted = false;
+  int64_t resumed = 0;            // measurements restored from the checkpoint
+  double checkpoint_seconds = 0;  // writing and reading it
 };
 
 CoTuneResult CoTune(const VtaProblem& problem, const CoTuneOptions& opts, measure::Session& session,

@@ -35,10 +35,13 @@
 
 #include <algorithm>
 #include <chrono>
-#include <functional>
 #include <cmath>
+#include <cstring>
+#include <functional>
+#include <map>
 #include <numeric>
 #include <set>
+#include <sstream>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -60,10 +63,11 @@ struct Params {
   double confidence_threshold = 0.5, random_fraction = 0.1, confidence_scale = 0.5;
   double build_margin = 0.05, random_hardware = 0.2, optimism = 1.0, second_share = 0.25;
   int max_hardware = 16, hardware_warmup = 3;
-  bool software_only = false;
+  bool software_only = false, independent_critics = false;
 };
 
-Params ReadParams(const nlohmann::json& j) {
+// `values`, when given, receives every parameter with the value in effect.
+Params ReadParams(const nlohmann::json& j, nlohmann::json* values = nullptr) {
   ParamReader r("dcoc", j);
   Params p;
   p.plan_size = r.Int("plan_size", p.plan_size, 1, 4096);
@@ -91,7 +95,9 @@ Params ReadParams(const nlohmann::json& j) {
   p.max_hardware = r.Int("max_hardware", p.max_hardware, 1, 1 << 20);
   p.hardware_warmup = r.Int("hardware_warmup", p.hardware_warmup, 0, 1 << 20);
   p.software_only = r.Bool("software_only", p.software_only);
+  p.independent_critics = r.Bool("independent_critics", p.independent_critics);
   r.Finish();
+  if (values) *values = r.Values();
   return p;
 }
 
@@ -108,12 +114,102 @@ double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
 
+using Json = nlohmann::json;
+
+constexpr const char* kCheckpointFormat = "dcoc co-tuner checkpoint 1";
+
+Json Floats(const std::vector<float>& v) {
+  std::vector<uint8_t> b(v.size() * sizeof(float));
+  std::memcpy(b.data(), v.data(), b.size());
+  return Json::binary(std::move(b));
+}
+
+std::vector<float> FloatsOf(const Json& j) {
+  const auto& b = j.get_binary();
+  if (b.size() % sizeof(float)) throw UsageError("dcoc checkpoint: damaged (a float array of odd length)");
+  std::vector<float> v(b.size() / sizeof(float));
+  std::memcpy(v.data(), b.data(), b.size());
+  return v;
+}
+
+// A network with its optimizer state, as bytes.
+template <typename Net>
+Json Bytes(const Net& net) {
+  std::ostringstream out;
+  net.Save(out);
+  const std::string s = out.str();
+  return Json::binary(std::vector<uint8_t>(s.begin(), s.end()));
+}
+
+template <typename Net>
+void Load(Net& net, const Json& j) {
+  const auto& b = j.get_binary();
+  std::istringstream in(std::string(b.begin(), b.end()));
+  net.Load(in);
+}
+
+Json ReplayJson(const CostCritic::CriticExamples& r) { return {{"x", Floats(r.x)}, {"reward", Floats(r.reward)}}; }
+
+CostCritic::CriticExamples ReplayOf(const Json& j) { return {FloatsOf(j["x"]), FloatsOf(j["reward"])}; }
+
+Json StatsJson(const CoTunerStats& s) {
+  return {{"rounds", s.rounds},
+          {"hardware", {s.hardware_sampled, s.hardware_infeasible, s.hardware_measured}},
+          {"software", {s.software_sampled, s.software_invalid}},
+          {"measurements", {s.proposed, s.measured, s.failed, s.lower_bounds, s.random_proposals}},
+          {"penalties", s.penalties},
+          {"seconds", {s.fit_seconds, s.search_seconds, s.build_seconds}},
+          {"infeasible_share", s.infeasible_share},
+          {"losses", {s.last_cost_loss, s.last_critic_loss}}};
+}
+
+CoTunerStats StatsOf(const Json& j) {
+  CoTunerStats s;
+  s.rounds = j["rounds"].get<int64_t>();
+  const Json &h = j["hardware"], &w = j["software"], &m = j["measurements"], &t = j["seconds"], &l = j["losses"];
+  s.hardware_sampled = h[0].get<int64_t>();
+  s.hardware_infeasible = h[1].get<int64_t>();
+  s.hardware_measured = h[2].get<int64_t>();
+  s.software_sampled = w[0].get<int64_t>();
+  s.software_invalid = w[1].get<int64_t>();
+  s.proposed = m[0].get<int64_t>();
+  s.measured = m[1].get<int64_t>();
+  s.failed = m[2].get<int64_t>();
+  s.lower_bounds = m[3].get<int64_t>();
+  s.random_proposals = m[4].get<int64_t>();
+  s.penalties = j["penalties"].get<std::map<std::string, int64_t>>();
+  s.fit_seconds = t[0].get<double>();
+  s.search_seconds = t[1].get<double>();
+  s.build_seconds = t[2].get<double>();
+  s.infeasible_share = j["infeasible_share"].get<std::vector<double>>();
+  s.last_cost_loss = l[0].get<double>();
+  s.last_critic_loss = l[1].get<double>();
+  return s;
+}
+
+// The first difference between a saved and a current signature, e.g. "params.plan_size: 32 saved, 64 now".
+std::string Difference(const Json& saved, const Json& now, const std::string& path = "") {
+  if (saved.is_object() && now.is_object()) {
+    for (const auto& [k, v] : now.items()) {
+      const std::string p = path.empty() ? k : path + "." + k;
+      if (!saved.contains(k)) return fmt::format("{}: not saved, {} now", p, v.dump());
+      if (saved[k] != v) return Difference(saved[k], v, p);
+    }
+    for (const auto& [k, v] : saved.items())
+      if (!now.contains(k)) return fmt::format("{}: {} saved, not now", path.empty() ? k : path + "." + k, v.dump());
+  }
+  return fmt::format("{}: {} saved, {} now", path, saved.dump(), now.dump());
+}
+
 // Points of one software space: index, uniform valid sampling (the random share).
 struct SpaceTools {
-  explicit SpaceTools(const Space& s) : space(s), indexer(s), sampler(s, indexer) {}
+  SpaceTools(const Space& s, Point h, size_t t)
+      : space(s), indexer(s), sampler(s, indexer), hw(std::move(h)), task(t) {}
   const Space& space;
   Indexer indexer;
   PointSampler sampler;
+  Point hw;  // whose space it is
+  size_t task;
 };
 
 // A hardware point evaluated in a round.
@@ -121,10 +217,10 @@ struct HwEval {
   Point hw;
   bool defined = false;
   std::vector<Penalty> penalties;
-  double value = 0;            // critic: work-weighted best Q over tasks
-  double predicted_log = 0;    // cost model: -log2(predicted model cycles) from the best candidates
-  std::vector<double> best_s;  // per task: the best valid sample's throughput (measured or predicted)
-  std::vector<double> best_spread;  // per task: the cost model's spread on that sample (0 when measured)
+  double value = 0;                         // critic: work-weighted best Q over tasks
+  double predicted_log = 0;                 // cost model: -log2(predicted model cycles) from the best candidates
+  std::vector<double> best_s;               // per task: the best valid sample's throughput (measured or predicted)
+  std::vector<double> best_spread;          // per task: the cost model's spread on that sample (0 when measured)
   std::vector<std::vector<size_t>> groups;  // per task: the software samples drawn on it
 };
 
@@ -142,7 +238,7 @@ struct SwSample {
 class DcocTuner : public CoTuner {
  public:
   DcocTuner(const Problem& problem, const TunerOptions& opts)
-      : problem_(problem), p_(ReadParams(opts.params)), rng_(opts.seed) {
+      : problem_(problem), p_(ReadParams(opts.params, &param_values_)), seed_(opts.seed), rng_(opts.seed) {
     const auto& hk = problem.HardwareKnobs();
     for (const KnobDesc& k : hk) {
       if (k.values.empty()) throw UsageError(fmt::format("dcoc: hardware knob {} has no values", k.name));
@@ -181,6 +277,13 @@ class DcocTuner : public CoTuner {
         std::make_unique<Actor>(int(tf_ + hf_ + map_knobs_.size()), sched_heads, p_.hidden, p_.actor_lr, init);
     xdim_ = (tf_ + 1) + tf_ + hf_ + hw_sizes_.size() + sf_ + pf_ + 1;
     model_ = std::make_unique<CostCritic>(int(xdim_), p_.hidden, p_.cost_heads, p_.critic_lr, init);
+    if (p_.independent_critics) {
+      const size_t dm = tf_ + hf_ + map_knobs_.size();
+      hw_critic_ =
+          std::make_unique<CostCritic>(int(model_obs_.size() + hw_sizes_.size()), p_.hidden, 2, p_.critic_lr, init);
+      map_critic_ = std::make_unique<CostCritic>(int(dm), p_.hidden, 2, p_.critic_lr, init);
+      sched_critic_ = std::make_unique<CostCritic>(int(dm + sched_knobs_.size()), p_.hidden, 2, p_.critic_lr, init);
+    }
   }
 
   std::vector<Candidate> Propose(int n) override {
@@ -261,6 +364,122 @@ class DcocTuner : public CoTuner {
 
   const CoTunerStats& Stats() const override { return stats_; }
 
+  std::string Checkpoint() const override {
+    Json j;
+    j["format"] = kCheckpointFormat;
+    j["signature"] = Signature();
+    j["rng"] = rng_.State();
+    Json nets = {{"hardware", Bytes(*hw_actor_)},
+                 {"mapping", Bytes(*map_actor_)},
+                 {"scheduling", Bytes(*sched_actor_)},
+                 {"cost_critic", Bytes(*model_)}};
+    if (p_.independent_critics) {
+      nets["hardware_critic"] = Bytes(*hw_critic_);
+      nets["mapping_critic"] = Bytes(*map_critic_);
+      nets["scheduling_critic"] = Bytes(*sched_critic_);
+    }
+    j["networks"] = std::move(nets);
+    j["cost"] = {{"x", Floats(cost_.x)},
+                 {"target", Floats(cost_.target)},
+                 {"upper_bound_only", Json::binary(cost_.upper_bound_only)},
+                 {"head_mask", Floats(cost_.head_mask)}};
+    j["offset"] = offset_;
+    j["replay"] = {{"central", ReplayJson(replay_)},
+                   {"hardware", ReplayJson(replay_hw_)},
+                   {"mapping", ReplayJson(replay_map_)},
+                   {"scheduling", ReplayJson(replay_sched_)}};
+    Json queue = Json::array();
+    for (const Candidate& c : queue_) queue.push_back({c.hardware, c.task, c.software});
+    j["queue"] = std::move(queue);
+    j["exhausted"] = exhausted_;
+    j["proposed"] = std::set<std::string>(proposed_.begin(), proposed_.end());
+    j["measured_hw"] = std::set<std::string>(measured_hw_.begin(), measured_hw_.end());
+    j["proposed_by_space"] =
+        std::map<std::string, std::vector<uint64_t>>(proposed_by_space_.begin(), proposed_by_space_.end());
+    Json measured = Json::object();
+    for (const auto& [k, v] : measured_) measured[k] = {v.s, v.lower_bound};
+    j["measured"] = std::move(measured);
+    Json best = Json::object();
+    for (const auto& [k, per_task] : best_) {
+      Json a = Json::array();
+      for (const TaskBest& b : per_task) a.push_back({b.found, b.cycles, b.point});
+      best[k] = std::move(a);
+    }
+    j["best"] = std::move(best);
+    j["best_hw_points"] = best_hw_points_;
+    j["measured_hw_points"] = measured_hw_points_;
+    // Samplers that enumerated their space draw differently from then on: enumerate them again on restore.
+    std::set<std::pair<Point, size_t>> enumerated;
+    for (const auto& [k, t] : tools_)
+      if (t->sampler.Enumerated()) enumerated.insert({t->hw, t->task});
+    j["enumerated"] = enumerated;
+    j["stats"] = StatsJson(stats_);
+    const std::vector<uint8_t> bytes = Json::to_msgpack(j);
+    return std::string(bytes.begin(), bytes.end());
+  }
+
+  void Restore(const std::string& bytes) override {
+    Json j;
+    try {
+      j = Json::from_msgpack(bytes);
+    } catch (const Json::exception& e) {
+      throw UsageError(fmt::format("dcoc checkpoint: not a checkpoint ({})", e.what()));
+    }
+    if (!j.is_object() || !j.contains("format") || j["format"] != kCheckpointFormat)
+      throw UsageError(fmt::format("dcoc checkpoint: not a \"{}\"", kCheckpointFormat));
+    const Json sig = Signature();
+    if (j["signature"] != sig)
+      throw UsageError(fmt::format("dcoc checkpoint: saved by another run ({})", Difference(j["signature"], sig)));
+    try {
+      rng_.SetState(j["rng"].get<std::string>());
+      const Json& nets = j["networks"];
+      Load(*hw_actor_, nets["hardware"]);
+      Load(*map_actor_, nets["mapping"]);
+      Load(*sched_actor_, nets["scheduling"]);
+      Load(*model_, nets["cost_critic"]);
+      if (p_.independent_critics) {
+        Load(*hw_critic_, nets["hardware_critic"]);
+        Load(*map_critic_, nets["mapping_critic"]);
+        Load(*sched_critic_, nets["scheduling_critic"]);
+      }
+      const Json& c = j["cost"];
+      cost_.x = FloatsOf(c["x"]);
+      cost_.target = FloatsOf(c["target"]);
+      cost_.upper_bound_only = c["upper_bound_only"].get_binary();
+      cost_.head_mask = FloatsOf(c["head_mask"]);
+      offset_ = j["offset"].get<float>();
+      const Json& r = j["replay"];
+      replay_ = ReplayOf(r["central"]);
+      replay_hw_ = ReplayOf(r["hardware"]);
+      replay_map_ = ReplayOf(r["mapping"]);
+      replay_sched_ = ReplayOf(r["scheduling"]);
+      queue_.clear();
+      for (const Json& q : j["queue"]) queue_.push_back({q[0].get<Point>(), q[1].get<size_t>(), q[2].get<Point>()});
+      exhausted_ = j["exhausted"].get<bool>();
+      const auto strings = [](const Json& a) {
+        std::unordered_set<std::string> out;
+        for (const Json& s : a) out.insert(s.get<std::string>());
+        return out;
+      };
+      proposed_ = strings(j["proposed"]);
+      measured_hw_ = strings(j["measured_hw"]);
+      proposed_by_space_.clear();
+      for (const auto& [k, v] : j["proposed_by_space"].items()) proposed_by_space_[k] = v.get<std::vector<uint64_t>>();
+      measured_.clear();
+      for (const auto& [k, v] : j["measured"].items()) measured_[k] = {v[0].get<float>(), v[1].get<bool>()};
+      best_.clear();
+      for (const auto& [k, v] : j["best"].items())
+        for (const Json& b : v) best_[k].push_back({b[0].get<bool>(), b[1].get<double>(), b[2].get<Point>()});
+      best_hw_points_ = j["best_hw_points"].get<std::map<std::string, Point>>();
+      measured_hw_points_ = j["measured_hw_points"].get<std::map<std::string, Point>>();
+      tools_.clear();
+      for (const Json& e : j["enumerated"]) Tools(e[1].get<size_t>(), e[0].get<Point>()).sampler.AllValid();
+      stats_ = StatsOf(j["stats"]);
+    } catch (const Json::exception& e) {
+      throw UsageError(fmt::format("dcoc checkpoint: damaged ({})", e.what()));
+    }
+  }
+
  private:
   struct TaskBest {
     bool found = false;
@@ -272,6 +491,15 @@ class DcocTuner : public CoTuner {
     bool lower_bound = false;
   };
 
+  Json Signature() const {
+    return {{"params", param_values_},
+            {"seed", seed_},
+            {"hardware_knobs", hw_sizes_},
+            {"tasks", problem_.NumTasks()},
+            {"software_knobs", problem_.SoftwareKnobNames()},
+            {"input", xdim_}};
+  }
+
   double PenaltySum(const std::vector<Penalty>& ps) const {
     double sum = 0;
     for (const Penalty& x : ps) sum += p_.penalty * (1 + std::min(x.amount, 4.0));
@@ -282,7 +510,7 @@ class DcocTuner : public CoTuner {
     const std::string k = Key(hw) + '/' + std::to_string(task);
     auto it = tools_.find(k);
     if (it == tools_.end())
-      it = tools_.emplace(k, std::make_unique<SpaceTools>(problem_.SoftwareSpace(task, hw))).first;
+      it = tools_.emplace(k, std::make_unique<SpaceTools>(problem_.SoftwareSpace(task, hw), hw, task)).first;
     return *it->second;
   }
 
@@ -296,8 +524,7 @@ class DcocTuner : public CoTuner {
     o += tf_;
     problem_.HardwareFeatures(hw, x.subspan(o, hf_));
     o += hf_;
-    for (size_t k = 0; k < hw.size(); ++k)
-      x[o++] = hw_sizes_[k] > 1 ? float(hw[k]) / float(hw_sizes_[k] - 1) : 0.0f;
+    for (size_t k = 0; k < hw.size(); ++k) x[o++] = hw_sizes_[k] > 1 ? float(hw[k]) / float(hw_sizes_[k] - 1) : 0.0f;
     if (sw.empty()) {
       std::fill(x.begin() + ptrdiff_t(o), x.end(), 0.0f);
       return;
@@ -321,7 +548,7 @@ class DcocTuner : public CoTuner {
     // 1. Hardware actions.
     std::vector<Point> hw_actions;  // drawn by the hardware agent (learned from)
     std::vector<float> hw_logp;
-    std::vector<Point> hw_points;   // evaluated (unique)
+    std::vector<Point> hw_points;  // evaluated (unique)
     if (p_.software_only) {
       hw_points.push_back(base_);
     } else {
@@ -464,20 +691,13 @@ class DcocTuner : public CoTuner {
     }
 
     // 4. Train the encoder, the cost heads (measurements) and the critic head (this round and a replay).
-    CostCritic::CriticExamples& replay = replay_;
-    replay.x.insert(replay.x.end(), xs.begin(), xs.end());
-    for (const SwSample& s : samples) replay.reward.push_back(s.reward);
-    const size_t keep = size_t(p_.hardware_samples + 2) * nt * size_t(p_.software_samples) * 4;
-    if (replay.reward.size() > keep) {
-      const size_t drop = replay.reward.size() - keep;
-      replay.reward.erase(replay.reward.begin(), replay.reward.begin() + ptrdiff_t(drop));
-      replay.x.erase(replay.x.begin(), replay.x.begin() + ptrdiff_t(drop * xdim_));
-    }
+    AppendReplay(replay_, xs, samples, xdim_, size_t(p_.hardware_samples + 2) * nt * size_t(p_.software_samples) * 4);
     {
       const auto f0 = std::chrono::steady_clock::now();
       CostCritic::CostExamples cost = cost_;
       for (float& t : cost.target) t -= offset_;
-      CostCritic::CriticExamples critic = replay;
+      // Independent critics (ablation): the cost model learns from the measurements alone.
+      CostCritic::CriticExamples critic = p_.independent_critics ? CostCritic::CriticExamples{} : replay_;
       for (float& r : critic.reward) r -= offset_;
       const auto losses = model_->Train(cost, critic, p_.train_steps, p_.minibatch, p_.critic_coeff, rng_);
       stats_.last_cost_loss = losses.cost;
@@ -486,8 +706,68 @@ class DcocTuner : public CoTuner {
     }
 
     // 5. The critic's advantages train the actors.
+    std::vector<float> adv_map, adv_sched, hadv;
+    const auto f0 = std::chrono::steady_clock::now();
+    if (p_.independent_critics)
+      IndependentAdvantages(hws, samples, hw_actions, sched_obs, sched_acts, sched_cards, adv_map, adv_sched, hadv);
+    else
+      CentralAdvantages(xs, hws, samples, hw_actions, adv_map, hadv);
+    if (!p_.independent_critics) adv_sched = adv_map;
+    fit += Seconds(f0);
+    if (ns && p_.ppo_epochs > 0) {
+      const int mb = std::min<int>(int(ns), std::max(p_.minibatch, int(ns) / 4));
+      std::vector<float> lpm(ns), lps(ns);
+      for (size_t i = 0; i < ns; ++i) {
+        lpm[i] = samples[i].log_prob_map;
+        lps[i] = samples[i].log_prob_sched;
+      }
+      const auto f1 = std::chrono::steady_clock::now();
+      map_actor_->Learn(map_obs, map_cards, map_acts, lpm, adv_map, p_.ppo_epochs, mb, p_.ppo_clip, p_.entropy, rng_);
+      sched_actor_->Learn(sched_obs, sched_cards, sched_acts, lps, adv_sched, p_.ppo_epochs, mb, p_.ppo_clip,
+                          p_.entropy, rng_);
+      fit += Seconds(f1);
+    }
+    if (!hw_actions.empty() && p_.ppo_epochs > 0) {
+      std::vector<float> obs;
+      std::vector<int32_t> cards, acts;
+      for (const Point& a : hw_actions) {
+        obs.insert(obs.end(), model_obs_.begin(), model_obs_.end());
+        cards.insert(cards.end(), hw_sizes_.begin(), hw_sizes_.end());
+        acts.insert(acts.end(), a.begin(), a.end());
+      }
+      const auto f1 = std::chrono::steady_clock::now();
+      hw_actor_->Learn(obs, cards, acts, hw_logp, hadv, p_.ppo_epochs, int(hadv.size()), p_.ppo_clip, p_.entropy, rng_);
+      fit += Seconds(f1);
+    }
+
+    // 6. Confidence sampling of the round's measurements.
+    Plan(hws, samples);
+    stats_.fit_seconds += fit;
+    stats_.search_seconds += Seconds(t0) - fit;
+  }
+
+  // Appends a round's inputs (rows of `dim`) and rewards to a critic's replay, keeping the newest `keep` rows.
+  static void AppendReplay(CostCritic::CriticExamples& replay, std::span<const float> x,
+                           const std::vector<SwSample>& samples, size_t dim, size_t keep) {
+    replay.x.insert(replay.x.end(), x.begin(), x.end());
+    for (const SwSample& s : samples) replay.reward.push_back(s.reward);
+    Trim(replay, dim, keep);
+  }
+  static void Trim(CostCritic::CriticExamples& replay, size_t dim, size_t keep) {
+    if (replay.reward.size() <= keep) return;
+    const size_t drop = replay.reward.size() - keep;
+    replay.reward.erase(replay.reward.begin(), replay.reward.begin() + ptrdiff_t(drop));
+    replay.x.erase(replay.x.begin(), replay.x.begin() + ptrdiff_t(drop * dim));
+  }
+
+  // Centralized critic: a software sample's advantage is its Q minus the mean Q of its (hardware, task)
+  // group (both software actors learn from it); a hardware point's value is the work-weighted sum over
+  // tasks of the mean of its best few Q, a drawn hardware action's advantage that value minus the mean.
+  void CentralAdvantages(std::span<const float> xs, std::vector<HwEval>& hws, const std::vector<SwSample>& samples,
+                         const std::vector<Point>& hw_actions, std::vector<float>& adv, std::vector<float>& hadv) {
+    const size_t ns = samples.size(), nt = problem_.NumTasks();
     const std::vector<float> q = ns ? model_->Value(xs, int(ns)) : std::vector<float>{};
-    std::vector<float> adv(ns, 0.0f);
+    adv.assign(ns, 0.0f);
     for (HwEval& e : hws) {
       if (!e.defined) continue;
       double value = 0;
@@ -511,46 +791,105 @@ class DcocTuner : public CoTuner {
       e.value = value;
     }
     Normalize(adv);
-    if (ns && p_.ppo_epochs > 0) {
-      const int mb = std::min<int>(int(ns), std::max(p_.minibatch, int(ns) / 4));
-      std::vector<float> lpm(ns), lps(ns);
-      for (size_t i = 0; i < ns; ++i) {
-        lpm[i] = samples[i].log_prob_map;
-        lps[i] = samples[i].log_prob_sched;
-      }
-      const auto f0 = std::chrono::steady_clock::now();
-      map_actor_->Learn(map_obs, map_cards, map_acts, lpm, adv, p_.ppo_epochs, mb, p_.ppo_clip, p_.entropy, rng_);
-      sched_actor_->Learn(sched_obs, sched_cards, sched_acts, lps, adv, p_.ppo_epochs, mb, p_.ppo_clip, p_.entropy,
-                          rng_);
-      fit += Seconds(f0);
-    }
-    if (!hw_actions.empty() && p_.ppo_epochs > 0) {
-      double floor = 1e30;
-      for (const HwEval& e : hws)
-        if (e.defined) floor = std::min(floor, e.value);
-      if (floor > 1e29) floor = 0;
-      std::vector<float> hadv, obs;
-      std::vector<int32_t> cards, acts;
-      for (const Point& a : hw_actions) {
-        const auto e = std::find_if(hws.begin(), hws.end(), [&](const HwEval& x) { return x.hw == a; });
-        hadv.push_back(float(e->defined ? e->value : floor - 1 - PenaltySum(e->penalties)));
-        obs.insert(obs.end(), model_obs_.begin(), model_obs_.end());
-        cards.insert(cards.end(), hw_sizes_.begin(), hw_sizes_.end());
-        acts.insert(acts.end(), a.begin(), a.end());
-      }
-      const double mean_v = std::accumulate(hadv.begin(), hadv.end(), 0.0) / double(hadv.size());
-      for (float& v : hadv) v = float(double(v) - mean_v);
-      Normalize(hadv);
-      const auto f0 = std::chrono::steady_clock::now();
-      hw_actor_->Learn(obs, cards, acts, hw_logp, hadv, p_.ppo_epochs, int(hadv.size()), p_.ppo_clip, p_.entropy,
-                       rng_);
-      fit += Seconds(f0);
-    }
+    hadv = HardwareRewards(hws, hw_actions);
+    Normalize(hadv);
+  }
 
-    // 6. Confidence sampling of the round's measurements.
-    Plan(hws, samples);
-    stats_.fit_seconds += fit;
-    stats_.search_seconds += Seconds(t0) - fit;
+  // Independent critics (ablation `independent_critics`): each agent's critic sees only that agent's
+  // observation and action -- hardware: the model and the hardware action; mapping: the layer, the
+  // hardware and the tiling; scheduling: those and the schedule -- and learns the reward of its own
+  // action (averaged over what the other agents did). Hardware actions are rewarded with the
+  // work-weighted best reward over each task's samples on their point.
+  void IndependentAdvantages(std::vector<HwEval>& hws, const std::vector<SwSample>& samples,
+                             const std::vector<Point>& hw_actions, const std::vector<float>& sched_obs,
+                             const std::vector<int32_t>& sched_acts, const std::vector<int32_t>& sched_cards,
+                             std::vector<float>& adv_map, std::vector<float>& adv_sched, std::vector<float>& hadv) {
+    const size_t ns = samples.size(), nt = problem_.NumTasks();
+    const size_t dm = tf_ + hf_ + map_knobs_.size(), ds = dm + sched_knobs_.size(),
+                 dh = model_obs_.size() + hw_sizes_.size();
+    const size_t keep = size_t(p_.hardware_samples + 2) * nt * size_t(p_.software_samples) * 4;
+    // Mapping critic input = the scheduling agent's observation (layer, hardware, tiling).
+    std::vector<float> xm(sched_obs.begin(), sched_obs.end()), xsch;
+    for (size_t i = 0; i < ns; ++i) {
+      xsch.insert(xsch.end(), sched_obs.begin() + ptrdiff_t(i * dm), sched_obs.begin() + ptrdiff_t((i + 1) * dm));
+      for (size_t j = 0; j < sched_knobs_.size(); ++j) {
+        const int32_t c = sched_cards[i * sched_knobs_.size() + j];
+        xsch.push_back(c > 1 ? float(sched_acts[i * sched_knobs_.size() + j]) / float(c - 1) : 0.0f);
+      }
+    }
+    AppendReplay(replay_map_, xm, samples, dm, keep);
+    AppendReplay(replay_sched_, xsch, samples, ds, keep);
+    // Hardware: realized rewards of the drawn actions.
+    for (HwEval& e : hws) {
+      if (!e.defined) continue;
+      double value = 0;
+      for (size_t t = 0; t < nt; ++t) {
+        double best = -1e30;
+        for (size_t i : e.groups[t]) best = std::max(best, double(samples[i].reward));
+        if (best > -1e29) value += work_share_[t] * best;
+      }
+      e.value = value;
+    }
+    std::vector<float> realized = HardwareRewards(hws, hw_actions), xh;
+    for (const Point& a : hw_actions) {
+      xh.insert(xh.end(), model_obs_.begin(), model_obs_.end());
+      AppendKnobs(a, xh);
+    }
+    replay_hw_.x.insert(replay_hw_.x.end(), xh.begin(), xh.end());
+    replay_hw_.reward.insert(replay_hw_.reward.end(), realized.begin(), realized.end());
+    Trim(replay_hw_, dh, size_t(p_.hardware_samples) * 64);
+
+    double loss = 0;
+    const CostCritic::CostExamples none;
+    for (auto [critic, replay] : {std::pair{hw_critic_.get(), &replay_hw_}, std::pair{map_critic_.get(), &replay_map_},
+                                  std::pair{sched_critic_.get(), &replay_sched_}}) {
+      CostCritic::CriticExamples ex = *replay;
+      for (float& r : ex.reward) r -= offset_;
+      loss += critic->Train(none, ex, p_.train_steps, p_.minibatch, 1.0, rng_).critic;
+    }
+    stats_.last_critic_loss = loss / 3;
+
+    const std::vector<float> qm = ns ? map_critic_->Value(xm, int(ns)) : std::vector<float>{};
+    const std::vector<float> qs = ns ? sched_critic_->Value(xsch, int(ns)) : std::vector<float>{};
+    adv_map.assign(ns, 0.0f);
+    adv_sched.assign(ns, 0.0f);
+    for (const HwEval& e : hws)
+      for (const auto& g : e.groups) {
+        if (g.empty()) continue;
+        double mm = 0, ms = 0;
+        for (size_t i : g) {
+          mm += double(qm[i]);
+          ms += double(qs[i]);
+        }
+        for (size_t i : g) {
+          adv_map[i] = float(double(qm[i]) - mm / double(g.size()));
+          adv_sched[i] = float(double(qs[i]) - ms / double(g.size()));
+        }
+      }
+    Normalize(adv_map);
+    Normalize(adv_sched);
+    hadv = hw_actions.empty() ? std::vector<float>{} : hw_critic_->Value(xh, int(hw_actions.size()));
+    Normalize(hadv);
+  }
+
+  // Each drawn hardware action's reward: its point's value (undefined points: below every defined one, by
+  // their penalties).
+  std::vector<float> HardwareRewards(const std::vector<HwEval>& hws, const std::vector<Point>& hw_actions) const {
+    double floor = 1e30;
+    for (const HwEval& e : hws)
+      if (e.defined) floor = std::min(floor, e.value);
+    if (floor > 1e29) floor = 0;
+    std::vector<float> out;
+    for (const Point& a : hw_actions) {
+      const auto e = std::find_if(hws.begin(), hws.end(), [&](const HwEval& x) { return x.hw == a; });
+      out.push_back(float(e->defined ? e->value : floor - 1 - PenaltySum(e->penalties)));
+    }
+    return out;
+  }
+
+  void AppendKnobs(const Point& hw, std::vector<float>& x) const {
+    for (size_t k = 0; k < hw.size(); ++k)
+      x.push_back(hw_sizes_[k] > 1 ? float(hw[k]) / float(hw_sizes_[k] - 1) : 0.0f);
   }
 
   static int32_t Cards(const std::vector<KnobDesc>& knobs, size_t k) { return int32_t(knobs[k].values.size()); }
@@ -719,7 +1058,9 @@ class DcocTuner : public CoTuner {
   }
 
   const Problem& problem_;
+  nlohmann::json param_values_;  // before p_, which fills it
   Params p_;
+  uint64_t seed_;
   Rng rng_;
   std::vector<int> hw_sizes_;
   std::vector<size_t> map_knobs_, sched_knobs_;
@@ -729,9 +1070,10 @@ class DcocTuner : public CoTuner {
   std::vector<double> work_share_;
   std::unique_ptr<Actor> hw_actor_, map_actor_, sched_actor_;
   std::unique_ptr<CostCritic> model_;
+  std::unique_ptr<CostCritic> hw_critic_, map_critic_, sched_critic_;  // independent_critics only
   CostCritic::CostExamples cost_;
   float offset_ = 0;
-  CostCritic::CriticExamples replay_;
+  CostCritic::CriticExamples replay_, replay_hw_, replay_map_, replay_sched_;
   std::vector<Candidate> queue_;
   bool exhausted_ = false;
   std::unordered_set<std::string> proposed_, measured_hw_;

@@ -38,8 +38,8 @@ struct CoTunerStats {
   int64_t hardware_sampled = 0, hardware_infeasible = 0;  // hardware actions drawn; those with a penalty
   int64_t software_sampled = 0, software_invalid = 0;     // software actions drawn; those with a violation
   int64_t proposed = 0, measured = 0, failed = 0, lower_bounds = 0;
-  int64_t hardware_measured = 0;  // distinct hardware points measured
-  int64_t random_proposals = 0;   // the random share of confidence sampling
+  int64_t hardware_measured = 0;             // distinct hardware points measured
+  int64_t random_proposals = 0;              // the random share of confidence sampling
   std::map<std::string, int64_t> penalties;  // violations drawn, by constraint name
   double fit_seconds = 0, search_seconds = 0, build_seconds = 0;
   // Per round: the share of drawn hardware actions that had a penalty (the penalties' effect over time).
@@ -54,6 +54,14 @@ class CoTuner {
   virtual void Observe(std::span<const Outcome> outcomes) = 0;
   virtual Design Best() const = 0;
   virtual const CoTunerStats& Stats() const = 0;
+
+  // The whole learned state as bytes: the networks with their optimizer state, the random generator, the
+  // measurements observed, the proposals made and still pending, the statistics. Restore, on a tuner
+  // created for the same problem, parameters and seed, continues exactly as the saved tuner would have
+  // (a checkpoint taken between Observe and Propose); a checkpoint of another problem, other parameters
+  // or another seed is a UsageError naming what differs.
+  virtual std::string Checkpoint() const = 0;
+  virtual void Restore(const std::string& bytes) = 0;
 };
 
 // Parameters (TunerOptions::params; unknown or out-of-range ones are UsageErrors naming the known ones):
@@ -65,10 +73,11 @@ class CoTuner {
 // confidence_scale (0.5) cost-model spread (log2 units) at which its confidence is 1/e;
 // build_margin (0.05) predicted gain a not-yet-measured hardware point must promise over the best measured
 // one to be built; optimism (1) weight of the cost model's spread in the predicted throughput of a hardware point
-// never measured; second_share (0.25) of each plan measured on the runner-up hardware point; random_hardware (0.2) chance per round of measuring a random feasible hardware point;
-// max_hardware (16) distinct hardware points measured at most; hardware_warmup (3) rounds after the first
-// that measure the best new feasible point drawn; software_only (false) fixes the hardware
-// at the base point.
+// never measured; second_share (0.25) of each plan measured on the runner-up hardware point; random_hardware (0.2)
+// chance per round of measuring a random feasible hardware point; max_hardware (16) distinct hardware points measured
+// at most; hardware_warmup (3) rounds after the first that measure the best new feasible point drawn; software_only
+// (false) fixes the hardware at the base point; independent_critics (false) replaces the centralized critic with
+// one critic per agent that sees only that agent's observation and action (ablation; agents/README.md).
 std::unique_ptr<CoTuner> Create(const Problem& problem, const TunerOptions& opts);
 std::string Describe();
 

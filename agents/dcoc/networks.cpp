@@ -29,11 +29,15 @@ torch::Tensor Rows(std::span<const float> v, int64_t rows) {
   return torch::from_blob(const_cast<float*>(v.data()), {rows, cols}, torch::kFloat32);
 }
 
-// Rows `idx` of a row-major float array with `cols` columns.
+// Rows `idx` of a row-major float array with `cols` columns, into `out` (idx.size() x cols).
+void GatherTo(std::span<const float> v, size_t cols, const std::vector<int64_t>& idx, float* out) {
+  for (size_t j = 0; j < idx.size(); ++j)
+    std::copy_n(v.begin() + ptrdiff_t(size_t(idx[j]) * cols), cols, out + j * cols);
+}
+
 std::vector<float> Gather(std::span<const float> v, size_t cols, const std::vector<int64_t>& idx) {
   std::vector<float> out(idx.size() * cols);
-  for (size_t j = 0; j < idx.size(); ++j)
-    std::copy_n(v.begin() + ptrdiff_t(size_t(idx[j]) * cols), cols, out.begin() + ptrdiff_t(j * cols));
+  GatherTo(v, cols, idx, out.data());
   return out;
 }
 
@@ -92,8 +96,8 @@ struct Actor::Impl {
       for (size_t h = 0; h < heads.size(); ++h) {
         const int c = cards[size_t(b) * heads.size() + h];
         if (c < 1 || c > heads[h])
-          throw Error("dcoc actor: value count " + std::to_string(c) + " outside [1, " +
-                              std::to_string(heads[h]) + "] for head " + std::to_string(h));
+          throw Error("dcoc actor: value count " + std::to_string(c) + " outside [1, " + std::to_string(heads[h]) +
+                      "] for head " + std::to_string(h));
         for (int j = c; j < heads[h]; ++j) mask[size_t(b) * size_t(total) + size_t(off + j)] = -1e9f;
         off += heads[h];
       }
@@ -216,7 +220,7 @@ struct CostCriticNet : torch::nn::Module {
         c1(register_module("c1", Dense(hidden, hidden, rng))),
         c2(register_module("c2", Dense(hidden, 1, rng))) {}
   torch::Tensor Encode(const torch::Tensor& x) { return torch::tanh(e2(torch::tanh(e1(x)))); }
-  torch::Tensor Cost(const torch::Tensor& z) { return cost(z); }                                    // [B, heads]
+  torch::Tensor Cost(const torch::Tensor& z) { return cost(z); }                              // [B, heads]
   torch::Tensor Critic(const torch::Tensor& z) { return c2(torch::tanh(c1(z))).squeeze(1); }  // [B]
   torch::nn::Linear e1, e2, cost, c1, c2;
 };
@@ -258,37 +262,44 @@ CostCritic::Losses CostCritic::Train(const CostExamples& cost, const CriticExamp
   Losses out;
   const size_t d = size_t(impl_->input_dim), k = size_t(impl_->cost_heads);
   const int64_t nc = int64_t(cost.target.size()), nr = int64_t(critic.reward.size());
+  const bool use_cost = nc > 0, use_critic = nr > 0 && critic_coeff > 0;
+  if (!use_cost && !use_critic) return out;
   for (int s = 0; s < steps; ++s) {
+    // One encoder pass over both minibatches (cost rows first, then critic rows): the same per-row math
+    // as two passes, at half the operations (the networks are small: a step's time is per-operation
+    // overhead). The vectors outlive backward(), so the tensors view them without copies.
+    std::vector<int64_t> ic(use_cost ? size_t(std::min<int64_t>(minibatch, nc)) : 0);
+    for (int64_t& i : ic) i = int64_t(rng.Below(uint64_t(nc)));
+    std::vector<int64_t> ir(use_critic ? size_t(std::min<int64_t>(minibatch, nr)) : 0);
+    for (int64_t& i : ir) i = int64_t(rng.Below(uint64_t(nr)));
+    const int64_t bc = int64_t(ic.size()), br = int64_t(ir.size());
+    std::vector<float> x(size_t(bc + br) * d);
+    GatherTo(cost.x, d, ic, x.data());
+    GatherTo(critic.x, d, ir, x.data() + size_t(bc) * d);
+    const torch::Tensor z = impl_->net.Encode(Rows(x, bc + br));
     torch::Tensor loss = torch::zeros({});
-    // The tensors are copies: the vectors they come from end with their block, before backward().
-    if (nc > 0) {
-      std::vector<int64_t> idx(size_t(std::min<int64_t>(minibatch, nc)));
-      for (int64_t& i : idx) i = int64_t(rng.Below(uint64_t(nc)));
-      const int64_t b = int64_t(idx.size());
-      std::vector<float> x = Gather(cost.x, d, idx), y = Gather(cost.target, 1, idx), m = Gather(cost.head_mask, k, idx);
-      std::vector<float> ub(idx.size());
-      for (size_t j = 0; j < idx.size(); ++j) ub[j] = cost.upper_bound_only[size_t(idx[j])] ? 1.0f : 0.0f;
-      const torch::Tensor pred = impl_->net.Cost(impl_->net.Encode(Rows(x, b).clone()));  // [B, K]
-      const torch::Tensor diff = pred - torch::from_blob(y.data(), {b, 1}).clone();
-      const torch::Tensor bound = torch::from_blob(ub.data(), {b, 1}).clone();
+    std::vector<float> y, m, ub, r;
+    if (bc > 0) {
+      y = Gather(cost.target, 1, ic);
+      m = Gather(cost.head_mask, k, ic);
+      for (int64_t i : ic) ub.push_back(cost.upper_bound_only[size_t(i)] ? 1.0f : 0.0f);
+      const torch::Tensor pred = impl_->net.Cost(z.narrow(0, 0, bc));  // [B, K]
+      const torch::Tensor diff = pred - torch::from_blob(y.data(), {bc, 1});
+      const torch::Tensor bound = torch::from_blob(ub.data(), {bc, 1});
       // A lower bound on cycles is an upper bound on throughput: only overestimates are errors.
       const torch::Tensor err = bound * torch::relu(diff) + (1 - bound) * diff;
-      const torch::Tensor mask = torch::from_blob(m.data(), {b, int64_t(k)}).clone();
+      const torch::Tensor mask = torch::from_blob(m.data(), {bc, int64_t(k)});
       const torch::Tensor l = (err.pow(2) * mask).sum() / mask.sum().clamp_min(1);
       out.cost = l.item<double>();
       loss = loss + l;
     }
-    if (nr > 0 && critic_coeff > 0) {
-      std::vector<int64_t> idx(size_t(std::min<int64_t>(minibatch, nr)));
-      for (int64_t& i : idx) i = int64_t(rng.Below(uint64_t(nr)));
-      const int64_t b = int64_t(idx.size());
-      std::vector<float> x = Gather(critic.x, d, idx), r = Gather(critic.reward, 1, idx);
-      const torch::Tensor q = impl_->net.Critic(impl_->net.Encode(Rows(x, b).clone()));
-      const torch::Tensor l = (q - torch::from_blob(r.data(), {b}).clone()).pow(2).mean();
+    if (br > 0) {
+      r = Gather(critic.reward, 1, ir);
+      const torch::Tensor q = impl_->net.Critic(z.narrow(0, bc, br));
+      const torch::Tensor l = (q - torch::from_blob(r.data(), {br})).pow(2).mean();
       out.critic = l.item<double>();
       loss = loss + critic_coeff * l;
     }
-    if (nc == 0 && (nr == 0 || critic_coeff <= 0)) break;
     impl_->optimizer.zero_grad();
     loss.backward();
     impl_->optimizer.step();

@@ -86,7 +86,6 @@ struct TuneArgs {
   bool report_only = false;
 };
 
-
 std::vector<agents::tune::TuneTask> TasksFor(const TuneArgs& a, const spec::Spec& s) {
   const int given = !a.layer.empty() + !a.conv.empty() + !a.model.empty();
   if (given != 1)
@@ -274,6 +273,10 @@ void CoTuneCommand(const TuneArgs& a) {
   if (o.trials == agents::tune::kAllTrials) throw UsageError("--tuner dcoc: --trials must be a number");
   o.seed = a.seed;
   o.backend = a.backend;
+  if (!a.out_dir.empty()) {
+    std::filesystem::create_directories(a.out_dir);
+    o.checkpoint = (std::filesystem::path(a.out_dir) / "checkpoint.dcoc").string();
+  }
   {
     // The parameters are checked before any worker starts.
     agents::TunerOptions to;
@@ -538,7 +541,16 @@ void RegisterTuneCommands(CLI::App& app) {
       "With --farm ADDR:PORT --key FILE the measurements go to a measurement farm (docs/farm.md) instead of local\n"
       "workers; nothing else changes.\n"
       "Tuners:\n" +
-          agents::DescribeTuners());
+          agents::DescribeTuners() +
+          "  dcoc       DCOC co-design (agents/README.md \"dcoc\"): hardware, mapping and scheduling actor-critic "
+          "agents,\n"
+          "             a centralized critic sharing the cost model's encoder, penalties, confidence sampling. "
+          "Ablations\n"
+          "             as --params: {\"confidence_sampling\": false} measures the best-predicted candidates instead,\n"
+          "             {\"independent_critics\": true} gives each agent a critic of its own observation and action,\n"
+          "             {\"software_only\": true} fixes the hardware at --config. With --out DIR the agents' state is\n"
+          "             checkpointed to DIR/checkpoint.dcoc after every round: re-running the command resumes from "
+          "it.\n");
   tune->add_option("--layer", args.layer, "Built-in layer(s) <model>.<layer>, comma-separated (see `dcoc layer list`)");
   tune->add_option("--conv", args.conv, "Layer shape N,C,H,W,K,R,S,stride,pad");
   tune->add_option("--kind", args.kind, "With --conv: conv2d, depthwise or dense")->capture_default_str();
@@ -563,7 +575,8 @@ void RegisterTuneCommands(CLI::App& app) {
                    "0-2, LOG_BLOCK_IN/OUT 3-6, LOG_INP/WGT/ACC_BUFF_SIZE 13-18, LOG_BUS_WIDTH 6-9)");
   tune->add_option("--out", args.out_dir,
                    "dcoc: write the chosen configuration (config.json, for --config) and schedules.json (for `dcoc "
-                   "model run --schedules`) to this directory");
+                   "model run --schedules`) to this directory, and keep the run's checkpoint there (checkpoint.dcoc: "
+                   "a re-run resumes from it)");
   tune->add_option("--params", args.params, "Tuner parameters as a JSON object, e.g. '{\"plan_size\": 32}'")
       ->capture_default_str();
   tune->add_option("--early-stopping", args.early_stopping,

@@ -1,7 +1,7 @@
 // `dcoc tune --tuner dcoc` as a process on fsim (milliseconds per measurement): the result names a
 // configuration that fits the board, every task has a schedule, the files for `--config` and
 // `dcoc model run --schedules` are written, a re-run with the same database replays the same run from
-// memoized measurements, and bad options are errors.
+// memoized measurements, a killed run resumes from its checkpoint, and bad options are errors.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -98,6 +98,66 @@ TEST_F(DcocCli, TunesWritesTheDesignAndReplaysFromTheDatabase) {
   EXPECT_EQ(rb["memoized"], 24);
   EXPECT_EQ(rb["config_tag"], r["config_tag"]);
   EXPECT_EQ(rb["model"]["cycles"], r["model"]["cycles"]);
+}
+
+// The measurement events (task, configuration, cycles) of a run's JSON lines, from the `from`-th on.
+std::vector<std::string> Measurements(const std::string& out, int from = 1) {
+  std::vector<std::string> events;
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);) {
+    const nlohmann::json j = nlohmann::json::parse(line);
+    if (j["event"] == "measurement" && j["done"].get<int>() >= from)
+      events.push_back(j["config"].dump() + " " + j["task"].dump() + " " + j["cycles"].dump());
+  }
+  return events;
+}
+
+// A run killed in the middle of a round leaves the checkpoint of the last round it finished and, in the
+// database, what the killed round measured. Re-running resumes from the checkpoint (the agents' learned
+// state, not a replay), gets the killed round's measurements back memoized (nothing is measured twice)
+// and ends exactly as a run never interrupted. The kill is reproduced exactly: the checkpoint of a run
+// stopped after 16 measurements put back after a run of 24 (what kill -9 in the third round leaves).
+TEST_F(DcocCli, KilledRunResumesFromItsCheckpoint) {
+  const auto args = [&](const std::string& db, int trials) {
+    std::string a = Args(db);
+    a.replace(a.find("--trials 24"), 11, "--trials " + std::to_string(trials));
+    return a;
+  };
+  const Output ref = Run(args(Path("ref.db"), 40));
+  ASSERT_EQ(ref.status, 0) << ref.err;
+  const nlohmann::json want = Result(ref.out);
+
+  const std::string ckpt = Path("design") + "/checkpoint.dcoc";
+  Output o = Run(args(Path("t.db"), 16) + " --out " + Path("design"));
+  ASSERT_EQ(o.status, 0) << o.err;
+  ASSERT_TRUE(std::filesystem::exists(ckpt));
+  std::filesystem::copy_file(ckpt, Path("after16.dcoc"));
+  o = Run(args(Path("t.db"), 24) + " --out " + Path("design"));
+  ASSERT_EQ(o.status, 0) << o.err;
+  EXPECT_EQ(Result(o.out)["resumed"], 16);  // a stopped run resumes too
+  std::filesystem::copy_file(Path("after16.dcoc"), ckpt, std::filesystem::copy_options::overwrite_existing);
+
+  const Output resumed = Run(args(Path("t.db"), 40) + " --out " + Path("design"));
+  ASSERT_EQ(resumed.status, 0) << resumed.err;
+  const nlohmann::json got = Result(resumed.out);
+  EXPECT_EQ(got["resumed"], 16);
+  EXPECT_EQ(got["memoized"], 8);  // the killed round's measurements, from the database
+  EXPECT_EQ(got["measured"], 40);
+  EXPECT_EQ(got["stats"]["rounds"], want["stats"]["rounds"]);
+  EXPECT_EQ(got["config_tag"], want["config_tag"]);
+  EXPECT_EQ(got["model"], want["model"]);
+  EXPECT_EQ(got["tasks"], want["tasks"]);
+  EXPECT_EQ(Measurements(resumed.out), Measurements(ref.out, 17));
+  // Nothing measured twice: one record per distinct candidate, as many as the uninterrupted run stored.
+  const Output stats = Run("db stats " + Path("t.db") + " --json");
+  const Output ref_stats = Run("db stats " + Path("ref.db") + " --json");
+  ASSERT_EQ(stats.status, 0) << stats.err;
+  EXPECT_EQ(nlohmann::json::parse(stats.out)["records"], nlohmann::json::parse(ref_stats.out)["records"]);
+
+  // A checkpoint of another run is an error naming what differs, not a silent restart.
+  o = Run(args(Path("t.db"), 40) + " --out " + Path("design") + " --seed 4");
+  EXPECT_NE(o.status, 0);
+  EXPECT_THAT(o.err, HasSubstr("seed"));
 }
 
 TEST_F(DcocCli, BadOptionsAreErrors) {

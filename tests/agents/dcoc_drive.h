@@ -5,6 +5,7 @@
 #include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <set>
 #include <string>
 
@@ -19,16 +20,14 @@ struct DriveResult {
   CoTunerStats stats;
 };
 
-// Drives the tuner for `budget` measurements in batches of `batch`, checking each proposal.
-inline DriveResult Drive(const SynthProblem& problem, int budget, uint64_t seed, nlohmann::json params = {}, int batch = 16) {
-  TunerOptions opts;
-  opts.seed = seed;
-  opts.params = params.is_null() ? nlohmann::json::object() : params;
-  auto tuner = Create(problem, opts);
-  DriveResult run;
+// Drives `tuner` for `budget` more measurements in batches of `batch`, checking each proposal; appends to
+// `run.proposals` and refreshes `run.best` and `run.stats`.
+inline void Continue(const SynthProblem& problem, CoTuner& tuner, int budget, DriveResult& run, int batch = 16) {
   std::set<std::string> seen;
-  while (int(run.proposals.size()) < budget) {
-    const auto cs = tuner->Propose(std::min(batch, budget - int(run.proposals.size())));
+  for (const Candidate& c : run.proposals)
+    seen.insert(fmt::format("{}/{}/{}", fmt::join(c.hardware, ","), c.task, fmt::join(c.software, ",")));
+  for (int done = 0; done < budget;) {
+    const auto cs = tuner.Propose(std::min(batch, budget - done));
     if (cs.empty()) break;
     std::vector<Outcome> outs;
     for (const Candidate& c : cs) {
@@ -40,11 +39,27 @@ inline DriveResult Drive(const SynthProblem& problem, int budget, uint64_t seed,
       EXPECT_TRUE(seen.insert(key).second) << key;
       outs.push_back({c, true, problem.Cycles(c.task, c.hardware, c.software), false, 0});
       run.proposals.push_back(c);
+      ++done;
     }
-    tuner->Observe(outs);
+    tuner.Observe(outs);
   }
-  run.best = tuner->Best();
-  run.stats = tuner->Stats();
+  run.best = tuner.Best();
+  run.stats = tuner.Stats();
+}
+
+inline std::unique_ptr<CoTuner> CreateTuner(const SynthProblem& problem, uint64_t seed, const nlohmann::json& params) {
+  TunerOptions opts;
+  opts.seed = seed;
+  opts.params = params.is_null() ? nlohmann::json::object() : params;
+  return Create(problem, opts);
+}
+
+// Drives a new tuner for `budget` measurements in batches of `batch`, checking each proposal.
+inline DriveResult Drive(const SynthProblem& problem, int budget, uint64_t seed, nlohmann::json params = {},
+                         int batch = 16) {
+  auto tuner = CreateTuner(problem, seed, params);
+  DriveResult run;
+  Continue(problem, *tuner, budget, run, batch);
   return run;
 }
 
