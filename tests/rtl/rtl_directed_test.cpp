@@ -384,6 +384,32 @@ TEST(RtlDirected, RacyFinishIsFlagged) {
   }
 }
 
+// Every instruction fetch routes to no module is flagged (ERROR.BAD_INSN), and the run still reaches
+// FINISH: LOAD of OUT, and the opcodes past ALU (patched into an encoded word: the encoder refuses them).
+TEST(RtlDirected, UnroutableInstructionsAreFlagged) {
+  Rtl rtl("1x8x8");
+  Bench b(rtl.s.config);
+  const std::vector<Instruction> load_out = {b.Load(MemType::kOut, 0, 0, 1, 1), Bench::Finish()};
+  std::vector<std::vector<uint8_t>> streams = {spec::EncodeStream(rtl.s.isa, load_out)};
+  for (uint8_t opcode = 5; opcode < 8; ++opcode) {
+    std::vector<uint8_t> st = spec::EncodeStream(rtl.s.isa, std::vector<Instruction>{Bench::Finish(), Bench::Finish()});
+    st[0] = uint8_t((st[0] & ~7u) | opcode);  // the opcode is the word's low three bits
+    streams.push_back(st);
+  }
+  for (const auto& st : streams) {
+    rtl.h.dram() = b.dram;
+    const uint64_t at = (b.dram.size() + 63) / 64 * 64;
+    rtl.h.dram().resize(at, 0);
+    rtl.h.dram().insert(rtl.h.dram().end(), st.begin(), st.end());
+    try {
+      rtl.h.Run(at, 2);
+      ADD_FAILURE() << "expected an error for opcode " << (st[0] & 7);
+    } catch (const ExecError& e) {
+      EXPECT_NE(std::string(e.what()).find("no module executes"), std::string::npos) << e.what();
+    }
+  }
+}
+
 // Out-of-bounds scratchpad accesses: the instruction is skipped, ERROR.SRAM_BOUNDS latches the first
 // one, and the harness names the module, the instruction and the index.
 std::string BoundsError(Rtl& rtl, const Bench& b, const std::vector<Instruction>& insns) {
