@@ -158,6 +158,13 @@ std::string Duration(double s) {
                    : fmt::format("{}:{:02}", t / 60, t % 60);
 }
 
+// The tuner's best so far; before its first success (a cycle bound from the default schedule can stop
+// every early trial) "none yet" rather than a zero that reads like a broken run.
+std::string BestText(const agents::tune::TaskResult& t, double gops) {
+  if (!t.best) return "none yet";
+  return fmt::format("{:.2f} GOPS ({} cycles)", gops, t.best->cycles);
+}
+
 // Progress on a terminal: one line redrawn in place (stderr). Piped: a plain line when the best
 // improves and every 5% (stdout). --json: one JSON object per event (stdout).
 class Progress {
@@ -213,16 +220,16 @@ class Progress {
     if (tty_) {
       const int width = 24;
       const int fill = e.total ? int(double(width) * double(e.done) / double(e.total)) : 0;
-      const std::string line = fmt::format("{}[{}{}] {}/{}  {}  best {:.2f} GOPS  {:.1f}/min  ETA {}", prefix,
+      const std::string line = fmt::format("{}[{}{}] {}/{}  {}  best {}  {:.1f}/min  ETA {}", prefix,
                                            std::string(size_t(fill), '='), std::string(size_t(width - fill), ' '),
-                                           e.done, e.total, t.task.name, best, rate, Duration(eta));
+                                           e.done, e.total, t.task.name, BestText(t, best), rate, Duration(eta));
       fmt::print(stderr, "\r{}\x1b[K", line);
       drawn_ = true;
     } else {
       const int64_t step = std::max<int64_t>(1, e.total / 20);
       if (best > last_best_ || e.done % step == 0 || e.done == e.total)
-        fmt::print("{}{}/{} {} best {:.2f} GOPS ({} cycles) {:.1f}/min ETA {}\n", prefix, e.done, e.total, t.task.name,
-                   best, t.best ? t.best->cycles : 0, rate, Duration(eta));
+        fmt::print("{}{}/{} {} best {} {:.1f}/min ETA {}\n", prefix, e.done, e.total, t.task.name, BestText(t, best),
+                   rate, Duration(eta));
       std::fflush(stdout);
     }
     last_best_ = best;
