@@ -17,9 +17,10 @@ cov="$build/coverage"
 rm -rf "$cov"
 mkdir -p "$cov"
 export DCOC_RTL_COVERAGE_DIR="$PWD/$cov"
+# The coverage build has no release (assertion-free) models: the test that looks for one is left out.
 for t in rtl_sim_test rtl_device_test fetch_backpressure_test; do
   echo "== $t"
-  nice -n 15 "$build/tests/rtl/$t" --gtest_brief=1
+  nice -n 15 "$build/tests/rtl/$t" --gtest_brief=1 --gtest_filter=-RtlAssertions.CheckingAndReleaseModels
 done
 python3 scripts/rtl_coverage_table.py relocate rtl/sv "$cov"/model-*.dat
 verilator_coverage --write "$cov/merged.dat" "$cov"/model-*.dat

@@ -22,6 +22,15 @@
 
 namespace dcoc::sim::detail {
 
+#if VM_COVERAGE
+// Numbers the coverage files of one process. One counter for every model class (a static inside the
+// class template would give each configuration its own, and their files the same names).
+inline std::atomic<int>& CoverageSerial() {
+  static std::atomic<int> serial{0};
+  return serial;
+}
+#endif
+
 template <class T>
 inline void PutBus(T& sig, const std::array<uint32_t, VtaPins::kBusWords>& w) {
   if constexpr (std::is_integral_v<T>) {
@@ -63,9 +72,8 @@ class VtaModelImpl final : public sim::VtaModel {
 #if VM_COVERAGE
     // A coverage build (scripts/rtl_coverage.sh): each model writes its counts when it goes away.
     if (const char* dir = std::getenv("DCOC_RTL_COVERAGE_DIR"); dir && *dir) {
-      static std::atomic<int> serial{0};
       ctx_->coveragep()->write((std::string(dir) + "/model-" + std::to_string(::getpid()) + "-" +
-                                std::to_string(serial++) + ".dat").c_str());
+                                std::to_string(CoverageSerial()++) + ".dat").c_str());
     }
 #endif
     top_.reset();

@@ -410,6 +410,25 @@ TEST(RtlDirected, UnroutableInstructionsAreFlagged) {
   }
 }
 
+// Long runs: an INP load, an ACC load and a store of 200 rows each, from row 100 of their DRAM areas, so
+// every run is split into bursts both at 256 beats and at a 4 KiB boundary (read DMA and store).
+TEST(RtlDirected, LongRunsSplitAt256BeatsAnd4KiB) {
+  Rtl rtl("default");
+  Bench b(rtl.s.config);
+  FillRandom(b, 9);
+  std::mt19937_64 rng(9);
+  for (uint64_t r = 32; r < 300; ++r) {
+    b.PutInp(r, Random(rng, b.s.batch * b.s.block_in, b.s.inp_bits));
+    if (r < 250) b.PutAcc(r, Random(rng, b.s.batch * b.s.block_out, b.s.acc_bits));
+  }
+  const uint64_t bus = uint64_t(rtl.s.bus_bytes);
+  ASSERT_GT(200 * uint64_t(rtl.s.inp_row_bytes), 256 * bus);
+  ASSERT_GT(200 * uint64_t(rtl.s.out_row_bytes), 256 * bus);
+  const auto insns = Wire({b.Load(MemType::kInp, 0, 100, 1, 200)}, {b.Load(MemType::kAcc, 0, 50, 1, 200)},
+                          {b.Store(0, 100, 1, 200)}, b);
+  rtl.RunBoth(b, insns);
+}
+
 // Out-of-bounds scratchpad accesses: the instruction is skipped, ERROR.SRAM_BOUNDS latches the first
 // one, and the harness names the module, the instruction and the index.
 std::string BoundsError(Rtl& rtl, const Bench& b, const std::vector<Instruction>& insns) {
@@ -442,6 +461,11 @@ TEST(RtlDirected, ScratchpadBoundsAreReported) {
     g.dst_factor_out = 1;  // second iteration writes row acc
     const std::string m = BoundsError(rtl, b, {b.Load(MemType::kUop, 0, 0, 1, 1), g, Bench::Finish()});
     EXPECT_NE(m.find("the compute module's instruction 1"), std::string::npos) << m;
+    EXPECT_NE(m.find(fmt::format("ACC index {}", acc)), std::string::npos) << m;
+  }
+  {
+    const std::string m = BoundsError(rtl, b, {b.Load(MemType::kAcc, acc - 1, 0, 1, 2), Bench::Finish()});
+    EXPECT_NE(m.find("the compute module's instruction 0"), std::string::npos) << m;
     EXPECT_NE(m.find(fmt::format("ACC index {}", acc)), std::string::npos) << m;
   }
   {
