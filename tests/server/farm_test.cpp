@@ -134,6 +134,8 @@ TEST(Farm, MeasuresThroughTrackerAndWorkers) {
   TrackerThread t(FastOptions(), keys.Ring());
   MeasureLog measured;
   WorkerThread w1(t.address(), keys.worker, 2, &measured), w2(t.address(), keys.worker, 2, &measured);
+  // Both registered before the work starts (under load one worker could otherwise do all 40 alone).
+  ASSERT_TRUE(t.WaitLog("registered worker fake", 60, 2)) << t.log();
   FarmClient client(ClientFor(t.address(), keys.client));
   const std::vector<measure::Request> reqs = Requests(40);
   size_t calls = 0;

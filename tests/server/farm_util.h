@@ -67,11 +67,14 @@ class TrackerThread {
     std::lock_guard<std::mutex> lock(mu_);
     return log_;
   }
-  // Waits (bounded) until the log has a line containing `text`.
-  bool WaitLog(const std::string& text, double seconds = 60) const {
+  // Waits (bounded) until `text` occurs in the log `times` times.
+  bool WaitLog(const std::string& text, double seconds = 60, size_t times = 1) const {
     const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
     while (std::chrono::steady_clock::now() < until) {
-      if (log().find(text) != std::string::npos) return true;
+      const std::string l = log();
+      size_t n = 0;
+      for (size_t at = l.find(text); at != std::string::npos && n < times; at = l.find(text, at + 1)) ++n;
+      if (n >= times) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     return false;
