@@ -120,7 +120,7 @@ constexpr const char* kCheckpointFormat = "dcoc co-tuner checkpoint 1";
 
 Json Floats(const std::vector<float>& v) {
   std::vector<uint8_t> b(v.size() * sizeof(float));
-  std::memcpy(b.data(), v.data(), b.size());
+  if (!b.empty()) std::memcpy(b.data(), v.data(), b.size());  // an empty vector's data() may be null
   return Json::binary(std::move(b));
 }
 
@@ -128,7 +128,7 @@ std::vector<float> FloatsOf(const Json& j) {
   const auto& b = j.get_binary();
   if (b.size() % sizeof(float)) throw UsageError("dcoc checkpoint: damaged (a float array of odd length)");
   std::vector<float> v(b.size() / sizeof(float));
-  std::memcpy(v.data(), b.data(), b.size());
+  if (!v.empty()) std::memcpy(v.data(), b.data(), b.size());
   return v;
 }
 
