@@ -103,6 +103,8 @@ Calibration ParseCalibration(const std::string& text, const std::string& origin)
     const auto j = nlohmann::json::parse(text);
     Calibration c;
     c.yosys_version = j.value("yosys", "");
+    c.flow = j.value("flow", "");
+    if (j.contains("notes")) c.notes = j.at("notes").get<std::vector<std::string>>();
     for (const auto& e : j.at("points")) {
       CalibrationPoint pt;
       pt.config = e.at("config");
@@ -116,6 +118,7 @@ Calibration ParseCalibration(const std::string& text, const std::string& origin)
         pt.measured = true;
         pt.yosys = ResourcesFromJson(e.at("yosys"));
         pt.synth_seconds = e.value("synth_seconds", 0.0);
+        pt.cpu_seconds = e.value("cpu_seconds", 0.0);
         pt.design_hash = e.value("design_hash", "");
       }
       c.points.push_back(pt);
@@ -151,6 +154,8 @@ nlohmann::ordered_json ToJson(const Calibration& c) {
       "reason it is in the set, and its Yosys synth_xilinx figures. Regenerate the figures with `dcoc rtl calibrate` "
       "(one Yosys run per configuration, minutes each; results cached).";
   j["yosys"] = c.yosys_version;
+  if (!c.flow.empty()) j["flow"] = c.flow;
+  if (!c.notes.empty()) j["notes"] = c.notes;
   j["points"] = nlohmann::ordered_json::array();
   for (const CalibrationPoint& p : c.points) {
     nlohmann::ordered_json e;
@@ -161,6 +166,7 @@ nlohmann::ordered_json ToJson(const Calibration& c) {
     if (p.measured) {
       e["yosys"] = boards::ToJson(p.yosys);
       e["synth_seconds"] = std::round(p.synth_seconds);
+      if (p.cpu_seconds > 0) e["cpu_seconds"] = std::round(p.cpu_seconds);
       e["design_hash"] = p.design_hash;
     }
     j["points"].push_back(e);

@@ -46,12 +46,15 @@ struct CalibrationPoint {
   std::string reason;  // why this configuration is in the set
   bool measured = false;
   Resources yosys;
-  double synth_seconds = 0;
+  double synth_seconds = 0;  // wall time of the Yosys run
+  double cpu_seconds = 0;    // its CPU time (Yosys + ABC): the load-independent cost
   std::string design_hash;  // rtl::DesignHash of the synthesized design
   std::string Top() const { return role == "component" ? "vta_gemm_dp" : "vta_top"; }  // the synthesized module
 };
 struct Calibration {
   std::string yosys_version;
+  std::string flow;                // the Yosys script every point was synthesized with
+  std::vector<std::string> notes;  // how the set was chosen (e.g. why points were left out)
   std::vector<CalibrationPoint> points;
 };
 // BoardsDir() / "model" / "resource_calibration.json" when DCOC_BOARDS_DIR is set, else empty (built in).
