@@ -295,6 +295,24 @@ GemmFit FitGemmComponents(const Calibration& c, std::string_view family) {
 }
 }  // namespace
 
+namespace {
+// A LUTRAM reads asynchronously, so the synchronous read port of a vta_ram_1r1w mapped to LUTRAM adds
+// `width` flip-flops (a block RAM has its own output register).
+double ReadRegisterFfs(const Memory& mem, const MemoryMapping& mm) { return mm.lutram_luts > 0 ? double(mem.width) : 0.0; }
+
+}  // namespace
+
+Resources MemoryLogic(const spec::Spec& s, std::string_view family) {
+  Resources r;
+  for (const Memory& mem : DesignMemories(s)) {
+    const MemoryMapping mm = MapMemory(mem.width, mem.depth, family);
+    r.lut += mm.lutram_luts;
+    r.lutram += mm.lutram_luts;
+    r.ff += ReadRegisterFfs(mem, mm);
+  }
+  return r;
+}
+
 ResourceModel ResourceModel::Fit(const Calibration& c, std::string_view family) {
   std::vector<std::vector<double>> rows_lut, rows_ff;
   std::vector<double> y_lut, y_ff;
@@ -310,8 +328,10 @@ ResourceModel ResourceModel::Fit(const Calibration& c, std::string_view family) 
     };
     rows_lut.push_back(scaled(p.yosys.lut));
     rows_ff.push_back(scaled(p.yosys.ff));
-    y_lut.push_back(1.0);
-    y_ff.push_back(1.0);
+    // The features explain what the RAM mapping does not count.
+    const Resources counted = MemoryLogic(s, family);
+    y_lut.push_back((p.yosys.lut - counted.lut) / p.yosys.lut);
+    y_ff.push_back((p.yosys.ff - counted.ff) / p.yosys.ff);
   }
   const size_t n = LogicFeatures::Names().size();
   if (rows_lut.size() < kMinPoints)
@@ -373,6 +393,8 @@ Prediction ResourceModel::PredictDetailed(const spec::Spec& s) const {
     r.bram36 = mm.bram36;
     r.uram = mm.uram;
     r.lutram = r.lut = mm.lutram_luts;
+    r.ff = ReadRegisterFfs(mem, mm);
+    p.total.ff += r.ff;
     p.total.bram36 += mm.bram36;
     p.total.uram += mm.uram;
     p.total.lutram += mm.lutram_luts;
