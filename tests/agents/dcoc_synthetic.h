@@ -149,4 +149,49 @@ class SynthProblem : public Problem {
   std::vector<SynthSpace> spaces_;
 };
 
+// The pynq-z2 situation in small: the base point is close to a resource cap and the better feasible points
+// are a step away from it (one more unit of c, the bus), while the rest of a large hardware space is
+// infeasible, slower, or no faster than the base. Two resources, as on the FPGA: "lut" = 4 * 2^a + 3 * 2^b +
+// 2c (cap 16: the base {1,1,0,...} uses 14, c = 1 makes 16) and "bram" = 2^b + d0 + d1 + d2 (cap 8), where
+// d0-d2 (5 values each, like the scratchpad sizes) cost BRAM and change nothing else.
+class NearBaseProblem : public SynthProblem {
+ public:
+  NearBaseProblem() {
+    knobs_ = SynthProblem::HardwareKnobs();
+    for (const char* d : {"d0", "d1", "d2"}) knobs_.push_back({d, {"0", "1", "2", "3", "4"}});
+  }
+  const std::vector<KnobDesc>& HardwareKnobs() const override { return knobs_; }
+  Point BaseHardware() const override { return {1, 1, 0, 0, 0, 0}; }
+  size_t HardwareFeatureSize() const override { return 6; }
+  void HardwareFeatures(const Point& hw, std::span<float> out) const override {
+    for (size_t k = 0; k < 6; ++k) out[k] = float(hw[k]) / 4.0f;
+  }
+  std::vector<Penalty> HardwarePenalties(const Point& hw) const override {
+    if (!HardwareDefined(hw)) return {{"invalid_config", 0}};
+    std::vector<Penalty> out;
+    const double lut = Resources(hw), bram = double(1 << hw[1]) + hw[3] + hw[4] + hw[5];
+    if (lut > 16) out.push_back({"lut", lut / 16 - 1});
+    if (bram > 8) out.push_back({"bram", bram / 8 - 1});
+    return out;
+  }
+  // The best model cycles over every feasible point (d0-d2 change no cycles: 0 at the optimum).
+  std::pair<double, Point> Optimum(bool fixed_base = false) const {
+    double best = std::numeric_limits<double>::infinity();
+    Point best_hw;
+    for (int a = 0; a < 4; ++a)
+      for (int b = 0; b < 4; ++b)
+        for (int c = 0; c < 3; ++c) {
+          const Point hw{a, b, c, 0, 0, 0};
+          if ((fixed_base && hw != BaseHardware()) || !HardwarePenalties(hw).empty()) continue;
+          double total = 0;
+          for (size_t t = 0; t < NumTasks(); ++t) total += TaskCount(t) * BestTaskCycles(t, hw);
+          if (total < best) best = total, best_hw = hw;
+        }
+    return {best, best_hw};
+  }
+
+ private:
+  std::vector<KnobDesc> knobs_;
+};
+
 }  // namespace dcoc::agents::codesign::testing
