@@ -80,6 +80,8 @@ std::string CreationSql() {
                      kDatabaseSchemaVersion, UtcTimestamp(), Version());
 }
 
+double Seconds(std::chrono::steady_clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
 // Deterministic outcomes other than a cycle bound are stored once per key.
 bool Memo(Status s) { return Deterministic(s) && s != Status::kCycleBound; }
 
@@ -123,6 +125,10 @@ struct Database::Impl {
     }
     Stmt& Bind(const char* v) { return Bind(std::string_view(v)); }
     Stmt& Bind(const std::string& v) { return Bind(std::string_view(v)); }
+    // The six key columns, in the order of the statements' `task = ? AND ... schedule = ?`.
+    Stmt& Bind(const MemoKey& k) {
+      return Bind(k.task).Bind(k.config_hash).Bind(k.rtl_hash).Bind(k.backend).Bind(k.board).Bind(k.schedule);
+    }
     Stmt& Bind(int64_t v) {
       sqlite3_bind_int64(s_, next_++, v);
       return *this;
@@ -249,7 +255,7 @@ struct Database::Impl {
     const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
     if (rc != SQLITE_OK)
       throw Error(fmt::format("tuning database {}: cannot {}: {}", path.string(), what,
-                              WriteError(rc, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count())));
+                              WriteError(rc, Seconds(std::chrono::steady_clock::now() - t0))));
   }
 
   // Begins a write transaction. Throws Error naming the cause when the write lock cannot be had.
@@ -271,12 +277,8 @@ struct Database::Impl {
     const MemoKey k = KeyOf(m);
     if (m.status == Status::kCycleBound) {
       // A bound adds nothing when the exact result is known, or a bound at least as high is.
-      if (Use(*has_ok)->Bind(k.task).Bind(k.config_hash).Bind(k.rtl_hash).Bind(k.backend).Bind(k.board).Bind(
-              k.schedule).Step())
-        return false;
-      if (Use(*has_bound)->Bind(k.task).Bind(k.config_hash).Bind(k.rtl_hash).Bind(k.backend).Bind(k.board).Bind(
-              k.schedule).Bind(int64_t(m.cycles)).Step())
-        return false;
+      if (Use(*has_ok)->Bind(k).Step()) return false;
+      if (Use(*has_bound)->Bind(k).Bind(int64_t(m.cycles)).Step()) return false;
     }
     const Use use(*insert);
     Stmt& s = *use;
@@ -452,8 +454,7 @@ int64_t Database::AddAll(const std::vector<Measurement>& ms, const compiler::Con
 std::optional<Measurement> Database::Lookup(const MemoKey& k, uint64_t max_cycles) const {
   const Impl::Use use(*impl_->lookup);
   Impl::Stmt& q = *use;
-  q.Bind(k.task).Bind(k.config_hash).Bind(k.rtl_hash).Bind(k.backend).Bind(k.board).Bind(k.schedule);
-  q.Bind(int64_t(max_cycles)).Bind(int64_t(max_cycles));
+  q.Bind(k).Bind(int64_t(max_cycles)).Bind(int64_t(max_cycles));
   if (!q.Step()) return std::nullopt;
   Measurement m = impl_->Row(q, 0);
   m.memoized = true;

@@ -95,7 +95,9 @@ class VerilatorModelBuilder final : public ModelBuilder {
     return false;
 #endif
   }
-  pid_t Start(const std::string& tag) const override { return Spawn({exe_.string(), "worker", "--build-model", tag}, -1); }
+  pid_t Start(const std::string& tag) const override {
+    return Spawn({exe_.string(), "worker", "--build-model", tag}, -1);
+  }
 
  private:
   std::filesystem::path exe_;

@@ -24,7 +24,9 @@ int main(int argc, char** argv) {
     const compiler::ConvLayer l = testing::Layer("resnet18.C5");
     const spec::HwConfig c = spec::LoadConfig("default");
     const compiler::ScheduleSpace space(l, spec::Spec::Create(c));
-    auto record = [&](int w, int i, Status st = Status::kOk) { return testing::WriterRecord(l, space, w, i, writers, st); };
+    auto record = [&](int w, int i, Status st = Status::kOk) {
+      return testing::WriterRecord(l, space, w, i, writers, st);
+    };
     Database db(argv[1]);
     char gate;
     while (::read(0, &gate, 1) > 0) {
