@@ -33,7 +33,9 @@ struct CoTuneOptions {
   // (hardware, task) stops at f x the fastest exact cycles THIS run has measured there, so every
   // improvement on the run's own design is measured exactly, whatever the database holds. Until the run
   // has an exact result of a (hardware, task), a batch's first candidate of it (the tuner's first choice)
-  // runs without a bound and the others stop at f x the best the database knows (none: no bound). A
+  // runs without a bound and the others stop at f x the fewer of the best the database knows there and the
+  // run's best of the task on any hardware (none: no bound; a new hardware point's random schedules ran up
+  // to 20x the good ones' cycles unbounded). A
   // database that knows faster schedules than the run finds therefore never leaves the run without a
   // whole-model design of its own (a bound taken from the database alone turned every attempt into a
   // lower bound there).

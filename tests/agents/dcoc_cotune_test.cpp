@@ -5,7 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <memory>
+#include <set>
+#include <string>
 
 #include "agents/dcoc/cotune.h"
 #include "host/compiler/space.h"
@@ -37,25 +40,36 @@ class EstimateTimedExecutor final : public measure::Executor {
         m.seconds = double(m.cycles) / 1e8;
       }
       ++runs;
+      requests_.push_back({spec::ConfigTag(requests[i].config), requests[i].layer.name, requests[i].max_cycles});
       out.push_back(std::move(m));
       if (done) done(i, out.back());
     }
+    batches.push_back(std::move(requests_));
+    requests_.clear();
     return out;
   }
   int runs = 0;
+  struct Sent {
+    std::string config, layer;
+    uint64_t max_cycles = 0;
+  };
+  std::vector<std::vector<Sent>> batches;  // what each call was sent
 
  private:
   measure::Measurer measurer_{runtime::BuiltinBackends()};
+  std::vector<Sent> requests_;
 };
 
-// Two small layers on one hardware point (the software-only problem: the bound matters per task).
-VtaProblem SmallProblem() {
+// Two small layers on one hardware point (the software-only problem: the bound matters per task), or on
+// two (the base and its 128-bit bus).
+VtaProblem SmallProblem(const std::string& bus = "6") {
   std::vector<VtaTask> tasks;
   for (const char* name : {"resnet18.C6", "resnet18.C9"})
     tasks.push_back({name, measure::testing::Layer(name, 4), 1});
   spec::HwSpace space = spec::ParseHwSpace(
       "LOG_BATCH=0,LOG_BLOCK_IN=4,LOG_BLOCK_OUT=4,LOG_INP_BUFF_SIZE=15,LOG_WGT_BUFF_SIZE=18,LOG_ACC_BUFF_SIZE=17,"
-      "LOG_BUS_WIDTH=6");
+      "LOG_BUS_WIDTH=" +
+      bus);
   space.base = spec::LoadConfig("default");
   return VtaProblem(std::move(tasks), std::move(space), boards::LoadBoard("zcu104"));
 }
@@ -135,6 +149,32 @@ TEST(DcocCoTune, ABoundFromTheDatabaseAloneLeavesNoDesign) {
   const CoTuneResult r = CoTune(problem, Options(0), session);
   EXPECT_FALSE(r.best.found);
   EXPECT_EQ(r.stats.lower_bounds, r.measured);
+}
+
+// Without a database, a new hardware point's first batch runs one candidate per task unbounded (the tuner's
+// first choice there); the others stop at 1.5 x the run's best of the task on the hardware measured before.
+TEST(DcocCoTune, ANewHardwarePointRunsOneCandidatePerTaskUnbounded) {
+  const VtaProblem problem = SmallProblem("6|7");
+  auto exec = std::make_shared<EstimateTimedExecutor>();
+  measure::SessionOptions so;
+  so.executor = exec;
+  measure::Session session(so, nullptr);
+  CoTuneOptions o = Options(1.5);
+  o.trials = 24;
+  o.params.erase("software_only");
+  const CoTuneResult r = CoTune(problem, o, session);
+  ASSERT_EQ(r.stats.hardware_measured, 2);
+  ASSERT_GE(exec->batches.size(), 2u);
+  std::set<std::string> configs{exec->batches[0][0].config};
+  for (size_t b = 1; b < exec->batches.size(); ++b) {
+    std::map<std::pair<std::string, std::string>, int> unbounded;
+    for (const auto& q : exec->batches[b]) {
+      if (q.max_cycles == 0) ++unbounded[{q.config, q.layer}];
+      configs.insert(q.config);
+    }
+    for (const auto& [key, n] : unbounded) EXPECT_EQ(n, 1) << key.first << " " << key.second << " batch " << b;
+  }
+  EXPECT_EQ(configs.size(), 2u);
 }
 
 TEST(DcocCoTune, BadCycleBoundIsAnError) {
