@@ -740,15 +740,10 @@ class DcocTuner : public CoTuner {
       fit += Seconds(f1);
     }
     if (!hw_actions.empty() && p_.ppo_epochs > 0) {
-      std::vector<float> obs;
-      std::vector<int32_t> cards, acts;
-      for (const Point& a : hw_actions) {
-        obs.insert(obs.end(), model_obs_.begin(), model_obs_.end());
-        cards.insert(cards.end(), hw_sizes_.begin(), hw_sizes_.end());
-        acts.insert(acts.end(), a.begin(), a.end());
-      }
+      const HardwareRows rows = RowsOf(hw_actions);
       const auto f1 = std::chrono::steady_clock::now();
-      hw_actor_->Learn(obs, cards, acts, hw_logp, hadv, p_.ppo_epochs, int(hadv.size()), p_.ppo_clip, p_.entropy, rng_);
+      hw_actor_->Learn(rows.obs, rows.cards, rows.acts, hw_logp, hadv, p_.ppo_epochs, int(hadv.size()), p_.ppo_clip,
+                       p_.entropy, rng_);
       fit += Seconds(f1);
     }
 
@@ -941,6 +936,21 @@ class DcocTuner : public CoTuner {
     return -std::log2(cycles);
   }
 
+  // The hardware agent's rows for given actions: its observation (the model), value counts, the actions.
+  struct HardwareRows {
+    std::vector<float> obs;
+    std::vector<int32_t> cards, acts;
+  };
+  HardwareRows RowsOf(const std::vector<Point>& actions) const {
+    HardwareRows r;
+    for (const Point& a : actions) {
+      r.obs.insert(r.obs.end(), model_obs_.begin(), model_obs_.end());
+      r.cards.insert(r.cards.end(), hw_sizes_.begin(), hw_sizes_.end());
+      r.acts.insert(r.acts.end(), a.begin(), a.end());
+    }
+    return r;
+  }
+
   // The incumbent: the hardware of the best whole-model design so far (the base point before there is one).
   Point Incumbent() const {
     const Design d = Best();
@@ -966,14 +976,8 @@ class DcocTuner : public CoTuner {
         moves.push_back(std::move(n));
       }
     if (moves.empty()) return;
-    std::vector<float> obs;
-    std::vector<int32_t> cards, acts;
-    for (const Point& m : moves) {
-      obs.insert(obs.end(), model_obs_.begin(), model_obs_.end());
-      cards.insert(cards.end(), hw_sizes_.begin(), hw_sizes_.end());
-      acts.insert(acts.end(), m.begin(), m.end());
-    }
-    const std::vector<float> lp = hw_actor_->LogProb(obs, cards, acts, int(moves.size()));
+    const HardwareRows rows = RowsOf(moves);
+    const std::vector<float> lp = hw_actor_->LogProb(rows.obs, rows.cards, rows.acts, int(moves.size()));
     log_prob.insert(log_prob.end(), lp.begin(), lp.end());
     actions.insert(actions.end(), moves.begin(), moves.end());
   }
@@ -1037,8 +1041,8 @@ class DcocTuner : public CoTuner {
       HwEval& e = hws[h];
       const auto m = measured_.find(Key(e.hw, t, e.transfer[t]));
       const double on_incumbent = std::log2(problem_.TaskOps(t) / b->second[t].cycles);
-      const double s = m != measured_.end() ? double(m->second.s)
-                                            : on_incumbent + double(mean[2 * i]) - double(mean[2 * i + 1]);
+      const double s =
+          m != measured_.end() ? double(m->second.s) : on_incumbent + double(mean[2 * i]) - double(mean[2 * i + 1]);
       e.transfer_s[t] = s;
       e.transfer_spread[t] = m != measured_.end() ? 0.0 : double(spread[2 * i]);
     }

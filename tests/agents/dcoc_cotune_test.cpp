@@ -64,8 +64,7 @@ class EstimateTimedExecutor final : public measure::Executor {
 // two (the base and its 128-bit bus).
 VtaProblem SmallProblem(const std::string& bus = "6") {
   std::vector<VtaTask> tasks;
-  for (const char* name : {"resnet18.C6", "resnet18.C9"})
-    tasks.push_back({name, measure::testing::Layer(name, 4), 1});
+  for (const char* name : {"resnet18.C6", "resnet18.C9"}) tasks.push_back({name, measure::testing::Layer(name, 4), 1});
   spec::HwSpace space = spec::ParseHwSpace(
       "LOG_BATCH=0,LOG_BLOCK_IN=4,LOG_BLOCK_OUT=4,LOG_INP_BUFF_SIZE=15,LOG_WGT_BUFF_SIZE=18,LOG_ACC_BUFF_SIZE=17,"
       "LOG_BUS_WIDTH=" +
@@ -101,8 +100,8 @@ CoTuneOptions Options(double cycle_bound) {
   o.trials = 16;
   o.seed = 5;
   o.cycle_bound = cycle_bound;
-  o.params = {{"plan_size", 8}, {"hardware_samples", 1}, {"software_samples", 8}, {"train_steps", 5},
-              {"software_only", true}};
+  o.params = {
+      {"plan_size", 8}, {"hardware_samples", 1}, {"software_samples", 8}, {"train_steps", 5}, {"software_only", true}};
   return o;
 }
 

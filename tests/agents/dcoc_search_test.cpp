@@ -73,12 +73,12 @@ TEST(DcocSearch, PenaltiesSteerAwayFromInfeasibleHardware) {
   const auto late_share = [&](double penalty) {
     double sum = 0;
     for (uint64_t seed : {1, 3}) {
-      const DriveResult r = Drive(
-          problem, 320, seed, {{"plan_size", 32},
-                                {"train_steps", 40},
-                                {"software_samples", 16},
-                                {"penalty", penalty},
-                                {"local_moves", false}});
+      const DriveResult r = Drive(problem, 320, seed,
+                                  {{"plan_size", 32},
+                                   {"train_steps", 40},
+                                   {"software_samples", 16},
+                                   {"penalty", penalty},
+                                   {"local_moves", false}});
       const auto& s = r.stats.infeasible_share;
       const size_t half = s.size() / 2;
       sum += std::accumulate(s.begin() + ptrdiff_t(half), s.end(), 0.0) / double(s.size() - half);

@@ -113,7 +113,7 @@ class SynthProblem : public Problem {
     for (int a = 0; a < 4; ++a)
       for (int b = 0; b < 4; ++b)
         for (int c = 0; c < 3; ++c) {
-          const Point hw{a, b, c};
+          const Point hw = Extend({a, b, c});
           if (fixed_base && hw != BaseHardware()) continue;
           if (!HardwarePenalties(hw).empty()) continue;
           double total = 0;
@@ -139,6 +139,10 @@ class SynthProblem : public Problem {
               if (s.Valid(p)) best = std::min(best, Cycles(t, hw, p));
     return best;
   }
+
+ protected:
+  // A point of (a, b, c) in a problem with more hardware knobs (their values at the optimum).
+  virtual Point Extend(Point abc) const { return abc; }
 
  private:
   static double ComputeShare(size_t t) { return std::vector<double>{0.9, 0.5, 0.2}[t]; }
@@ -174,20 +178,12 @@ class NearBaseProblem : public SynthProblem {
     if (bram > 8) out.push_back({"bram", bram / 8 - 1});
     return out;
   }
-  // The best model cycles over every feasible point (d0-d2 change no cycles: 0 at the optimum).
-  std::pair<double, Point> Optimum(bool fixed_base = false) const {
-    double best = std::numeric_limits<double>::infinity();
-    Point best_hw;
-    for (int a = 0; a < 4; ++a)
-      for (int b = 0; b < 4; ++b)
-        for (int c = 0; c < 3; ++c) {
-          const Point hw{a, b, c, 0, 0, 0};
-          if ((fixed_base && hw != BaseHardware()) || !HardwarePenalties(hw).empty()) continue;
-          double total = 0;
-          for (size_t t = 0; t < NumTasks(); ++t) total += TaskCount(t) * BestTaskCycles(t, hw);
-          if (total < best) best = total, best_hw = hw;
-        }
-    return {best, best_hw};
+
+ protected:
+  // d0-d2 change no cycles: 0 at the optimum.
+  Point Extend(Point abc) const override {
+    abc.insert(abc.end(), {0, 0, 0});
+    return abc;
   }
 
  private:
