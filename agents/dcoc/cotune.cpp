@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "host/common/error.h"
@@ -106,6 +107,36 @@ int64_t ReadCheckpoint(const std::string& path, const nlohmann::json& identity, 
   }
 }
 
+// The cycle bound of each request (CoTuneOptions::cycle_bound): f x this run's fastest exact cycles of its
+// (configuration, task); without one, the batch's first request of it runs unbounded and the rest stop at f x
+// the fewer of the best the database and session know there and this run's best of the task on any hardware
+// (on a new hardware point, schedules slower than that are not what the search is after).
+void SetBounds(const std::vector<Candidate>& cs, std::vector<measure::Request>& batch, const BestMap& best, double f,
+               measure::Session& session) {
+  // seconds > 0: a timed measurement (on an untimed backend `cycles` holds the estimate, and no bound applies).
+  std::map<size_t, uint64_t> any_hardware;
+  for (const auto& [key, m] : best)
+    if (m.seconds > 0) {
+      auto [it, fresh] = any_hardware.emplace(key.second, m.cycles);
+      if (!fresh) it->second = std::min(it->second, m.cycles);
+    }
+  std::set<std::pair<std::string, size_t>> unbounded;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    measure::Request& q = batch[i];
+    const auto key = std::make_pair(spec::ConfigTag(q.config), cs[i].task);
+    const auto own = best.find(key);
+    uint64_t known = 0;
+    if (own != best.end() && own->second.seconds > 0) {
+      known = own->second.cycles;
+    } else if (!unbounded.insert(key).second) {
+      known = session.BestCycles(q);
+      if (const auto a = any_hardware.find(cs[i].task); a != any_hardware.end())
+        known = known ? std::min(known, a->second) : a->second;
+    }
+    q.max_cycles = known ? uint64_t(std::ceil(f * double(known))) : 0;
+  }
+}
+
 }  // namespace
 
 std::unique_ptr<CoTuner> LoadCoTuner(const Problem& problem, const TunerOptions& opts) {
@@ -126,6 +157,8 @@ std::unique_ptr<CoTuner> LoadCoTuner(const Problem& problem, const TunerOptions&
 CoTuneResult CoTune(const VtaProblem& problem, const CoTuneOptions& opts, measure::Session& session,
                     const std::function<void(const CoTuneEvent&)>& on_event, const std::atomic<bool>* stop) {
   const double start = Now();
+  if (opts.cycle_bound != 0 && opts.cycle_bound < 1)
+    throw UsageError(fmt::format("--cycle-bound {}: must be 0 (no bound) or at least 1", opts.cycle_bound));
   TunerOptions to;
   to.seed = opts.seed;
   to.params = opts.params;
@@ -162,6 +195,7 @@ CoTuneResult CoTune(const VtaProblem& problem, const CoTuneOptions& opts, measur
       q.seed = opts.seed;
       batch.push_back(std::move(q));
     }
+    if (opts.cycle_bound > 0) SetBounds(cs, batch, best, opts.cycle_bound, session);
     Design current = tuner->Best();
     // The round's target hardware (its plan starts there; a share may go to the runner-up).
     if (on_event) on_event({nullptr, spec::ConfigTag(batch.front().config), done, opts.trials, &current});

@@ -29,6 +29,17 @@ struct CoTuneOptions {
   uint64_t seed = 1;
   int64_t trials = 0;  // measurements over all tasks and hardware points
   std::string backend = "verilator";
+  // Cycle bound factor f (0: none; else at least 1; the session's own factor must be 0). A run of a
+  // (hardware, task) stops at f x the fastest exact cycles THIS run has measured there, so every
+  // improvement on the run's own design is measured exactly, whatever the database holds. Until the run
+  // has an exact result of a (hardware, task), a batch's first candidate of it (the tuner's first choice)
+  // runs without a bound and the others stop at f x the fewer of the best the database knows there and the
+  // run's best of the task on any hardware (none: no bound; a new hardware point's random schedules ran up
+  // to 20x the good ones' cycles unbounded). A
+  // database that knows faster schedules than the run finds therefore never leaves the run without a
+  // whole-model design of its own (a bound taken from the database alone turned every attempt into a
+  // lower bound there).
+  double cycle_bound = 0;
   // Checkpoint file (empty: none). Written after every round's measurements are observed (atomically:
   // a temporary file renamed over it); when it exists at the start, the run resumes from it: the agents'
   // networks, optimizer state, generator and history come back as they were, and the run continues with

@@ -3,7 +3,8 @@
 //
 // Round, in order:
 //  1. The hardware agent draws `hardware_samples` hardware points (observation: the model's features;
-//     the first round measures the base point, later rounds also re-evaluate the best measured one).
+//     the first round measures the base point, later rounds also re-evaluate every measured one), and the
+//     incumbent's (the best design's hardware) one-knob neighbours join its actions (`local_moves`).
 //  2. On every hardware point that is a configuration, for every task, the mapping agent draws
 //     `software_samples` tilings (observation: the layer and the hardware) and the scheduling agent a
 //     schedule for each (observation: the layer, the hardware and the tiling it schedules).
@@ -17,8 +18,10 @@
 //     the mean Q of its (hardware, task) group; a hardware point's value is the work-weighted sum over
 //     tasks of its best sample's Q, its advantage that minus the round's mean.
 //  6. Confidence sampling: the round's target hardware point is the one the cost model ranks best (a
-//     point never measured must promise `build_margin` more than the best measured one, since it costs
-//     a model build); the plan is split over its tasks by their predicted share of the model's cycles;
+//     point never measured is judged with the incumbent's best schedules carried over, predicted relative
+//     to their measurements on the incumbent, and must promise `build_margin` more than the best measured
+//     one, since it costs a model build); the plan is split over its tasks by their predicted share of the
+//     model's cycles, a carried-over schedule first;
 //     in each task, candidates are kept with probability sigmoid((confidence - threshold) / 0.05), where
 //     confidence = sqrt(policy confidence x cost-model confidence), the kept ones measured best-predicted
 //     first, and `random_fraction` of the plan is uniformly random valid points.
@@ -40,6 +43,7 @@
 #include <functional>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <unordered_map>
@@ -63,7 +67,7 @@ struct Params {
   double confidence_threshold = 0.5, random_fraction = 0.1, confidence_scale = 0.5;
   double build_margin = 0.05, random_hardware = 0.2, optimism = 1.0, second_share = 0.25;
   int max_hardware = 16, hardware_warmup = 3;
-  bool software_only = false, independent_critics = false;
+  bool software_only = false, independent_critics = false, local_moves = true;
 };
 
 // `values`, when given, receives every parameter with the value in effect.
@@ -96,6 +100,7 @@ Params ReadParams(const nlohmann::json& j, nlohmann::json* values = nullptr) {
   p.hardware_warmup = r.Int("hardware_warmup", p.hardware_warmup, 0, 1 << 20);
   p.software_only = r.Bool("software_only", p.software_only);
   p.independent_critics = r.Bool("independent_critics", p.independent_critics);
+  p.local_moves = r.Bool("local_moves", p.local_moves);
   r.Finish();
   if (values) *values = r.Values();
   return p;
@@ -222,6 +227,9 @@ struct HwEval {
   std::vector<double> best_s;               // per task: the best valid sample's throughput (measured or predicted)
   std::vector<double> best_spread;          // per task: the cost model's spread on that sample (0 when measured)
   std::vector<std::vector<size_t>> groups;  // per task: the software samples drawn on it
+  std::vector<Point> transfer;              // per task: the incumbent's best schedule here (empty: none)
+  std::vector<double> transfer_s;           // per task: its throughput here (measured, or relative prediction)
+  std::vector<double> transfer_spread;      // per task: the cost model's spread on it (0 when measured)
 };
 
 // One joint software sample (the hardware part is its HwEval).
@@ -563,6 +571,7 @@ class DcocTuner : public CoTuner {
       for (int i = 0; i < p_.hardware_samples; ++i)
         hw_actions.emplace_back(acts.begin() + ptrdiff_t(size_t(i) * hw_sizes_.size()),
                                 acts.begin() + ptrdiff_t(size_t(i + 1) * hw_sizes_.size()));
+      if (p_.local_moves) AddLocalMoves(hw_actions, hw_logp);
       hw_points.push_back(base_);
       // Every measured point is re-evaluated each round, so that the plan can return to any of them.
       for (const auto& [key, point] : measured_hw_points_) hw_points.push_back(point);
@@ -643,15 +652,17 @@ class DcocTuner : public CoTuner {
         sched_acts.insert(sched_acts.end(), sa.begin(), sa.end());
       }
     }
-    for (const Point& a : hw_actions) {
+    // The agent's draws (not the local moves).
+    const size_t drawn = std::min<size_t>(hw_actions.size(), size_t(p_.hardware_samples));
+    for (size_t i = 0; i < drawn; ++i) {
       ++stats_.hardware_sampled;
       for (const HwEval& e : hws)
-        if (e.hw == a && !e.penalties.empty()) {
+        if (e.hw == hw_actions[i] && !e.penalties.empty()) {
           ++drawn_infeasible;
           ++stats_.hardware_infeasible;
         }
     }
-    if (!hw_actions.empty()) stats_.infeasible_share.push_back(double(drawn_infeasible) / double(hw_actions.size()));
+    if (drawn) stats_.infeasible_share.push_back(double(drawn_infeasible) / double(drawn));
 
     // 3. Cost-model predictions and rewards.
     const size_t ns = samples.size();
@@ -683,6 +694,7 @@ class DcocTuner : public CoTuner {
     }
     for (size_t t = 0; t < nt; ++t)
       if (task_floor[t] > 1e8f) task_floor[t] = 0;
+    if (!p_.software_only) TransferIncumbentSchedules(hws);
     for (SwSample& s : samples) {
       const double hp = PenaltySum(hws[s.hw].penalties);
       s.reward = s.valid ? float(double(s.s) - hp)
@@ -728,15 +740,10 @@ class DcocTuner : public CoTuner {
       fit += Seconds(f1);
     }
     if (!hw_actions.empty() && p_.ppo_epochs > 0) {
-      std::vector<float> obs;
-      std::vector<int32_t> cards, acts;
-      for (const Point& a : hw_actions) {
-        obs.insert(obs.end(), model_obs_.begin(), model_obs_.end());
-        cards.insert(cards.end(), hw_sizes_.begin(), hw_sizes_.end());
-        acts.insert(acts.end(), a.begin(), a.end());
-      }
+      const HardwareRows rows = RowsOf(hw_actions);
       const auto f1 = std::chrono::steady_clock::now();
-      hw_actor_->Learn(obs, cards, acts, hw_logp, hadv, p_.ppo_epochs, int(hadv.size()), p_.ppo_clip, p_.entropy, rng_);
+      hw_actor_->Learn(rows.obs, rows.cards, rows.acts, hw_logp, hadv, p_.ppo_epochs, int(hadv.size()), p_.ppo_clip,
+                       p_.entropy, rng_);
       fit += Seconds(f1);
     }
 
@@ -904,22 +911,144 @@ class DcocTuner : public CoTuner {
     for (float& x : v) x = float((double(x) - mean) / (sd > 1e-6 ? sd : 1.0));
   }
 
-  // -log2 of the predicted model cycles on e (per task: the best of its measured and sampled points).
-  double PredictedModelLog(const HwEval& e) const {
-    double cycles = 0;
+  // -log2 of the predicted model cycles on e. Per task: on a measured point, the best of its measured and
+  // sampled schedules; on a point never measured, the incumbent's schedule carried over where it carries
+  // (the same software, so only the hardware differs: the max over a round's fresh samples, each predicted
+  // with an error, is biased upwards on points the model knows least), else the best sample. `spread`
+  // receives the work-weighted cost-model spread of what it used.
+  double PredictedModelLog(const HwEval& e, double* spread = nullptr) const {
+    double cycles = 0, sp = 0;
     const auto b = best_.find(Key(e.hw));
+    const bool measured = measured_hw_.count(Key(e.hw)) > 0;
     for (size_t t = 0; t < problem_.NumTasks(); ++t) {
-      double s = e.best_s[t];
+      double s = e.best_s[t], st = e.best_spread[t];
+      if (!measured && t < e.transfer_s.size() && e.transfer_s[t] > -1e8) {
+        s = e.transfer_s[t];
+        st = e.transfer_spread[t];
+      }
       if (b != best_.end() && t < b->second.size() && b->second[t].found)
         s = std::max(s, std::log2(problem_.TaskOps(t) / b->second[t].cycles));
       if (s < -1e8) return -1e30;
       cycles += problem_.TaskCount(t) * problem_.TaskOps(t) / std::exp2(s);
+      sp += work_share_[t] * st;
     }
+    if (spread) *spread = sp;
     return -std::log2(cycles);
   }
 
-  void Plan(std::vector<HwEval>& hws, const std::vector<SwSample>& samples) {
+  // The hardware agent's rows for given actions: its observation (the model), value counts, the actions.
+  struct HardwareRows {
+    std::vector<float> obs;
+    std::vector<int32_t> cards, acts;
+  };
+  HardwareRows RowsOf(const std::vector<Point>& actions) const {
+    HardwareRows r;
+    for (const Point& a : actions) {
+      r.obs.insert(r.obs.end(), model_obs_.begin(), model_obs_.end());
+      r.cards.insert(r.cards.end(), hw_sizes_.begin(), hw_sizes_.end());
+      r.acts.insert(r.acts.end(), a.begin(), a.end());
+    }
+    return r;
+  }
+
+  // The incumbent: the hardware of the best whole-model design so far (the base point before there is one).
+  Point Incumbent() const {
+    const Design d = Best();
+    return d.found ? d.hardware : base_;
+  }
+
+  // Local moves: the incumbent's one-knob neighbours (each knob one value up or down) join the hardware
+  // agent's drawn actions, with their probabilities under its policy, so it is evaluated on them and learns
+  // from them. Why: the agent's own draws cover a hardware space of tens of thousands of points, of which
+  // few fit the board, and learning from the penalties concentrates them where nearly everything fits
+  // (on pynq-z2: the half-size GEMMs), never on the variants of the incumbent (its bus width, its buffers)
+  // that fit and are faster.
+  void AddLocalMoves(std::vector<Point>& actions, std::vector<float>& log_prob) {
+    const Point inc = Incumbent();
+    std::set<std::string> seen;
+    for (const Point& a : actions) seen.insert(Key(a));
+    std::vector<Point> moves;
+    for (size_t k = 0; k < inc.size(); ++k)
+      for (int step : {-1, 1}) {
+        Point n = inc;
+        n[k] += step;
+        if (n[k] < 0 || n[k] >= hw_sizes_[k] || !seen.insert(Key(n)).second) continue;
+        moves.push_back(std::move(n));
+      }
+    if (moves.empty()) return;
+    const HardwareRows rows = RowsOf(moves);
+    const std::vector<float> lp = hw_actor_->LogProb(rows.obs, rows.cards, rows.acts, int(moves.size()));
+    log_prob.insert(log_prob.end(), lp.begin(), lp.end());
+    actions.insert(actions.end(), moves.begin(), moves.end());
+  }
+
+  // A task's schedule on another hardware point: the same knob values, when that point's space has them all
+  // and the schedule is valid there.
+  std::optional<Point> MapSchedule(size_t task, const Point& from, const Point& sw, const Point& to) const {
+    const auto& fk = problem_.SoftwareSpace(task, from).Knobs();
+    const Space& ts = problem_.SoftwareSpace(task, to);
+    const auto& tk = ts.Knobs();
+    if (fk.size() != tk.size()) return std::nullopt;
+    Point out(tk.size());
+    for (size_t k = 0; k < tk.size(); ++k) {
+      const std::string& v = fk[k].values[size_t(sw[k])];
+      const auto it = std::find(tk[k].values.begin(), tk[k].values.end(), v);
+      if (it == tk[k].values.end()) return std::nullopt;
+      out[k] = int32_t(it - tk[k].values.begin());
+    }
+    if (!ts.Valid(out)) return std::nullopt;
+    return out;
+  }
+
+  // Every other hardware point is also judged with the incumbent's best schedules (where they carry over):
+  // judged by a round's fresh samples alone, a new point competes against schedules tuned over many rounds
+  // and loses whatever its hardware is worth. A carried schedule's throughput there is predicted relative
+  // to the incumbent: its measured throughput on the incumbent plus the cost model's difference between
+  // the two points for that same schedule (the model's error on the schedule itself cancels; what is left
+  // is what it learned about the hardware). It counts in the point's predicted throughput and is the first
+  // candidate of its task when the point is measured.
+  void TransferIncumbentSchedules(std::vector<HwEval>& hws) {
     const size_t nt = problem_.NumTasks();
+    for (HwEval& e : hws) {
+      e.transfer.assign(nt, Point{});
+      e.transfer_s.assign(nt, -1e9);
+      e.transfer_spread.assign(nt, 0);
+    }
+    const Point inc = Incumbent();
+    const auto b = best_.find(Key(inc));
+    if (b == best_.end()) return;
+    std::vector<float> xs;
+    std::vector<std::pair<size_t, size_t>> at;  // (hardware, task)
+    for (size_t h = 0; h < hws.size(); ++h) {
+      HwEval& e = hws[h];
+      if (!e.defined || e.hw == inc) continue;
+      for (size_t t = 0; t < nt && t < b->second.size(); ++t) {
+        if (!b->second[t].found) continue;
+        std::optional<Point> sw = MapSchedule(t, inc, b->second[t].point, e.hw);
+        if (!sw) continue;
+        e.transfer[t] = std::move(*sw);
+        at.emplace_back(h, t);
+        xs.resize(xs.size() + 2 * xdim_);  // the schedule here, and on the incumbent
+        JointFeatures(e.hw, t, e.transfer[t], true, std::span<float>(xs).last(2 * xdim_).first(xdim_));
+        JointFeatures(inc, t, b->second[t].point, true, std::span<float>(xs).last(xdim_));
+      }
+    }
+    if (at.empty()) return;
+    std::vector<float> mean, spread;
+    model_->Predict(xs, int(2 * at.size()), mean, spread);
+    for (size_t i = 0; i < at.size(); ++i) {
+      const auto [h, t] = at[i];
+      HwEval& e = hws[h];
+      const auto m = measured_.find(Key(e.hw, t, e.transfer[t]));
+      const double on_incumbent = std::log2(problem_.TaskOps(t) / b->second[t].cycles);
+      const double s =
+          m != measured_.end() ? double(m->second.s) : on_incumbent + double(mean[2 * i]) - double(mean[2 * i + 1]);
+      e.transfer_s[t] = s;
+      e.transfer_spread[t] = m != measured_.end() ? 0.0 : double(spread[2 * i]);
+    }
+  }
+
+  void Plan(std::vector<HwEval>& hws, const std::vector<SwSample>& samples) {
     // The target hardware point.
     const HwEval* target = nullptr;
     const HwEval* best_known = nullptr;
@@ -927,15 +1056,14 @@ class DcocTuner : public CoTuner {
     std::vector<const HwEval*> feasible_new;
     for (HwEval& e : hws) {
       if (!e.defined || !e.penalties.empty()) continue;
-      const double v = PredictedModelLog(e);
+      double spread = 0;
+      const double v = PredictedModelLog(e, &spread);
       e.predicted_log = v;
       if (measured_hw_.count(Key(e.hw))) {
         if (!best_known || v > best_known->predicted_log) best_known = &e;
       } else {
         // A point never measured is ranked optimistically: its prediction plus `optimism` x the cost
-        // model's spread there (work-weighted over the tasks' best candidates).
-        double spread = 0;
-        for (size_t t = 0; t < nt; ++t) spread += work_share_[t] * e.best_spread[t];
+        // model's spread there (work-weighted over the tasks' schedules it was judged by).
         e.predicted_log = v + p_.optimism * spread;
         feasible_new.push_back(&e);
         if (!best_new || e.predicted_log > best_new->predicted_log) best_new = &e;
@@ -949,12 +1077,15 @@ class DcocTuner : public CoTuner {
     if (!target) {
       target = best_known;
       // The first rounds after the base point measure new points (the cost model learns how the hardware
-      // matters only from measurements on several points).
+      // matters only from measurements on several points): the most promising one, optimistically ranked.
+      // Later a new point must promise `build_margin` more, except in the `random_hardware` share of rounds,
+      // which measure a random new feasible one.
       const bool warmup = stats_.rounds <= 1 + p_.hardware_warmup;
       if (may_build && best_new &&
-          (!best_known || best_new->predicted_log > best_known->predicted_log + std::log2(1 + p_.build_margin)))
+          (warmup || !best_known ||
+           best_new->predicted_log > best_known->predicted_log + std::log2(1 + p_.build_margin)))
         target = best_new;
-      if (may_build && !feasible_new.empty() && (warmup || rng_.Uniform() < p_.random_hardware))
+      if (may_build && !feasible_new.empty() && !warmup && rng_.Uniform() < p_.random_hardware)
         target = feasible_new[rng_.Below(feasible_new.size())];
     }
     if (!target) {
@@ -1002,6 +1133,11 @@ class DcocTuner : public CoTuner {
     for (size_t t = 0; assigned < plan; t = (t + 1) % nt, ++assigned) ++quota[t];
 
     for (size_t t = 0; t < nt; ++t) {
+      std::vector<Point> chosen;
+      // The incumbent's best schedule carried over to this point first (the same software on new hardware).
+      if (t < target->transfer.size() && !target->transfer[t].empty() && quota[t] > 0 &&
+          proposed_.insert(Key(target->hw, t, target->transfer[t])).second)
+        chosen.push_back(target->transfer[t]);
       std::vector<size_t> pool;
       std::set<std::string> seen;
       for (size_t i : target->groups[t]) {
@@ -1029,7 +1165,6 @@ class DcocTuner : public CoTuner {
         kept = pool;
       }
       std::stable_sort(kept.begin(), kept.end(), [&](size_t a, size_t b) { return samples[a].s > samples[b].s; });
-      std::vector<Point> chosen;
       for (size_t i : kept) {
         if (int(chosen.size()) >= quota[t] - n_random) break;
         chosen.push_back(samples[i].sw);
@@ -1095,7 +1230,7 @@ std::string Describe() {
   return "DCOC: hardware, mapping and scheduling actor-critic agents with a centralized critic, a cost model "
          "sharing its encoder, penalties and confidence sampling (plan_size 64, hardware_samples 8, "
          "software_samples 32, penalty 2, confidence_threshold 0.5, random_fraction 0.1, build_margin 0.05, "
-         "max_hardware 16)";
+         "max_hardware 16, local_moves)";
 }
 
 }  // namespace dcoc::agents::codesign

@@ -74,10 +74,12 @@ class CoTuner {
 // build_margin (0.05) predicted gain a not-yet-measured hardware point must promise over the best measured
 // one to be built; optimism (1) weight of the cost model's spread in the predicted throughput of a hardware point
 // never measured; second_share (0.25) of each plan measured on the runner-up hardware point; random_hardware (0.2)
-// chance per round of measuring a random feasible hardware point; max_hardware (16) distinct hardware points measured
-// at most; hardware_warmup (3) rounds after the first that measure the best new feasible point drawn; software_only
-// (false) fixes the hardware at the base point; independent_critics (false) replaces the centralized critic with
-// one critic per agent that sees only that agent's observation and action (ablation; agents/README.md).
+// chance per round (after the warm-up) of measuring a random new feasible hardware point; max_hardware (16) distinct
+// hardware points measured at most; hardware_warmup (3) rounds after the first that measure the most promising new
+// feasible point (optimistically ranked, no build margin); local_moves (true) adds the incumbent's one-knob
+// neighbours to the hardware agent's actions each round; software_only (false) fixes the hardware at the base
+// point; independent_critics (false) replaces the centralized critic with one critic per agent that sees only that
+// agent's observation and action (ablation; agents/README.md).
 std::unique_ptr<CoTuner> Create(const Problem& problem, const TunerOptions& opts);
 std::string Describe();
 

@@ -82,7 +82,7 @@ struct Outcome {
   bool ok = false;           // measured and bit-exact
   double cycles = 0;         // when ok
   bool lower_bound = false;  // stopped at a cycle bound: the true cycles are at least `cycles`
-  double build_seconds = 0;  // time this measurement waited for its hardware to be built
+  double build_seconds = 0;  // build time of its hardware charged to it (once per build: 0 on the others)
 };
 
 }  // namespace dcoc::agents::codesign

@@ -285,9 +285,9 @@ void CoTuneCommand(const TuneArgs& a) {
   }
   std::unique_ptr<measure::Database> db;
   if (!a.db.empty()) db = std::make_unique<measure::Database>(a.db);
-  measure::SessionOptions so = SessionFor(a.jobs);
-  so.cycle_bound_factor = a.cycle_bound;
-  measure::Session session(so, db.get());
+  // The bound is the driver's (relative to the run's own results), not the session's.
+  o.cycle_bound = a.cycle_bound;
+  measure::Session session(SessionFor(a.jobs), db.get());
   InterruptGuard guard;
   const double start = Now();
   const auto on_event = [&](const agents::codesign::CoTuneEvent& e) {
@@ -524,7 +524,10 @@ void AddCommon(CLI::App* c, TuneArgs& a) {
   c->add_option("--backend", a.backend, "verilator (cycles from the RTL) or fsim (the analytic estimate)")
       ->capture_default_str();
   c->add_option("--cycle-bound", a.cycle_bound,
-                "Stop a run at this factor x the best cycles known for the layer (a lower bound is recorded; 0: off)")
+                "Stop a run at this factor x the best cycles known for the layer (a lower bound is recorded; 0: off). "
+                "--tuner dcoc: x the best this run has measured for the layer on that hardware (the first "
+                "candidate without one runs unbounded), so a database that knows faster schedules cannot leave the "
+                "run without a design of its own")
       ->capture_default_str();
 }
 

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include <algorithm>
+#include <chrono>
 #include <tuple>
 
 #include "host/common/error.h"
@@ -79,6 +80,8 @@ std::string CreationSql() {
                      kDatabaseSchemaVersion, UtcTimestamp(), Version());
 }
 
+double Seconds(std::chrono::steady_clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
 // Deterministic outcomes other than a cycle bound are stored once per key.
 bool Memo(Status s) { return Deterministic(s) && s != Status::kCycleBound; }
 
@@ -95,6 +98,10 @@ struct Database::Impl {
     throw Error(msg);
   }
 
+  // A prepared statement. One left on a row (not stepped to its end, not reset) keeps its read
+  // transaction open; a write begun on a connection holding that old snapshot fails at once with
+  // SQLITE_BUSY after another process has committed, without the busy timeout. The cached statements
+  // are therefore used through Use, which resets them when the use ends.
   class Stmt {
    public:
     Stmt(const Impl& impl, const char* sql) : impl_(impl) {
@@ -110,12 +117,18 @@ struct Database::Impl {
       next_ = 1;
       return *this;
     }
+    // Ends the current run (releasing its read transaction) and forgets the bindings.
+    void Done() { sqlite3_reset(s_); }
     Stmt& Bind(std::string_view v) {
       sqlite3_bind_text(s_, next_++, v.data(), int(v.size()), SQLITE_TRANSIENT);
       return *this;
     }
     Stmt& Bind(const char* v) { return Bind(std::string_view(v)); }
     Stmt& Bind(const std::string& v) { return Bind(std::string_view(v)); }
+    // The six key columns, in the order of the statements' `task = ? AND ... schedule = ?`.
+    Stmt& Bind(const MemoKey& k) {
+      return Bind(k.task).Bind(k.config_hash).Bind(k.rtl_hash).Bind(k.backend).Bind(k.board).Bind(k.schedule);
+    }
     Stmt& Bind(int64_t v) {
       sqlite3_bind_int64(s_, next_++, v);
       return *this;
@@ -142,6 +155,20 @@ struct Database::Impl {
     const Impl& impl_;
     sqlite3_stmt* s_ = nullptr;
     int next_ = 1;
+  };
+
+  // One use of a cached statement: bound afresh, reset when the use ends (also by an exception).
+  class Use {
+   public:
+    explicit Use(Stmt& s) : s_(s.Reset()) {}
+    ~Use() { s_.Done(); }
+    Use(const Use&) = delete;
+    Use& operator=(const Use&) = delete;
+    Stmt* operator->() const { return &s_; }
+    Stmt& operator*() const { return s_; }
+
+   private:
+    Stmt& s_;
   };
 
   std::unique_ptr<Stmt> insert, lookup, has_ok, has_bound, add_task, add_config;
@@ -202,24 +229,59 @@ struct Database::Impl {
     db = nullptr;
   }
 
-  void Begin() const { Exec("BEGIN IMMEDIATE"); }
-  void Commit() const { Exec("COMMIT"); }
+  int busy_timeout_ms = 30000;
+
+  // The cause of a failed write in words, `waited` seconds after it was asked for.
+  std::string WriteError(int rc, double waited) const {
+    const int ext = sqlite3_extended_errcode(db);
+    if (ext == SQLITE_BUSY_SNAPSHOT)
+      return "this connection's read snapshot is older than the last commit (SQLITE_BUSY_SNAPSHOT)";
+    if ((rc & 0xff) == SQLITE_BUSY || (ext & 0xff) == SQLITE_BUSY) {
+      const double timeout = busy_timeout_ms / 1000.0;
+      if (waited >= 0.5 * timeout)
+        return fmt::format("the database stayed locked by another process for {:.3g} s, beyond the {:g} s busy "
+                           "timeout (SQLITE_BUSY)",
+                           waited, timeout);
+      return fmt::format("the database is locked by another process and SQLite refused to wait (SQLITE_BUSY after "
+                         "{:.3g} s of the {:g} s busy timeout)",
+                         waited, timeout);
+    }
+    return sqlite3_errmsg(db);
+  }
+
+  // Runs BEGIN IMMEDIATE or COMMIT; throws Error naming the database and the cause.
+  void Write(const char* sql, std::string_view what) const {
+    const auto t0 = std::chrono::steady_clock::now();
+    const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK)
+      throw Error(fmt::format("tuning database {}: cannot {}: {}", path.string(), what,
+                              WriteError(rc, Seconds(std::chrono::steady_clock::now() - t0))));
+  }
+
+  // Begins a write transaction. Throws Error naming the cause when the write lock cannot be had.
+  void Begin() const {
+    // A statement still on a row would hold the snapshot that makes the write fail (see Stmt).
+    for (sqlite3_stmt* p = sqlite3_next_stmt(db, nullptr); p; p = sqlite3_next_stmt(db, p))
+      if (sqlite3_stmt_busy(p))
+        throw Error(fmt::format("tuning database {}: a write began while a read was still open (\"{:.60}\")",
+                                path.string(), sqlite3_sql(p)));
+    Write("BEGIN IMMEDIATE", "begin a write");
+  }
+  void Commit() const { Write("COMMIT", "commit"); }
   void Rollback() const { sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr); }
 
   // Inside a transaction.
   bool Insert(const Measurement& m, const compiler::ConvLayer& layer, const spec::HwConfig& config) {
-    add_task->Reset().Bind(m.task).Bind(compiler::ToJson(layer).dump()).Step();
-    add_config->Reset().Bind(m.config_hash).Bind(m.config_tag).Bind(spec::ConfigToJson(config).dump()).Step();
+    Use(*add_task)->Bind(m.task).Bind(compiler::ToJson(layer).dump()).Step();
+    Use(*add_config)->Bind(m.config_hash).Bind(m.config_tag).Bind(spec::ConfigToJson(config).dump()).Step();
     const MemoKey k = KeyOf(m);
     if (m.status == Status::kCycleBound) {
       // A bound adds nothing when the exact result is known, or a bound at least as high is.
-      has_ok->Reset().Bind(k.task).Bind(k.config_hash).Bind(k.rtl_hash).Bind(k.backend).Bind(k.board).Bind(k.schedule);
-      if (has_ok->Step()) return false;
-      has_bound->Reset().Bind(k.task).Bind(k.config_hash).Bind(k.rtl_hash).Bind(k.backend).Bind(k.board).Bind(
-          k.schedule).Bind(int64_t(m.cycles));
-      if (has_bound->Step()) return false;
+      if (Use(*has_ok)->Bind(k).Step()) return false;
+      if (Use(*has_bound)->Bind(k).Bind(int64_t(m.cycles)).Step()) return false;
     }
-    Stmt& s = insert->Reset();
+    const Use use(*insert);
+    Stmt& s = *use;
     s.Bind(m.task).Bind(m.layer).Bind(m.config_tag).Bind(m.config_hash).Bind(m.rtl_hash).Bind(m.backend).Bind(m.board);
     s.Bind(k.schedule);
     s.Bind(int64_t(m.max_cycles)).Bind(Name(m.status)).Bind(int64_t(Memo(m.status) ? 1 : 0)).Bind(int64_t(m.cycles));
@@ -242,7 +304,8 @@ void CreateDatabaseFile(const std::filesystem::path& path) {
   int rc = sqlite3_open_v2(tmp.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   char* err = nullptr;
   if (rc == SQLITE_OK) {
-    const std::string sql = "BEGIN;\n" + CreationSql() + "COMMIT;\n";
+    // Born in WAL mode (persistent), so processes opening it together never switch its journal mode.
+    const std::string sql = "PRAGMA journal_mode = WAL;\nBEGIN;\n" + CreationSql() + "COMMIT;\n";
     rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
   }
   const std::string msg = err ? err : db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
@@ -277,7 +340,7 @@ Database::Database(const std::filesystem::path& path, Mode mode) : path_(path), 
     throw Error(fmt::format("cannot open tuning database {}: {}", path.string(), msg));
   }
   try {
-    sqlite3_busy_timeout(I.db, 30000);
+    sqlite3_busy_timeout(I.db, I.busy_timeout_ms);
     // Reading the schema catches a file that is not SQLite at all.
     std::vector<std::string> names;
     {
@@ -349,6 +412,11 @@ Database::Database(const std::filesystem::path& path, Mode mode) : path_(path), 
   }
 }
 
+void Database::SetBusyTimeout(std::chrono::milliseconds timeout) {
+  impl_->busy_timeout_ms = int(timeout.count());
+  sqlite3_busy_timeout(impl_->db, impl_->busy_timeout_ms);
+}
+
 Database::~Database() {
   if (impl_) impl_->Close();
 }
@@ -361,22 +429,32 @@ int64_t Database::AddAll(const std::vector<Measurement>& ms, const compiler::Con
                          const spec::HwConfig& config) {
   Impl& I = *impl_;
   if (!I.insert) throw UsageError(fmt::format("tuning database {} is open read-only", path_.string()));
-  I.Begin();
+  if (ms.empty()) return 0;
   int64_t added = 0;
   try {
-    for (const Measurement& m : ms) added += I.Insert(m, layer, config);
-    I.Commit();
-  } catch (...) {
-    I.Rollback();
-    throw;
+    I.Begin();
+    try {
+      for (const Measurement& m : ms) added += I.Insert(m, layer, config);
+      I.Commit();
+    } catch (...) {
+      I.Rollback();
+      throw;
+    }
+  } catch (const Error& e) {
+    // Nothing of this transaction is stored: say so, with what was lost.
+    const Measurement& m = ms.front();
+    throw Error(fmt::format("{}; {} not stored ({}task {}, configuration {}, schedule {}, status {})", e.what(),
+                            ms.size() == 1 ? "the measurement was" : fmt::format("{} measurements were", ms.size()),
+                            ms.size() == 1 ? "" : "the first: ", m.task, m.config_tag, compiler::ToString(m.schedule),
+                            Name(m.status)));
   }
   return added;
 }
 
 std::optional<Measurement> Database::Lookup(const MemoKey& k, uint64_t max_cycles) const {
-  Impl::Stmt& q = impl_->lookup->Reset();
-  q.Bind(k.task).Bind(k.config_hash).Bind(k.rtl_hash).Bind(k.backend).Bind(k.board).Bind(k.schedule);
-  q.Bind(int64_t(max_cycles)).Bind(int64_t(max_cycles));
+  const Impl::Use use(*impl_->lookup);
+  Impl::Stmt& q = *use;
+  q.Bind(k).Bind(int64_t(max_cycles)).Bind(int64_t(max_cycles));
   if (!q.Step()) return std::nullopt;
   Measurement m = impl_->Row(q, 0);
   m.memoized = true;

@@ -7,6 +7,7 @@
 // configs(config_hash, tag, config JSON), measurements(one row per measurement).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -57,6 +58,8 @@ class Database {
   Database& operator=(const Database&) = delete;
 
   const std::filesystem::path& path() const { return path_; }
+  // How long a write waits for another process's write to end (default 30 s) before it fails.
+  void SetBusyTimeout(std::chrono::milliseconds timeout);
 
   // Commits one measurement in its own transaction (with its layer and configuration). A deterministic
   // outcome already stored for the same key is not stored again (returns false); a cycle-bound record

@@ -82,15 +82,26 @@ std::filesystem::path SelfExe() {
   return p;
 }
 
-bool NeedsModelBuild(const Request& r, const spec::Spec& s) {
+// Missing Verilator models, built by `<exe> worker --build-model TAG`.
+class VerilatorModelBuilder final : public ModelBuilder {
+ public:
+  explicit VerilatorModelBuilder(std::filesystem::path exe) : exe_(std::move(exe)) {}
+  bool Missing(const Request& r, const spec::Spec& s) const override {
 #ifdef DCOC_MEASURE_WITH_VERILATOR
-  return r.backend == "verilator" && !sim::HaveVtaModel(s);
+    return r.backend == "verilator" && !sim::HaveVtaModel(s);
 #else
-  (void)r;
-  (void)s;
-  return false;
+    (void)r;
+    (void)s;
+    return false;
 #endif
-}
+  }
+  pid_t Start(const std::string& tag) const override {
+    return Spawn({exe_.string(), "worker", "--build-model", tag}, -1);
+  }
+
+ private:
+  std::filesystem::path exe_;
+};
 
 }  // namespace
 
@@ -108,6 +119,7 @@ struct WorkerPool::Impl {
     Clock::time_point start;
     double seconds = 0;
     bool done = false;
+    bool charged = false;  // its seconds are on a measurement
     std::string error;
   };
 
@@ -165,7 +177,7 @@ struct WorkerPool::Impl {
   void StartBuild(const std::string& tag) {
     Build b;
     b.start = Clock::now();
-    b.pid = Spawn({exe.string(), "worker", "--build-model", tag}, -1);
+    b.pid = opts.builder->Start(tag);
     builds[tag] = b;
   }
 
@@ -218,6 +230,7 @@ WorkerPool::WorkerPool(WorkerPoolOptions opts) : impl_(std::make_unique<Impl>())
   impl_->exe = opts.worker_exe.empty() ? SelfExe() : opts.worker_exe;
   if (!std::filesystem::exists(impl_->exe))
     throw UsageError(fmt::format("measurement worker executable {} does not exist", impl_->exe.string()));
+  if (!impl_->opts.builder) impl_->opts.builder = std::make_shared<VerilatorModelBuilder>(impl_->exe);
   impl_->workers.resize(size_t(opts.jobs));
   for (auto& w : impl_->workers) impl_->Start(w);
 }
@@ -242,18 +255,29 @@ std::vector<Measurement> WorkerPool::Run(std::span<const Request> requests,
   specs.reserve(requests.size());
   for (const Request& r : requests) specs.push_back(spec::Spec::Create(r.config));
   std::deque<size_t> pending;
-  std::map<size_t, double> waited_build;  // request -> build seconds it waited for
+  std::vector<const std::string*> needs(requests.size(), nullptr);  // the tag of the model a request needs built
+  // Per build still running, the first request waiting for it: its measurement carries the build time
+  // (the others record 0: each waited for the same build).
+  std::map<std::string, size_t> payer;
   for (size_t i = 0; i < requests.size(); ++i) {
     pending.push_back(i);
-    if (P.opts.build_models && NeedsModelBuild(requests[i], specs[i])) {
-      if (!P.builds.count(specs[i].tag)) P.StartBuild(specs[i].tag);
-      if (!P.builds[specs[i].tag].done) waited_build[i] = 0;
+    if (P.opts.build_models && P.opts.builder->Missing(requests[i], specs[i])) {
+      const std::string& tag = specs[i].tag;
+      if (!P.builds.count(tag)) P.StartBuild(tag);
+      needs[i] = &tag;
+      if (!P.builds[tag].done) payer.emplace(tag, i);
     }
   }
   size_t remaining = requests.size();
 
   auto finish = [&](size_t i, Measurement m) {
-    if (auto it = waited_build.find(i); it != waited_build.end()) m.wall.build = it->second;
+    if (needs[i]) {
+      Impl::Build& b = P.builds[*needs[i]];
+      auto it = payer.find(*needs[i]);
+      const bool pays = it != payer.end() && it->second == i && b.done && !b.charged;
+      m.wall.build = pays ? b.seconds : 0;
+      b.charged = b.charged || pays;
+    }
     results[i] = std::move(m);
     --remaining;
     if (done) done(i, *results[i]);
@@ -266,11 +290,10 @@ std::vector<Measurement> WorkerPool::Run(std::span<const Request> requests,
   };
   // A request is dispatchable once its configuration's model exists; a failed build fails it.
   auto model_state = [&](size_t i) -> int {  // 1 ready, 0 waiting, -1 failed
-    auto it = P.builds.find(specs[i].tag);
-    if (it == P.builds.end() || requests[i].backend != "verilator") return 1;
-    if (!it->second.done) return 0;
-    if (auto w = waited_build.find(i); w != waited_build.end()) w->second = it->second.seconds;
-    return it->second.error.empty() ? 1 : -1;
+    if (!needs[i]) return 1;
+    const Impl::Build& b = P.builds[*needs[i]];
+    if (!b.done) return 0;
+    return b.error.empty() ? 1 : -1;
   };
 
   // If the caller's callback (or anything here) throws, the workers still busy with this batch would
@@ -297,7 +320,7 @@ std::vector<Measurement> WorkerPool::Run(std::span<const Request> requests,
       if (model_state(*it) == -1) {
         const size_t i = *it;
         it = pending.erase(it);
-        failure(i, Status::kCompileError, P.builds[specs[i].tag].error);
+        failure(i, Status::kCompileError, P.builds[*needs[i]].error);
       } else {
         ++it;
       }

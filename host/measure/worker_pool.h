@@ -2,9 +2,12 @@
 // protocol (protocol.h) on a socket pair. A worker that crashes costs the measurement it was running
 // (status worker_crash) and one that exceeds its time (status timeout) is killed; either is restarted
 // and the batch goes on. Configurations without a verilated model are built in the background (one
-// build at a time per configuration) while measurements of other configurations proceed; the build
-// time is recorded on the measurements that waited for it.
+// build at a time per configuration) while measurements of other configurations proceed; a build's
+// time is recorded once, on the first request (in request order) that waited for it; the others that
+// waited record 0, so wall.build summed over measurements is the time spent building.
 #pragma once
+
+#include <sys/types.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -20,6 +23,18 @@
 
 namespace dcoc::measure {
 
+// The models a request needs built before a worker can measure it. The default builds missing
+// Verilator models with `<worker exe> worker --build-model TAG`; tests substitute their own.
+class ModelBuilder {
+ public:
+  virtual ~ModelBuilder() = default;
+  // True when `r` needs a model of configuration `s` that does not exist yet.
+  virtual bool Missing(const Request& r, const spec::Spec& s) const = 0;
+  // Starts building the model of configuration `tag` in a child process with its own process group
+  // (the pool kills the group if it is shut down first); returns the child's pid.
+  virtual pid_t Start(const std::string& tag) const = 0;
+};
+
 struct WorkerPoolOptions {
   int jobs = 0;  // worker processes; 0: the number of cores
   // The worker command: `<exe> worker --fd 3` (the dcoc CLI). Empty: this executable (/proc/self/exe).
@@ -32,6 +47,8 @@ struct WorkerPoolOptions {
   std::vector<std::string> worker_args;
   // Build missing Verilator models in the background (off: the worker builds them in-line, or fails).
   bool build_models = true;
+  // What builds them; null: Verilator models by the worker executable.
+  std::shared_ptr<const ModelBuilder> builder;
 };
 
 class WorkerPool final : public Executor {

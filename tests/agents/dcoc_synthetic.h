@@ -113,7 +113,7 @@ class SynthProblem : public Problem {
     for (int a = 0; a < 4; ++a)
       for (int b = 0; b < 4; ++b)
         for (int c = 0; c < 3; ++c) {
-          const Point hw{a, b, c};
+          const Point hw = Extend({a, b, c});
           if (fixed_base && hw != BaseHardware()) continue;
           if (!HardwarePenalties(hw).empty()) continue;
           double total = 0;
@@ -140,6 +140,10 @@ class SynthProblem : public Problem {
     return best;
   }
 
+ protected:
+  // A point of (a, b, c) in a problem with more hardware knobs (their values at the optimum).
+  virtual Point Extend(Point abc) const { return abc; }
+
  private:
   static double ComputeShare(size_t t) { return std::vector<double>{0.9, 0.5, 0.2}[t]; }
 
@@ -147,6 +151,43 @@ class SynthProblem : public Problem {
   std::vector<KnobDesc> hw_knobs_;
   std::vector<std::string> sw_names_ = {"m0", "m1", "m2", "s0", "s1"};
   std::vector<SynthSpace> spaces_;
+};
+
+// The pynq-z2 situation in small: the base point is close to a resource cap and the better feasible points
+// are a step away from it (one more unit of c, the bus), while the rest of a large hardware space is
+// infeasible, slower, or no faster than the base. Two resources, as on the FPGA: "lut" = 4 * 2^a + 3 * 2^b +
+// 2c (cap 16: the base {1,1,0,...} uses 14, c = 1 makes 16) and "bram" = 2^b + d0 + d1 + d2 (cap 8), where
+// d0-d2 (5 values each, like the scratchpad sizes) cost BRAM and change nothing else.
+class NearBaseProblem : public SynthProblem {
+ public:
+  NearBaseProblem() {
+    knobs_ = SynthProblem::HardwareKnobs();
+    for (const char* d : {"d0", "d1", "d2"}) knobs_.push_back({d, {"0", "1", "2", "3", "4"}});
+  }
+  const std::vector<KnobDesc>& HardwareKnobs() const override { return knobs_; }
+  Point BaseHardware() const override { return {1, 1, 0, 0, 0, 0}; }
+  size_t HardwareFeatureSize() const override { return 6; }
+  void HardwareFeatures(const Point& hw, std::span<float> out) const override {
+    for (size_t k = 0; k < 6; ++k) out[k] = float(hw[k]) / 4.0f;
+  }
+  std::vector<Penalty> HardwarePenalties(const Point& hw) const override {
+    if (!HardwareDefined(hw)) return {{"invalid_config", 0}};
+    std::vector<Penalty> out;
+    const double lut = Resources(hw), bram = double(1 << hw[1]) + hw[3] + hw[4] + hw[5];
+    if (lut > 16) out.push_back({"lut", lut / 16 - 1});
+    if (bram > 8) out.push_back({"bram", bram / 8 - 1});
+    return out;
+  }
+
+ protected:
+  // d0-d2 change no cycles: 0 at the optimum.
+  Point Extend(Point abc) const override {
+    abc.insert(abc.end(), {0, 0, 0});
+    return abc;
+  }
+
+ private:
+  std::vector<KnobDesc> knobs_;
 };
 
 }  // namespace dcoc::agents::codesign::testing

@@ -4,23 +4,16 @@
 
 #include <gtest/gtest.h>
 
-#include <random>
-
 #include "host/common/error.h"
 #include "sim/fsim/fsim.h"
+#include "tests/compiler/test_util.h"
 
 namespace dcoc::compiler {
 namespace {
 
 using reference::Tensor;
 
-Tensor Random(int n, int c, int h, int w, int32_t lo, int32_t hi, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_int_distribution<int32_t> d(lo, hi);
-  Tensor t(n, c, h, w);
-  for (auto& v : t.data) v = d(rng);
-  return t;
-}
+using testing::RandomTensor;
 
 class Eltwise : public ::testing::TestWithParam<std::string> {
  protected:
@@ -33,16 +26,16 @@ class Eltwise : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(Eltwise, ResidualAddWithRequant) {
-  const Tensor a = Random(2, 37, 9, 11, -128, 127, 1), b = Random(2, 37, 9, 11, -128, 127, 2);
+  const Tensor a = RandomTensor(2, 37, 9, 11, -128, 127, 1), b = RandomTensor(2, 37, 9, 11, -128, 127, 2);
   const auto e = reference::Epilogue::Requant(1, false, sp.out_bits, false);
   EXPECT_EQ(Run(CompileEltwise(EltwiseKind::kAdd, a, &b, e, sp), 2, 37, 9, 11), reference::Add(a, b, e, fmt));
 }
 
 TEST_P(Eltwise, ReluClipAndShiftRequant) {
-  const Tensor acc = Random(1, 70, 13, 13, -200000, 200000, 3);
+  const Tensor acc = RandomTensor(1, 70, 13, 13, -200000, 200000, 3);
   reference::Epilogue relu;
   relu.clip_lo = 0;
-  const Tensor small = Random(1, 70, 13, 13, -128, 127, 4);
+  const Tensor small = RandomTensor(1, 70, 13, 13, -128, 127, 4);
   EXPECT_EQ(Run(CompileEltwise(EltwiseKind::kUnary, small, nullptr, relu, sp), 1, 70, 13, 13),
             reference::Relu(small, fmt));
   reference::Epilogue clip;
@@ -57,7 +50,7 @@ TEST_P(Eltwise, ReluClipAndShiftRequant) {
 
 TEST_P(Eltwise, MaxPoolPadsWithTheMinimum) {
   // All-negative inputs: zero padding would win every border window; minimum padding must not.
-  const Tensor x = Random(1, 40, 15, 15, -128, -1, 5);
+  const Tensor x = RandomTensor(1, 40, 15, 15, -128, -1, 5);
   PoolLayer p;
   p.kind = PoolKind::kMax;
   p.n = 1, p.c = 40, p.h = 15, p.w = 15, p.r = 3, p.s = 3;
@@ -66,7 +59,7 @@ TEST_P(Eltwise, MaxPoolPadsWithTheMinimum) {
 }
 
 TEST_P(Eltwise, AvgPoolFixedPoint) {
-  const Tensor x = Random(2, 20, 8, 8, -128, 127, 6);
+  const Tensor x = RandomTensor(2, 20, 8, 8, -128, 127, 6);
   PoolLayer p;
   p.kind = PoolKind::kAvg;
   p.n = 2, p.c = 20, p.h = 8, p.w = 8, p.r = 3, p.s = 3;
@@ -82,7 +75,7 @@ TEST_P(Eltwise, AvgPoolFixedPoint) {
 }
 
 TEST_P(Eltwise, InvalidRequestsAreErrors) {
-  const Tensor x = Random(1, 4, 4, 4, -1, 1, 7);
+  const Tensor x = RandomTensor(1, 4, 4, 4, -1, 1, 7);
   PoolLayer p;
   p.n = 1, p.c = 4, p.h = 4, p.w = 4, p.r = 2, p.s = 2;
   p.attrs = {1, 1, 2, 2};

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <random>
 #include <string>
 
 #include "host/compiler/conv.h"
@@ -13,6 +15,15 @@
 namespace dcoc::compiler::testing {
 
 inline spec::Spec PresetSpec(std::string_view name) { return spec::Spec::Create(spec::LoadConfig(name)); }
+
+// An n x c x h x w tensor of values drawn uniformly from [lo, hi], reproducible by seed.
+inline reference::Tensor RandomTensor(int n, int c, int h, int w, int32_t lo, int32_t hi, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<int32_t> d(lo, hi);
+  reference::Tensor t(n, c, h, w);
+  for (auto& v : t.data) v = d(rng);
+  return t;
+}
 
 // Compiles, runs on fsim (optionally with a random interleaving), and compares bit-exactly.
 inline ::testing::AssertionResult RunsBitExact(const ConvLayer& layer, const Schedule& sched, const spec::Spec& sp,

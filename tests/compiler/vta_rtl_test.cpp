@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <random>
 
 #include "host/compiler/eltwise.h"
 #include "host/runtime/backends.h"
@@ -48,25 +47,18 @@ TEST_P(RtlVta, EltwiseAndPoolingBitExactOnVerilator) {
   if (!HaveVerilator()) GTEST_SKIP() << "built without the Verilator backend";
   const spec::Spec sp = testing::PresetSpec(GetParam());
   const reference::IntFormat f{sp.acc_bits, sp.out_bits};
-  auto random = [](int n, int c, int h, int w, int32_t lo, int32_t hi, uint64_t seed) {
-    std::mt19937_64 rng(seed);
-    std::uniform_int_distribution<int32_t> d(lo, hi);
-    reference::Tensor t(n, c, h, w);
-    for (auto& v : t.data) v = d(rng);
-    return t;
-  };
   auto run = [&](const spec::Program& p, int n, int c, int h, int w) {
     return ReadTensor(p, OnVerilator(p, sp).dram, n, c, h, w, sp);
   };
-  const reference::Tensor a = random(1, 40, 9, 9, -128, 127, 1), b = random(1, 40, 9, 9, -128, 127, 2);
+  const reference::Tensor a = testing::RandomTensor(1, 40, 9, 9, -128, 127, 1), b = testing::RandomTensor(1, 40, 9, 9, -128, 127, 2);
   const auto rq = reference::Epilogue::Requant(1, false, sp.out_bits, false);
   EXPECT_EQ(run(CompileEltwise(EltwiseKind::kAdd, a, &b, rq, sp, spec::Isa::kVta), 1, 40, 9, 9),
             reference::Add(a, b, rq, f));
-  const reference::Tensor acc = random(1, 40, 9, 9, -100000, 100000, 3);
+  const reference::Tensor acc = testing::RandomTensor(1, 40, 9, 9, -100000, 100000, 3);
   const auto relu = reference::Epilogue::Requant(18, true, sp.out_bits, false);
   EXPECT_EQ(run(CompileEltwise(EltwiseKind::kUnary, acc, nullptr, relu, sp, spec::Isa::kVta), 1, 40, 9, 9),
             reference::ShiftRequant(acc, 18, 0, 127, f));
-  const reference::Tensor x = random(1, 40, 11, 11, -200, -1, 4);
+  const reference::Tensor x = testing::RandomTensor(1, 40, 11, 11, -200, -1, 4);
   PoolLayer p;
   p.n = 1, p.c = 40, p.h = 11, p.w = 11, p.r = 3, p.s = 3;
   p.attrs = {2, 2, 1, 1};

@@ -5,8 +5,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <random>
-
 #include "host/common/error.h"
 #include "host/compiler/eltwise.h"
 #include "sim/progen/hazards.h"
@@ -184,13 +182,7 @@ TEST(VtaTarget, TheTargetIsPartOfTheTaskAndItsJson) {
   EXPECT_THROW((void)LayerFromJson(bad), UsageError);
 }
 
-Tensor Random(int n, int c, int h, int w, int32_t lo, int32_t hi, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_int_distribution<int32_t> d(lo, hi);
-  Tensor t(n, c, h, w);
-  for (auto& v : t.data) v = d(rng);
-  return t;
-}
+using testing::RandomTensor;
 
 class VtaEltwise : public ::testing::TestWithParam<std::string> {
  protected:
@@ -207,11 +199,11 @@ class VtaEltwise : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(VtaEltwise, AddReluClipShiftAndCopy) {
-  const Tensor a = Random(2, 37, 9, 11, -128, 127, 1), b = Random(2, 37, 9, 11, -128, 127, 2);
+  const Tensor a = RandomTensor(2, 37, 9, 11, -128, 127, 1), b = RandomTensor(2, 37, 9, 11, -128, 127, 2);
   const auto e = reference::Epilogue::Requant(1, false, sp.out_bits, false);
   EXPECT_EQ(Run(CompileEltwise(EltwiseKind::kAdd, a, &b, e, sp, spec::Isa::kVta), 2, 37, 9, 11),
             reference::Add(a, b, e, fmt));
-  const Tensor acc = Random(1, 70, 13, 13, -200000, 200000, 3);
+  const Tensor acc = RandomTensor(1, 70, 13, 13, -200000, 200000, 3);
   const auto rq = reference::Epilogue::Requant(19, true, sp.out_bits, false);
   EXPECT_EQ(Run(CompileEltwise(EltwiseKind::kUnary, acc, nullptr, rq, sp, spec::Isa::kVta), 1, 70, 13, 13),
             reference::ShiftRequant(acc, 19, 0, 127, fmt));
@@ -222,7 +214,7 @@ TEST_P(VtaEltwise, AddReluClipShiftAndCopy) {
 
 TEST_P(VtaEltwise, MaxPoolPadsWithTheOutputMinimumWithoutPadMin) {
   // Below the output range too: the reference reads the output type's minimum outside the image.
-  const Tensor x = Random(1, 40, 15, 15, -300, -1, 5);
+  const Tensor x = RandomTensor(1, 40, 15, 15, -300, -1, 5);
   PoolLayer p;
   p.kind = PoolKind::kMax;
   p.n = 1, p.c = 40, p.h = 15, p.w = 15, p.r = 3, p.s = 3;
@@ -234,7 +226,7 @@ TEST_P(VtaEltwise, MaxPoolPadsWithTheOutputMinimumWithoutPadMin) {
 }
 
 TEST_P(VtaEltwise, AvgPoolMultipliesWithShiftsAndAdds) {
-  const Tensor x = Random(2, 20, 8, 8, -128, 127, 6);
+  const Tensor x = RandomTensor(2, 20, 8, 8, -128, 127, 6);
   PoolLayer p;
   p.kind = PoolKind::kAvg;
   p.n = 2, p.c = 20, p.h = 8, p.w = 8, p.r = 3, p.s = 3;
@@ -253,7 +245,7 @@ TEST(VtaTarget, PoolOnAConfigurationWithoutAStockBitstreamIsAnError) {
   p.n = 1, p.c = 16, p.h = 4, p.w = 4, p.r = 2, p.s = 2;
   p.isa = spec::Isa::kVta;
   try {
-    (void)CompilePool(p, Random(1, 16, 4, 4, 0, 1, 1), PresetSpec("2x16x32"));
+    (void)CompilePool(p, RandomTensor(1, 16, 4, 4, 0, 1, 1), PresetSpec("2x16x32"));
     FAIL() << "no error";
   } catch (const UsageError& e) {
     EXPECT_THAT(e.what(), HasSubstr("has no stock VTA bitstream"));

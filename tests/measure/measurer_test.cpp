@@ -3,6 +3,7 @@
 // middle of a measurement, a worker over its time limit.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -278,6 +279,68 @@ TEST(WorkerPool, AWorkerOverItsTimeIsKilledAndRestarted) {
   EXPECT_NE(got[0].error.find("exceeded the 0.31 s limit"), std::string::npos) << got[0].error;
   EXPECT_EQ(got[1].status, Status::kOk) << got[1].error;
   EXPECT_EQ(pool.restarts(), 1);
+}
+
+// A stand-in for the Verilator model builds: configuration `tag` needs a model until the test says it
+// exists; a build is a child process that exits at once with `exit_code`.
+class FakeBuilder final : public ModelBuilder {
+ public:
+  FakeBuilder(std::string tag, int exit_code) : tag_(std::move(tag)), exit_code_(exit_code) {}
+  bool Missing(const Request&, const spec::Spec& s) const override { return s.tag == tag_ && !exists; }
+  pid_t Start(const std::string& tag) const override {
+    EXPECT_EQ(tag, tag_);
+    ++starts;
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      ::setpgid(0, 0);
+      ::_exit(exit_code_);
+    }
+    return pid;
+  }
+  mutable int starts = 0;
+  bool exists = false;
+
+ private:
+  std::string tag_;
+  int exit_code_;
+};
+
+// Several measurements wait for one model build: its time is recorded once, on the first of them, so
+// the sum over measurements is the build time (each used to record all of it).
+TEST(WorkerPool, ABuildsTimeIsRecordedOnce) {
+  const compiler::ConvLayer l = testing::Layer("resnet18.C5", 8);
+  const std::string cfg = "1x16_i8w8a32_15_15_17_17";
+  const compiler::ScheduleSpace space(l, spec::Spec::Create(spec::LoadConfig(cfg)));
+  std::mt19937_64 rng(4);
+  std::vector<Request> reqs;
+  for (int i = 0; i < 6; ++i)
+    reqs.push_back(MakeRequest(l, i == 1 ? "default" : cfg, "fsim", space.At(*space.Sample(rng))));
+  for (const int exit_code : {0, 1}) {
+    auto builder = std::make_shared<FakeBuilder>(spec::ConfigTag(spec::LoadConfig(cfg)), exit_code);
+    WorkerPoolOptions o = PoolOptions(2);
+    o.builder = builder;
+    WorkerPool pool(o);
+    const std::vector<Measurement> got = pool.Run(reqs);
+    EXPECT_EQ(builder->starts, 1);
+    EXPECT_GT(got[0].wall.build, 0.0);  // the first request that waited for the build
+    for (size_t i = 1; i < got.size(); ++i) EXPECT_EQ(got[i].wall.build, 0.0) << i;
+    for (size_t i = 0; i < got.size(); ++i)
+      if (exit_code == 0 || i == 1) {
+        EXPECT_EQ(got[i].status, Status::kOk) << i << ": " << got[i].error;
+      } else {
+        EXPECT_EQ(got[i].status, Status::kCompileError) << i;
+        EXPECT_NE(got[i].error.find("building the Verilator model of configuration"), std::string::npos) << got[i].error;
+      }
+    // A later batch does not build again and records no build time: the model exists, or its build
+    // failed and fails these requests too.
+    builder->exists = exit_code == 0;
+    const std::vector<Measurement> again = pool.Run(std::span(reqs).first(3));
+    for (size_t i = 0; i < again.size(); ++i) {
+      EXPECT_EQ(again[i].wall.build, 0.0);
+      EXPECT_EQ(again[i].status, got[i].status);
+    }
+    EXPECT_EQ(builder->starts, 1);
+  }
 }
 
 TEST(WorkerPool, ABrokenWorkerExecutableIsAClearError) {

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "host/compiler/conv.h"
+#include "host/compiler/space.h"
 #include "host/compiler/workloads.h"
 #include "host/measure/measurement.h"
 
@@ -71,6 +72,14 @@ inline Measurement Record(const compiler::ConvLayer& l, const std::string& confi
   m.version = std::string(Version());
   if (st == Status::kCycleBound) m.max_cycles = cycles;
   return m;
+}
+
+// Record `i` of writer `w` of `writers` concurrent writers of one database (tests/measure/db_writer.cpp):
+// the writers' records are spread over the space, writer w owning candidates w, w + writers, ...
+inline Measurement WriterRecord(const compiler::ConvLayer& l, const compiler::ScheduleSpace& space, int w, int i,
+                                int writers, Status st = Status::kOk) {
+  const uint64_t index = (uint64_t(i) * uint64_t(writers) + uint64_t(w)) % space.size();
+  return Record(l, "default", space.At(index), st, 100000 + index);
 }
 
 }  // namespace dcoc::measure::testing

@@ -1,0 +1,186 @@
+// The co-design driver (CoTune) with a cycle bound, on a tuning database that already knows far faster
+// schedules than the run can find (as when several tuners share one database). The measurements come from
+// a timed stand-in for a simulator: fsim runs and checks the program, and its cycles are the compiler's
+// analytic estimate, so runs stop at their bound like Verilator's do -- in milliseconds.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "agents/dcoc/cotune.h"
+#include "host/compiler/space.h"
+#include "host/measure/database.h"
+#include "host/measure/measurer.h"
+#include "host/measure/session.h"
+#include "host/runtime/backends.h"
+#include "tests/measure/test_util.h"
+
+namespace dcoc::agents::codesign {
+namespace {
+
+using measure::testing::TempDir;
+
+// fsim, timed by the estimate: ok with cycles = the estimate, or cycle_bound at the request's max_cycles.
+class EstimateTimedExecutor final : public measure::Executor {
+ public:
+  std::vector<measure::Measurement> Run(std::span<const measure::Request> requests,
+                                        const std::function<void(size_t, const measure::Measurement&)>& done) override {
+    std::vector<measure::Measurement> out;
+    for (size_t i = 0; i < requests.size(); ++i) {
+      measure::Measurement m = measurer_.Measure(requests[i]);
+      if (m.ok()) {
+        m.cycles = uint64_t(std::llround(m.estimate_cycles));
+        if (requests[i].max_cycles > 0 && m.cycles > requests[i].max_cycles) {
+          m.status = measure::Status::kCycleBound;
+          m.cycles = requests[i].max_cycles;
+        }
+        m.seconds = double(m.cycles) / 1e8;
+      }
+      ++runs;
+      requests_.push_back({spec::ConfigTag(requests[i].config), requests[i].layer.name, requests[i].max_cycles});
+      out.push_back(std::move(m));
+      if (done) done(i, out.back());
+    }
+    batches.push_back(std::move(requests_));
+    requests_.clear();
+    return out;
+  }
+  int runs = 0;
+  struct Sent {
+    std::string config, layer;
+    uint64_t max_cycles = 0;
+  };
+  std::vector<std::vector<Sent>> batches;  // what each call was sent
+
+ private:
+  measure::Measurer measurer_{runtime::BuiltinBackends()};
+  std::vector<Sent> requests_;
+};
+
+// Two small layers on one hardware point (the software-only problem: the bound matters per task), or on
+// two (the base and its 128-bit bus).
+VtaProblem SmallProblem(const std::string& bus = "6") {
+  std::vector<VtaTask> tasks;
+  for (const char* name : {"resnet18.C6", "resnet18.C9"}) tasks.push_back({name, measure::testing::Layer(name, 4), 1});
+  spec::HwSpace space = spec::ParseHwSpace(
+      "LOG_BATCH=0,LOG_BLOCK_IN=4,LOG_BLOCK_OUT=4,LOG_INP_BUFF_SIZE=15,LOG_WGT_BUFF_SIZE=18,LOG_ACC_BUFF_SIZE=17,"
+      "LOG_BUS_WIDTH=" +
+      bus);
+  space.base = spec::LoadConfig("default");
+  return VtaProblem(std::move(tasks), std::move(space), boards::LoadBoard("zcu104"));
+}
+
+// A database holding, for every task, a record 4x faster than the compiler's best estimate there (faster
+// than any schedule this run can measure; with a bound of 1.5 x it, every attempt would stop).
+void SeedFasterRecords(const VtaProblem& problem, measure::Database& db) {
+  const spec::HwConfig config = *problem.Config(problem.BaseHardware());
+  const spec::Spec s = spec::Spec::Create(config);
+  EstimateTimedExecutor exec;
+  for (const VtaTask& t : problem.tasks()) {
+    measure::Request r;
+    r.layer = t.layer;
+    r.config = config;
+    r.backend = "fsim";
+    r.schedule = compiler::DefaultSchedule(t.layer, s);  // the estimate's best schedule
+    const measure::Request rs[1] = {r};
+    measure::Measurement m = exec.Run(rs, {})[0];
+    ASSERT_TRUE(m.ok()) << m.error;
+    m.cycles = std::max<uint64_t>(1, m.cycles / 4);
+    m.seconds = double(m.cycles) / 1e8;
+    db.Add(m, t.layer, config);
+  }
+}
+
+CoTuneOptions Options(double cycle_bound) {
+  CoTuneOptions o;
+  o.backend = "fsim";
+  o.trials = 16;
+  o.seed = 5;
+  o.cycle_bound = cycle_bound;
+  o.params = {
+      {"plan_size", 8}, {"hardware_samples", 1}, {"software_samples", 8}, {"train_steps", 5}, {"software_only", true}};
+  return o;
+}
+
+TEST(DcocCoTune, ADatabaseKnowingFasterSchedulesStillLeavesTheRunItsOwnDesign) {
+  TempDir dir;
+  const VtaProblem problem = SmallProblem();
+  measure::Database db(dir / "t.db");
+  SeedFasterRecords(problem, db);
+  auto exec = std::make_shared<EstimateTimedExecutor>();
+  measure::SessionOptions so;
+  so.executor = exec;
+  measure::Session session(so, &db);
+  const CoTuneResult r = CoTune(problem, Options(1.5), session);
+  ASSERT_TRUE(r.best.found) << "no whole-model design after " << r.measured << " measurements";
+  EXPECT_EQ(r.measured, 16);
+  // The design is the run's own: every task's schedule measured exactly by this run, none of them the
+  // database's (impossibly fast) record.
+  ASSERT_EQ(r.task_best.size(), problem.NumTasks());
+  const spec::Spec s = spec::Spec::Create(*r.config);
+  for (size_t t = 0; t < problem.NumTasks(); ++t) {
+    ASSERT_TRUE(r.task_best[t].has_value()) << problem.TaskName(t);
+    const measure::Measurement& m = *r.task_best[t];
+    EXPECT_EQ(m.status, measure::Status::kOk);
+    EXPECT_EQ(double(m.cycles), r.best.task_cycles[t]);
+    const compiler::Schedule sched = problem.ScheduleAt(t, r.best.hardware, r.best.schedules[t]);
+    EXPECT_EQ(m.cycles, uint64_t(std::llround(compiler::EstimateCost(problem.tasks()[t].layer, sched, s).cycles)));
+  }
+  // Bounds still apply: the run's later candidates stop at 1.5 x its own best (some were slower than that).
+  EXPECT_GT(r.stats.lower_bounds, 0);
+  EXPECT_LT(r.stats.lower_bounds, r.measured);
+}
+
+// The failure the driver's bound fixes: the same run with the bound taken from the database (the session's
+// own factor) has no measurement of its own under the bound, hence no design.
+TEST(DcocCoTune, ABoundFromTheDatabaseAloneLeavesNoDesign) {
+  TempDir dir;
+  const VtaProblem problem = SmallProblem();
+  measure::Database db(dir / "t.db");
+  SeedFasterRecords(problem, db);
+  measure::SessionOptions so;
+  so.executor = std::make_shared<EstimateTimedExecutor>();
+  so.cycle_bound_factor = 1.5;
+  measure::Session session(so, &db);
+  const CoTuneResult r = CoTune(problem, Options(0), session);
+  EXPECT_FALSE(r.best.found);
+  EXPECT_EQ(r.stats.lower_bounds, r.measured);
+}
+
+// Without a database, a new hardware point's first batch runs one candidate per task unbounded (the tuner's
+// first choice there); the others stop at 1.5 x the run's best of the task on the hardware measured before.
+TEST(DcocCoTune, ANewHardwarePointRunsOneCandidatePerTaskUnbounded) {
+  const VtaProblem problem = SmallProblem("6|7");
+  auto exec = std::make_shared<EstimateTimedExecutor>();
+  measure::SessionOptions so;
+  so.executor = exec;
+  measure::Session session(so, nullptr);
+  CoTuneOptions o = Options(1.5);
+  o.trials = 24;
+  o.params.erase("software_only");
+  const CoTuneResult r = CoTune(problem, o, session);
+  ASSERT_EQ(r.stats.hardware_measured, 2);
+  ASSERT_GE(exec->batches.size(), 2u);
+  std::set<std::string> configs{exec->batches[0][0].config};
+  for (size_t b = 1; b < exec->batches.size(); ++b) {
+    std::map<std::pair<std::string, std::string>, int> unbounded;
+    for (const auto& q : exec->batches[b]) {
+      if (q.max_cycles == 0) ++unbounded[{q.config, q.layer}];
+      configs.insert(q.config);
+    }
+    for (const auto& [key, n] : unbounded) EXPECT_EQ(n, 1) << key.first << " " << key.second << " batch " << b;
+  }
+  EXPECT_EQ(configs.size(), 2u);
+}
+
+TEST(DcocCoTune, BadCycleBoundIsAnError) {
+  const VtaProblem problem = SmallProblem();
+  measure::Session session(measure::SessionOptions{}, nullptr);
+  EXPECT_THROW(CoTune(problem, Options(0.5), session), UsageError);
+}
+
+}  // namespace
+}  // namespace dcoc::agents::codesign
