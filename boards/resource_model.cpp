@@ -103,6 +103,8 @@ Calibration ParseCalibration(const std::string& text, const std::string& origin)
     const auto j = nlohmann::json::parse(text);
     Calibration c;
     c.yosys_version = j.value("yosys", "");
+    c.flow = j.value("flow", "");
+    if (j.contains("notes")) c.notes = j.at("notes").get<std::vector<std::string>>();
     for (const auto& e : j.at("points")) {
       CalibrationPoint pt;
       pt.config = e.at("config");
@@ -116,6 +118,7 @@ Calibration ParseCalibration(const std::string& text, const std::string& origin)
         pt.measured = true;
         pt.yosys = ResourcesFromJson(e.at("yosys"));
         pt.synth_seconds = e.value("synth_seconds", 0.0);
+        pt.cpu_seconds = e.value("cpu_seconds", 0.0);
         pt.design_hash = e.value("design_hash", "");
       }
       c.points.push_back(pt);
@@ -151,6 +154,8 @@ nlohmann::ordered_json ToJson(const Calibration& c) {
       "reason it is in the set, and its Yosys synth_xilinx figures. Regenerate the figures with `dcoc rtl calibrate` "
       "(one Yosys run per configuration, minutes each; results cached).";
   j["yosys"] = c.yosys_version;
+  if (!c.flow.empty()) j["flow"] = c.flow;
+  if (!c.notes.empty()) j["notes"] = c.notes;
   j["points"] = nlohmann::ordered_json::array();
   for (const CalibrationPoint& p : c.points) {
     nlohmann::ordered_json e;
@@ -161,6 +166,7 @@ nlohmann::ordered_json ToJson(const Calibration& c) {
     if (p.measured) {
       e["yosys"] = boards::ToJson(p.yosys);
       e["synth_seconds"] = std::round(p.synth_seconds);
+      if (p.cpu_seconds > 0) e["cpu_seconds"] = std::round(p.cpu_seconds);
       e["design_hash"] = p.design_hash;
     }
     j["points"].push_back(e);
@@ -289,6 +295,24 @@ GemmFit FitGemmComponents(const Calibration& c, std::string_view family) {
 }
 }  // namespace
 
+namespace {
+// A LUTRAM reads asynchronously, so the synchronous read port of a vta_ram_1r1w mapped to LUTRAM adds
+// `width` flip-flops (a block RAM has its own output register).
+double ReadRegisterFfs(const Memory& mem, const MemoryMapping& mm) { return mm.lutram_luts > 0 ? double(mem.width) : 0.0; }
+
+}  // namespace
+
+Resources MemoryLogic(const spec::Spec& s, std::string_view family) {
+  Resources r;
+  for (const Memory& mem : DesignMemories(s)) {
+    const MemoryMapping mm = MapMemory(mem.width, mem.depth, family);
+    r.lut += mm.lutram_luts;
+    r.lutram += mm.lutram_luts;
+    r.ff += ReadRegisterFfs(mem, mm);
+  }
+  return r;
+}
+
 ResourceModel ResourceModel::Fit(const Calibration& c, std::string_view family) {
   std::vector<std::vector<double>> rows_lut, rows_ff;
   std::vector<double> y_lut, y_ff;
@@ -304,8 +328,10 @@ ResourceModel ResourceModel::Fit(const Calibration& c, std::string_view family) 
     };
     rows_lut.push_back(scaled(p.yosys.lut));
     rows_ff.push_back(scaled(p.yosys.ff));
-    y_lut.push_back(1.0);
-    y_ff.push_back(1.0);
+    // The features explain what the RAM mapping does not count.
+    const Resources counted = MemoryLogic(s, family);
+    y_lut.push_back((p.yosys.lut - counted.lut) / p.yosys.lut);
+    y_ff.push_back((p.yosys.ff - counted.ff) / p.yosys.ff);
   }
   const size_t n = LogicFeatures::Names().size();
   if (rows_lut.size() < kMinPoints)
@@ -367,6 +393,8 @@ Prediction ResourceModel::PredictDetailed(const spec::Spec& s) const {
     r.bram36 = mm.bram36;
     r.uram = mm.uram;
     r.lutram = r.lut = mm.lutram_luts;
+    r.ff = ReadRegisterFfs(mem, mm);
+    p.total.ff += r.ff;
     p.total.bram36 += mm.bram36;
     p.total.uram += mm.uram;
     p.total.lutram += mm.lutram_luts;

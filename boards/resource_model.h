@@ -4,7 +4,8 @@
 // - DSP is counted: every GEMM product is one DSP48 (an 8x8 or 16x16 product fits one), each ALU lane's
 //   multiplier takes the DSP48 slices Yosys's mul2dsp splits an ACC_WIDTH product into, and the bounds
 //   checks use a fixed number.
-// - BRAM36 / URAM are counted: every RAM of the design mapped as Yosys maps it (ram_mapping.h).
+// - BRAM36 / URAM are counted: every RAM of the design mapped as Yosys maps it (ram_mapping.h); so are
+//   the LUTs of a RAM mapped to LUTRAM and its read-data register (width flip-flops).
 // - LUT and FF are linear in structural features (GEMM products, ALU lane bits, scratchpad row bits, the
 //   bus, the DMA row assembly, ...), the coefficients fitted (non-negative least squares on relative
 //   error) to the calibration points of boards/model/resource_calibration.json for the FPGA family.
@@ -29,6 +30,10 @@ namespace dcoc::boards {
 // mul2dsp tiles it (xc7: 25 x 18 slices, xcup: 27 x 18; partial products above out_bits dropped).
 int MultiplierDsps(int a_bits, int b_bits, int out_bits, std::string_view family);
 
+// The counted (not fitted) LUTs and FFs of a design's RAMs: LUTs used as memory (also in `lutram`) and
+// the read-data flip-flops of the RAMs mapped to LUTRAM. The fit explains the rest of Yosys's counts.
+Resources MemoryLogic(const spec::Spec& s, std::string_view family);
+
 // The structural features the LUT and FF counts are linear in.
 struct LogicFeatures {
   static const std::vector<std::string_view>& Names();
@@ -46,12 +51,15 @@ struct CalibrationPoint {
   std::string reason;  // why this configuration is in the set
   bool measured = false;
   Resources yosys;
-  double synth_seconds = 0;
+  double synth_seconds = 0;  // wall time of the Yosys run
+  double cpu_seconds = 0;    // its CPU time (Yosys + ABC): the load-independent cost
   std::string design_hash;  // rtl::DesignHash of the synthesized design
   std::string Top() const { return role == "component" ? "vta_gemm_dp" : "vta_top"; }  // the synthesized module
 };
 struct Calibration {
   std::string yosys_version;
+  std::string flow;                // the Yosys script every point was synthesized with
+  std::vector<std::string> notes;  // how the set was chosen (e.g. why points were left out)
   std::vector<CalibrationPoint> points;
 };
 // BoardsDir() / "model" / "resource_calibration.json" when DCOC_BOARDS_DIR is set, else empty (built in).
@@ -65,7 +73,8 @@ nlohmann::ordered_json ToJson(const Calibration& c);
 struct Prediction {
   Resources total;
   double dsp_gemm = 0, dsp_alu = 0, dsp_fixed = 0;
-  std::vector<std::pair<std::string, Resources>> memories;  // per RAM: its bram36 / uram / lutram
+  // per RAM: its bram36 / uram / lutram, and the read-data flip-flops of a RAM mapped to LUTRAM
+  std::vector<std::pair<std::string, Resources>> memories;
   // Features this configuration has that no calibration point had (their coefficients are 0, so its
   // LUT and FF lack that part): empty when the prediction stays within what was calibrated.
   std::vector<std::string_view> uncalibrated;

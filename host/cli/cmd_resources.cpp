@@ -261,6 +261,9 @@ void RegisterResourceCommands(CLI::App& app) {
                        "(or set DCOC_BOARDS_DIR to the boards folder)");
     boards::Calibration c = boards::LoadCalibration(path);
     c.yosys_version = YosysVersion();
+    c.flow = fmt::format("read_verilog -sv <generated sources>; {}; stat -json (tops: {} for whole designs, {} for "
+                         "components)",
+                         rtl::SynthScript("<family>", "<top>"), "vta_top", "vta_gemm_dp");
     std::vector<size_t> todo;
     for (size_t i = 0; i < c.points.size(); ++i)
       if (only.empty() || ("," + only + ",").find("," + c.points[i].config + ",") != std::string::npos) todo.push_back(i);
@@ -283,12 +286,15 @@ void RegisterResourceCommands(CLI::App& app) {
           std::lock_guard<std::mutex> lock(mu);
           p.measured = true;
           p.yosys = r.used;
-          if (!r.cached) p.synth_seconds = r.seconds;
+          if (!r.cached) {
+            p.synth_seconds = r.seconds;
+            p.cpu_seconds = r.cpu_seconds;
+          }
           p.design_hash = rtl::DesignHash(s);
           ++done;
           fmt::print(stderr, "[{}/{}] {} {} ({}): LUT {:.0f} FF {:.0f} DSP {:.0f} BRAM36 {:.1f}{}\n", done, todo.size(),
                      p.config, p.Top(), p.family, r.used.lut, r.used.ff, r.used.dsp, r.used.bram36,
-                     r.cached ? " [cached]" : fmt::format(" [{:.0f} s]", r.seconds));
+                     r.cached ? " [cached]" : fmt::format(" [{:.0f} s, {:.0f} CPU-s]", r.seconds, r.cpu_seconds));
         } catch (const Error& e) {
           std::lock_guard<std::mutex> lock(mu);
           if (first_error.empty()) first_error = fmt::format("{}: {}", p.config, e.what());

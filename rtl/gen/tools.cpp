@@ -25,13 +25,31 @@ std::string ReadText(const fs::path& p) {
 
 std::string Tail(const std::string& s, size_t n = 4000) { return s.size() > n ? "..." + s.substr(s.size() - n) : s; }
 
+// CPU seconds (user + system) of the shell's children from the second line of sh's `times` ("0m1.5s 0m0.2s"):
+// the tool and its own children (Yosys's ABC runs as a child process), whatever the load.
+double ChildCpuSeconds(const std::string& times) {
+  static const std::regex kTime("([0-9]+)m([0-9.]+)s");
+  const size_t nl = times.find('\n');
+  if (nl == std::string::npos) return 0;
+  double s = 0;
+  const std::string line = times.substr(nl + 1);
+  for (auto it = std::sregex_iterator(line.begin(), line.end(), kTime); it != std::sregex_iterator(); ++it)
+    s += std::stod((*it)[1]) * 60 + std::stod((*it)[2]);
+  return s;
+}
+
 ToolResult RunTool(const std::string& cmd, const fs::path& log) {
   const auto t0 = std::chrono::steady_clock::now();
-  const int rc = std::system(fmt::format("{} > '{}' 2>&1", cmd, log.string()).c_str());
+  const fs::path times = log.string() + ".times";
+  const int rc = std::system(
+      fmt::format("{} > '{}' 2>&1; rc=$?; times > '{}'; exit $rc", cmd, log.string(), times.string()).c_str());
   ToolResult r;
   r.ok = rc == 0;
   r.log = Tail(ReadText(log));
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.cpu_seconds = ChildCpuSeconds(ReadText(times));
+  std::error_code ec;
+  fs::remove(times, ec);
   return r;
 }
 
@@ -59,10 +77,15 @@ ToolResult YosysParse(const spec::Spec& s, const fs::path& work_dir) {
                  work_dir / "yosys_parse.log");
 }
 
+std::string SynthScript(const std::string& family, const std::string& top) {
+  return fmt::format("synth_xilinx -family {} -top {} -flatten", family, top);
+}
+
 nlohmann::ordered_json ToJson(const SynthEstimate& r) {
   nlohmann::ordered_json j = boards::ToJson(r.used);
   j["family"] = r.family;
   j["synth_seconds"] = r.seconds;
+  j["cpu_seconds"] = r.cpu_seconds;
   j["cached"] = r.cached;
   return j;
 }
@@ -82,6 +105,7 @@ SynthEstimate EstimateResources(const spec::Spec& s, const std::string& family, 
     const auto j = nlohmann::json::parse(ReadText(cached));
     r.used = boards::ResourcesFromJson(j);
     r.seconds = j.at("synth_seconds");
+    r.cpu_seconds = j.value("cpu_seconds", 0.0);
     r.cached = true;
     return r;
   }
@@ -89,14 +113,14 @@ SynthEstimate EstimateResources(const spec::Spec& s, const std::string& family, 
   const Generated g = Generate(s, r.dir / "src");
   const fs::path stat = r.dir / "stat.json";
   const ToolResult t = RunTool(
-      fmt::format("yosys -q -l {} -p \"read_verilog -sv{}; synth_xilinx -family {} -top {} -flatten; tee -q -o {} "
-                  "stat -json\"",
-                  (r.dir / "yosys.log").string(), Files(g), family, top, stat.string()),
+      fmt::format("yosys -q -d -l {} -p \"read_verilog -sv{}; {}; tee -q -o {} stat -json\"",
+                  (r.dir / "yosys.log").string(), Files(g), SynthScript(family, top), stat.string()),
       r.dir / "synth.log");
   if (!t.ok)
     throw Error(fmt::format("yosys synth_xilinx failed for {} ({}):\n{}", s.tag, (r.dir / "synth.log").string(), t.log));
   r.used = CountCells(nlohmann::json::parse(ReadText(stat)));
   r.seconds = t.seconds;
+  r.cpu_seconds = t.cpu_seconds;
   nlohmann::ordered_json out = ToJson(r);
   out["config"] = s.tag;
   const std::string text = out.dump(2);

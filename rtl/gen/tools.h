@@ -16,7 +16,8 @@ namespace dcoc::rtl {
 struct ToolResult {
   bool ok = false;
   std::string log;  // the tool's output (tail)
-  double seconds = 0;
+  double seconds = 0;      // wall
+  double cpu_seconds = 0;  // user + system of the tool and its children (independent of the machine's load)
 };
 
 // verilator --lint-only -Wall on the generated sources (with rtl/sv/vta.vlt).
@@ -28,13 +29,18 @@ ToolResult YosysParse(const spec::Spec& s, const std::filesystem::path& work_dir
 struct SynthEstimate {
   boards::Resources used;
   std::string family;  // yosys synth_xilinx -family
-  double seconds = 0;  // synthesis time (0 when cached)
+  double seconds = 0;      // synthesis wall time (0 when cached)
+  double cpu_seconds = 0;  // its CPU time, ABC included (wall / CPU shows how loaded the machine was)
   bool cached = false;
   std::filesystem::path dir;  // the cache entry (generated sources, log, stat.json)
 };
 nlohmann::ordered_json ToJson(const SynthEstimate& r);
 
-// yosys synth_xilinx -family <family> -top vta_top -flatten, counting LUT (LUTRAM included), FF, DSP,
+// The Yosys synthesis commands between reading the sources and `stat` (the same for every configuration).
+std::string SynthScript(const std::string& family, const std::string& top = "vta_top");
+
+// yosys synth_xilinx -family <family> -top vta_top -flatten (the log ends with every pass's CPU
+// time: -d), counting LUT (LUTRAM included), FF, DSP,
 // BRAM36 (RAMB18 as half) and URAM from `stat`. Cached in cache_dir/resources by configuration hash,
 // design hash (generated package and top, hand-written sources) and family. Throws Error with the
 // yosys log tail on failure.
