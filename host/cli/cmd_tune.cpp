@@ -551,9 +551,10 @@ void RegisterTuneCommands(CLI::App& app) {
           "Ablations\n"
           "             as --params: {\"confidence_sampling\": false} measures the best-predicted candidates instead,\n"
           "             {\"independent_critics\": true} gives each agent a critic of its own observation and action,\n"
-          "             {\"software_only\": true} fixes the hardware at --config. With --out DIR the agents' state is\n"
-          "             checkpointed to DIR/checkpoint.dcoc after every round: re-running the command resumes from "
-          "it.\n");
+          "             {\"software_only\": true} fixes the hardware at --config, {\"local_moves\": false} drops the\n"
+          "             incumbent's one-knob neighbours from the hardware agent's actions. With --out DIR the\n"
+          "             agents' state is checkpointed to DIR/checkpoint.dcoc after every round: re-running the\n"
+          "             command resumes from it.\n");
   tune->add_option("--layer", args.layer, "Built-in layer(s) <model>.<layer>, comma-separated (see `dcoc layer list`)");
   tune->add_option("--conv", args.conv, "Layer shape N,C,H,W,K,R,S,stride,pad");
   tune->add_option("--kind", args.kind, "With --conv: conv2d, depthwise or dense")->capture_default_str();
