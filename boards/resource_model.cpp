@@ -298,8 +298,9 @@ GemmFit FitGemmComponents(const Calibration& c, std::string_view family) {
 namespace {
 // A LUTRAM reads asynchronously, so the synchronous read port of a vta_ram_1r1w mapped to LUTRAM adds
 // `width` flip-flops (a block RAM has its own output register).
-double ReadRegisterFfs(const Memory& mem, const MemoryMapping& mm) { return mm.lutram_luts > 0 ? double(mem.width) : 0.0; }
-
+double ReadRegisterFfs(const Memory& mem, const MemoryMapping& mm) {
+  return mm.lutram_luts > 0 ? double(mem.width) : 0.0;
+}
 }  // namespace
 
 Resources MemoryLogic(const spec::Spec& s, std::string_view family) {
