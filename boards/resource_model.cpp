@@ -293,9 +293,7 @@ GemmFit FitGemmComponents(const Calibration& c, std::string_view family) {
   g.ff = rows_ff.empty() ? std::vector<double>(n, 0.0) : FitColumnsScaled(rows_ff, std::vector<double>(rows_ff.size(), 1.0));
   return g;
 }
-}  // namespace
 
-namespace {
 // A LUTRAM reads asynchronously, so the synchronous read port of a vta_ram_1r1w mapped to LUTRAM adds
 // `width` flip-flops (a block RAM has its own output register).
 double ReadRegisterFfs(const Memory& mem, const MemoryMapping& mm) {
