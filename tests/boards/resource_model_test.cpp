@@ -61,6 +61,19 @@ TEST(RamMapping, DesignMemoriesOfDefault) {
   EXPECT_EQ(bram, 116.5);  // Yosys on the whole default design: 73 RAMB36 + 87 RAMB18
 }
 
+// A RAM mapped to LUTRAM reads asynchronously: its synchronous read port adds width flip-flops. min's 8 KiB
+// weight buffer (32 rows of 2048 bits) and 128-byte micro-op buffer go to LUTRAM; default keeps only the
+// store module's small FIFO there (Yosys on min: 348 RAM32M, 2,077 FDRE; on default: 2 RAM32M, 8 FDRE).
+TEST(MemoryLogic, LutramLutsAndReadRegisters) {
+  const Resources min = MemoryLogic(spec::Spec::Create(spec::LoadConfig("min")), "xc7");
+  EXPECT_EQ(min.ff, 2048 + 32 + 8);
+  EXPECT_EQ(min.lut, min.lutram);
+  EXPECT_NEAR(min.lutram, 1392, 8);
+  const Resources def = MemoryLogic(spec::Spec::Create(spec::LoadConfig("default")), "xc7");
+  EXPECT_EQ(def.ff, 8);
+  EXPECT_EQ(def.lutram, 8);
+}
+
 TEST(Dsp, MultiplierTiling) {
   EXPECT_EQ(MultiplierDsps(8, 8, 16, "xc7"), 1);
   EXPECT_EQ(MultiplierDsps(16, 16, 32, "xc7"), 1);
