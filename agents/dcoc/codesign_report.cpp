@@ -303,9 +303,10 @@ class Analyzer {
         std::vector<std::string> missing;
         for (const Json& t : r["tasks"])
           if (t["best"].is_null() && !Default(t["task_key"], base_config, r["backend"])) missing.push_back(t["name"]);
-        warnings.push_back(fmt::format("no design: {} without a result, and the database (--db) has not their default "
-                                       "schedule's cycles",
-                                       fmt::join(missing, ", ")));
+        warnings.push_back(
+            fmt::format("no design: {} without a result, and the database (--db) has not their default "
+                        "schedule's cycles",
+                        fmt::join(missing, ", ")));
       }
     }
     if (final_cycles > 0) {
@@ -452,8 +453,8 @@ RunFile ReadRunFile(std::istream& in, const std::string& name) {
       e.status = String(j, "status", w);
       e.cycles = uint64_t(Integer(j, "cycles", w));
       if (j.contains("memoized")) {
-        if (!j["memoized"].is_boolean()) w.Fail(fmt::format("field \"memoized\" is {}, expected true or false",
-                                                            j["memoized"].dump()));
+        if (!j["memoized"].is_boolean())
+          w.Fail(fmt::format("field \"memoized\" is {}, expected true or false", j["memoized"].dump()));
         e.memoized = j["memoized"].get<bool>();
       }
       if (j.contains("config")) e.config = String(j, "config", w);
@@ -474,7 +475,8 @@ RunFile ReadRunFile(std::istream& in, const std::string& name) {
     // A file is one tuner's: DCOC's events carry the hardware being measured, the schedule tuners' do not.
     const bool dcoc = f.result["tuner"] == "dcoc";
     for (const RunEvent& e : f.events) {
-      const bool dcoc_event = e.kind == RunEvent::Kind::kRound || (e.kind == RunEvent::Kind::kMeasurement && !e.config.empty());
+      const bool dcoc_event =
+          e.kind == RunEvent::Kind::kRound || (e.kind == RunEvent::Kind::kMeasurement && !e.config.empty());
       const bool tuner_event = e.kind == RunEvent::Kind::kTaskStart || e.kind == RunEvent::Kind::kTaskEnd ||
                                (e.kind == RunEvent::Kind::kMeasurement && e.config.empty());
       if ((dcoc && tuner_event) || (!dcoc && dcoc_event))
@@ -520,7 +522,8 @@ DefaultCycles DefaultCyclesFromDatabase(const std::filesystem::path& path) {
       return std::nullopt;  // the database has no record of the task
     }
     const spec::HwConfig config = spec::ConfigFromTag(tag);
-    const compiler::Schedule want = compiler::Normalize(layer, compiler::DefaultSchedule(layer, spec::Spec::Create(config)));
+    const compiler::Schedule want =
+        compiler::Normalize(layer, compiler::DefaultSchedule(layer, spec::Spec::Create(config)));
     const Json want_json = compiler::ToJson(want);
     measure::RecordQuery q;
     q.task = key;
@@ -713,8 +716,8 @@ Json CodesignResults(const std::vector<RunFile>& files, const CodesignReportOpti
       e["inferences_per_second"] = Stats(ips);
       e["hardware"] = std::vector<std::string>(hw.begin(), hw.end());
       Json tm;
-      for (const char* k : {"wall", "measure", "measurement_cost", "model_builds", "learning", "search", "checkpoint",
-                            "memoized"})
+      for (const char* k :
+           {"wall", "measure", "measurement_cost", "model_builds", "learning", "search", "checkpoint", "memoized"})
         tm[k] = time.count(k) ? Json(Mean(time[k])) : Json(nullptr);
       e["time_mean"] = tm;
       if (cyc.size() == seeds.size() && !gops.empty()) gops_by_label[label].push_back(Geomean(gops));
@@ -771,7 +774,8 @@ Json CodesignResults(const std::vector<RunFile>& files, const CodesignReportOpti
   geo["gops"] = gl;
   Json gs = Json::array();
   for (const auto& [key, v] : speedups)
-    gs.push_back({{"dcoc", key.first}, {"baseline", key.second}, {"models", v.size()}, {"speedup_geomean", Geomean(v)}});
+    gs.push_back(
+        {{"dcoc", key.first}, {"baseline", key.second}, {"models", v.size()}, {"speedup_geomean", Geomean(v)}});
   geo["speedup"] = gs;
   out["geomean"] = geo;
   out["not_recorded"] = {

@@ -56,9 +56,8 @@ RunFile ReadRunFile(const std::filesystem::path& path);
 
 // The measured cycles of a task's default schedule on a configuration, from the tuning database:
 // (task key, configuration tag, backend) -> cycles, nullopt when the database has no ok record of it.
-using DefaultCycles =
-    std::function<std::optional<uint64_t>(const std::string& task_key, const std::string& config_tag,
-                                          const std::string& backend)>;
+using DefaultCycles = std::function<std::optional<uint64_t>(const std::string& task_key, const std::string& config_tag,
+                                                            const std::string& backend)>;
 DefaultCycles DefaultCyclesFromDatabase(const std::filesystem::path& db);
 
 struct CodesignReportOptions {

@@ -19,9 +19,8 @@ using tune::NiceStep;
 using tune::Num;
 
 std::string ColorOf(const std::string& label, size_t i) {
-  static const std::map<std::string, std::string> fixed = {{"dcoc", "#c0392b"},
-                                                           {"autotvm@default", "#1f5fbf"},
-                                                           {"chameleon@default", "#2a9d3a"}};
+  static const std::map<std::string, std::string> fixed = {
+      {"dcoc", "#c0392b"}, {"autotvm@default", "#1f5fbf"}, {"chameleon@default", "#2a9d3a"}};
   static const char* other[] = {"#8e44ad", "#16a085", "#d35400", "#2c3e50", "#7f7f7f", "#b7950b", "#1abc9c"};
   if (auto it = fixed.find(label); it != fixed.end()) return it->second;
   return other[i % 7];
@@ -69,8 +68,7 @@ std::string CurvesPanel(const Json& model) {
     for (const Json& r : model["runs"]) {
       if (r["label"] != e["label"]) continue;
       std::vector<double> g;
-      for (double cyc : r["curve_cycles"].get<std::vector<double>>())
-        g.push_back(cyc > 0 ? value(cyc) : 0.0);
+      for (double cyc : r["curve_cycles"].get<std::vector<double>>()) g.push_back(cyc > 0 ? value(cyc) : 0.0);
       len = std::max(len, g.size());
       seeds.push_back(std::move(g));
     }
@@ -115,8 +113,8 @@ std::string CurvesPanel(const Json& model) {
         X(x), X(x), T, H - B, X(x), H - B + 15, Num(x));
   svg += fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#999"/>)", L, T, W - L - R,
                      H - T - B);
-  svg += fmt::format(R"(<text x="{:.1f}" y="{}" text-anchor="middle" fill="#222">measurements</text>)",
-                     (L + W - R) / 2, H - 10);
+  svg += fmt::format(R"(<text x="{:.1f}" y="{}" text-anchor="middle" fill="#222">measurements</text>)", (L + W - R) / 2,
+                     H - 10);
   svg += fmt::format(
       R"svg(<text transform="translate(14 {:.1f}) rotate(-90)" text-anchor="middle" fill="#222">model {} (anytime design)</text>)svg",
       (T + H - B) / 2, macs > 0 ? "GOPS" : "inferences/s");
@@ -133,7 +131,8 @@ std::string CurvesPanel(const Json& model) {
         std::string band, line;
         for (size_t q = i; q < j; ++q)
           band += fmt::format("{:.1f},{:.1f} ", X(double(q + 1)), Y(std::max(c.hi[q], ybot)));
-        for (size_t q = j; q-- > i;) band += fmt::format("{:.1f},{:.1f} ", X(double(q + 1)), Y(std::max(c.lo[q], ybot)));
+        for (size_t q = j; q-- > i;)
+          band += fmt::format("{:.1f},{:.1f} ", X(double(q + 1)), Y(std::max(c.lo[q], ybot)));
         for (size_t q = i; q < j; ++q)
           line += fmt::format("{:.1f},{:.1f} ", X(double(q + 1)), Y(std::max(c.mean[q], ybot)));
         svg += fmt::format(R"(<polygon points="{}" fill="{}" fill-opacity="0.13" stroke="none"/>)", band, col);
@@ -164,8 +163,9 @@ std::string HardwarePanel(const Json& run) {
     return double(std::find(configs.begin(), configs.end(), c) - configs.begin());
   };
   std::string svg = SvgOpen(W, H);
-  svg += fmt::format(R"(<text x="10" y="18" font-size="13" font-weight="bold">{} seed {}: hardware measured per round</text>)",
-                     HtmlEscape(run["label"]), run["seed"].get<uint64_t>());
+  svg += fmt::format(
+      R"(<text x="10" y="18" font-size="13" font-weight="bold">{} seed {}: hardware measured per round</text>)",
+      HtmlEscape(run["label"]), run["seed"].get<uint64_t>());
   for (size_t k = 0; k < configs.size(); ++k) {
     const double y = T + rowh * double(k);
     svg += fmt::format(R"(<rect x="{}" y="{:.1f}" width="{}" height="{}" fill="{}"/>)", L, y, W - L - R, rowh,
@@ -191,13 +191,15 @@ std::string HardwarePanel(const Json& run) {
       svg += fmt::format(R"(<line x1="{:.1f}" x2="{:.1f}" y1="{:.1f}" y2="{:.1f}" stroke="#000" stroke-width="2.5"/>)",
                          X(a), X(b), y, y);
     }
-    svg += fmt::format(R"(<line x1="{0:.1f}" x2="{0:.1f}" y1="{1}" y2="{2:.1f}" stroke="#999" stroke-dasharray="2 3"/>)",
-                       X(a), T, H - B);
+    svg +=
+        fmt::format(R"(<line x1="{0:.1f}" x2="{0:.1f}" y1="{1}" y2="{2:.1f}" stroke="#999" stroke-dasharray="2 3"/>)",
+                    X(a), T, H - B);
     svg += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" fill="#444">{}</text>)", X(a) + 2, H - B + 14,
                        rd["done"].get<int64_t>());
   }
-  svg += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" text-anchor="middle" fill="#222">measurements (round starts)</text>)",
-                     (L + W - R) / 2, H - 8);
+  svg +=
+      fmt::format(R"(<text x="{:.1f}" y="{:.1f}" text-anchor="middle" fill="#222">measurements (round starts)</text>)",
+                  (L + W - R) / 2, H - 8);
   return svg + "</svg>";
 }
 
@@ -228,8 +230,9 @@ std::string ModelSection(const Json& m) {
         "<tr><td class=\"l\">{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"l\"><code>{}</code>"
         "</td></tr>",
         HtmlEscape(e["label"]), e["seeds"].size(),
-        e["with_design"].get<size_t>() < e["seeds"].size() ? fmt::format(" ({} with a design)", e["with_design"].get<size_t>())
-                                                          : "",
+        e["with_design"].get<size_t>() < e["seeds"].size()
+            ? fmt::format(" ({} with a design)", e["with_design"].get<size_t>())
+            : "",
         Range(e["cycles"], "{:.0f}"), Range(e["gops"], "{:.2f}"), Range(e["inferences_per_second"], "{:.2f}"),
         HtmlEscape(fmt::format("{}", fmt::join(e["hardware"].get<std::vector<std::string>>(), ", "))));
   h += "</table>";
@@ -271,8 +274,9 @@ std::string ModelSection(const Json& m) {
       notes.push_back(fmt::format("events from measurement {} (the ones before are not in the input)",
                                   r["starts_at"].get<int64_t>()));
     if (r["final"].contains("default_schedule_tasks") && !r["final"]["default_schedule_tasks"].empty())
-      notes.push_back(fmt::format("at the default schedule: {}",
-                                  fmt::join(r["final"]["default_schedule_tasks"].get<std::vector<std::string>>(), ", ")));
+      notes.push_back(
+          fmt::format("at the default schedule: {}",
+                      fmt::join(r["final"]["default_schedule_tasks"].get<std::vector<std::string>>(), ", ")));
     if (r.contains("superseded"))
       notes.push_back(fmt::format("replaces {}", fmt::join(r["superseded"].get<std::vector<std::string>>(), ", ")));
     std::string files;
@@ -282,9 +286,8 @@ std::string ModelSection(const Json& m) {
     h += fmt::format(
         "<tr><td class=\"l\">{}</td><td>{}</td><td class=\"s\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
         "<td class=\"s\">{}</td></tr>",
-        HtmlEscape(r["label"]), r["seed"].get<uint64_t>(), files, r["trials"].get<int64_t>(),
-        Opt(r["final"]["cycles"]), Opt(r["final"].value("gops", Json(nullptr)), "{:.2f}"),
-        Opt(r["measurements_to_final"]), note_text);
+        HtmlEscape(r["label"]), r["seed"].get<uint64_t>(), files, r["trials"].get<int64_t>(), Opt(r["final"]["cycles"]),
+        Opt(r["final"].value("gops", Json(nullptr)), "{:.2f}"), Opt(r["measurements_to_final"]), note_text);
   }
   h += "</table>";
 
@@ -313,8 +316,9 @@ std::string ModelSection(const Json& m) {
       if (hw.contains("resources_recorded"))
         for (const char* k : {"lut", "ff", "dsp", "bram36"})
           rec += fmt::format("{}{} {}", rec.empty() ? "" : ", ", k, Num(hw["resources_recorded"][k].get<double>()));
-      h += fmt::format("<tr><td class=\"l\">{} seed {}</td><td class=\"l\"><code>{}</code></td>{}<td class=\"s\">{}</td></tr>",
-                       HtmlEscape(r["label"]), r["seed"].get<uint64_t>(), HtmlEscape(hw["config_tag"]), cells, rec);
+      h += fmt::format(
+          "<tr><td class=\"l\">{} seed {}</td><td class=\"l\"><code>{}</code></td>{}<td class=\"s\">{}</td></tr>",
+          HtmlEscape(r["label"]), r["seed"].get<uint64_t>(), HtmlEscape(hw["config_tag"]), cells, rec);
     }
     h += "</table>";
     h += "<h3>Hardware configurations DCOC visited</h3><p class=\"note\">Per round (a dashed line at its first "
@@ -324,8 +328,9 @@ std::string ModelSection(const Json& m) {
     for (const Json& r : m["runs"]) {
       if (!r.contains("rounds")) continue;
       h += "<div class=\"grid\">" + HardwarePanel(r) + "</div>";
-      h += fmt::format("<table><tr><th>round</th><th>from</th><th class=\"l\">measured (ok)</th><th>best model cycles "
-                       "when it began</th><th class=\"l\">incumbent</th></tr>");
+      h += fmt::format(
+          "<table><tr><th>round</th><th>from</th><th class=\"l\">measured (ok)</th><th>best model cycles "
+          "when it began</th><th class=\"l\">incumbent</th></tr>");
       for (const Json& rd : r["rounds"]) {
         std::string meas;
         for (const auto& [c, v] : rd["measured"].items())
@@ -361,10 +366,11 @@ th{background:#f2f2f2}td.l,th.l{text-align:left}
   h += "<h1>DCOC co-design benchmark</h1>";
   if (!results.value("command", "").empty())
     h += fmt::format("<p class=\"note\">Command: <code>{}</code></p>", HtmlEscape(results["command"]));
-  h += fmt::format("<p class=\"note\"><b>Default hardware</b> (the label @default): <code>{}</code>. <b>Anytime "
-                   "design</b>: {}</p>",
-                   results["default_config"].is_null() ? "none" : HtmlEscape(results["default_config"]),
-                   HtmlEscape(results["anytime_rule"]));
+  h += fmt::format(
+      "<p class=\"note\"><b>Default hardware</b> (the label @default): <code>{}</code>. <b>Anytime "
+      "design</b>: {}</p>",
+      results["default_config"].is_null() ? "none" : HtmlEscape(results["default_config"]),
+      HtmlEscape(results["anytime_rule"]));
   h += "<p class=\"note\"><b>Not recorded</b>: ";
   for (const Json& n : results["not_recorded"]) h += HtmlEscape(n) + "; ";
   h += "</p>";
@@ -375,12 +381,14 @@ th{background:#f2f2f2}td.l,th.l{text-align:left}
   }
   const Json& g = results["geomean"];
   if (results["models"].size() > 1 || !g["speedup"].empty()) {
-    h += fmt::format("<h2>Geometric mean over models</h2><table><tr><th class=\"l\">tuner@hardware</th><th>models"
-                     "</th><th>GOPS</th></tr>");
+    h += fmt::format(
+        "<h2>Geometric mean over models</h2><table><tr><th class=\"l\">tuner@hardware</th><th>models"
+        "</th><th>GOPS</th></tr>");
     for (const Json& e : g["gops"])
       h += fmt::format("<tr><td class=\"l\">{}</td><td>{}</td><td>{:.2f}</td></tr>", HtmlEscape(e["label"]),
                        e["models"].get<size_t>(), e["gops_geomean"].get<double>());
-    h += "</table><table><tr><th class=\"l\">DCOC</th><th class=\"l\">baseline</th><th>models</th><th>speedup</th></tr>";
+    h +=
+        "</table><table><tr><th class=\"l\">DCOC</th><th class=\"l\">baseline</th><th>models</th><th>speedup</th></tr>";
     for (const Json& e : g["speedup"])
       h += fmt::format("<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{:.3f}</td></tr>",
                        HtmlEscape(e["dcoc"]), HtmlEscape(e["baseline"]), e["models"].get<size_t>(),

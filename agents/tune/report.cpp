@@ -92,7 +92,8 @@ std::string Panel(const nlohmann::ordered_json& results, const nlohmann::ordered
       R"(<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" viewBox="0 0 {} {}" font-family="sans-serif" font-size="11">)",
       W, H, W, H);
   svg += fmt::format(R"(<text x="{}" y="18" font-size="13" font-weight="bold">{}</text>)", L, HtmlEscape(name));
-  svg += fmt::format(R"(<text x="{}" y="18" text-anchor="end" fill="#555">{}</text>)", W - R, HtmlEscape(ShapeOnly(layer)));
+  svg += fmt::format(R"(<text x="{}" y="18" text-anchor="end" fill="#555">{}</text>)", W - R,
+                     HtmlEscape(ShapeOnly(layer)));
   for (double y = 0; y <= ytop + 1e-9; y += ystep)
     svg += fmt::format(
         R"(<line x1="{:.1f}" x2="{:.1f}" y1="{:.1f}" y2="{:.1f}" stroke="#e4e4e4"/><text x="{:.1f}" y="{:.1f}" text-anchor="end" fill="#444">{}</text>)",
@@ -168,8 +169,8 @@ th{background:#f2f2f2}td.l,th.l{text-align:left}
       results["cycle_bound"].get<double>() > 0
           ? fmt::format(", runs stopped at {}x the best known cycles", Num(results["cycle_bound"].get<double>()))
           : "",
-      HtmlEscape(m.value("cpu", "?")), m.value("cpus", 0), HtmlEscape(m.value("memory", "?")), HtmlEscape(results["date"]),
-      HtmlEscape(results.value("command", "")));
+      HtmlEscape(m.value("cpu", "?")), m.value("cpus", 0), HtmlEscape(m.value("memory", "?")),
+      HtmlEscape(results["date"]), HtmlEscape(results.value("command", "")));
   if (results.value("interrupted", false)) h += "<p class=\"note\"><b>Interrupted:</b> some runs are missing.</p>";
   h += "<p class=\"note\">Each panel: the best throughput found so far against the number of measurements; the "
        "line is the mean over seeds, the band spans the worst and best seed. The dashed line is the optimum when "
@@ -202,8 +203,8 @@ th{background:#f2f2f2}td.l,th.l{text-align:left}
   for (const nlohmann::ordered_json& e : summary["per_layer"]) {
     h += fmt::format(
         "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{:.2f} &plusmn; {:.2f}</td><td>{}</td><td>{}</td>",
-        HtmlEscape(e["layer"]), HtmlEscape(e["tuner"]), e["final_gops_mean"].get<double>(), e["final_gops_sd"].get<double>(),
-        Cell(e["fraction_of_best_mean"]), Cell(e["fraction_of_best_min"]));
+        HtmlEscape(e["layer"]), HtmlEscape(e["tuner"]), e["final_gops_mean"].get<double>(),
+        e["final_gops_sd"].get<double>(), Cell(e["fraction_of_best_mean"]), Cell(e["fraction_of_best_min"]));
     for (const nlohmann::ordered_json& r : e["reach"])
       h += fmt::format("<td>{} ({}/{})</td>", Cell(r["measurements_mean"], "{:.0f}"), r["runs_reached"].get<int>(),
                        e["runs"].get<int>());

@@ -75,12 +75,12 @@ void BenchCodesign(const CodesignArgs& a) {
                  e["inferences_per_second"]["mean"].get<double>());
     }
     for (const auto& c : m["comparisons"])
-      fmt::print("  {} vs {}: speedup {:.3f}, reached its final in {}/{} seed pairs{}\n",
-                 c["dcoc"].get<std::string>(), c["baseline"].get<std::string>(), c["speedup"].get<double>(),
-                 c["pairs_reached"].get<int64_t>(), c["pairs"].get<int64_t>(),
-                 c["measurements_to_reach"].is_null()
-                     ? ""
-                     : fmt::format(" after {:.0f} measurements (mean)", c["measurements_to_reach"]["mean"].get<double>()));
+      fmt::print("  {} vs {}: speedup {:.3f}, reached its final in {}/{} seed pairs{}\n", c["dcoc"].get<std::string>(),
+                 c["baseline"].get<std::string>(), c["speedup"].get<double>(), c["pairs_reached"].get<int64_t>(),
+                 c["pairs"].get<int64_t>(),
+                 c["measurements_to_reach"].is_null() ? ""
+                                                      : fmt::format(" after {:.0f} measurements (mean)",
+                                                                    c["measurements_to_reach"]["mean"].get<double>()));
     for (const auto& r : m["runs"])
       for (const auto& w : r["warnings"])
         fmt::print(stderr, "warning: {} seed {}: {}\n", r["label"].get<std::string>(), r["seed"].get<uint64_t>(),

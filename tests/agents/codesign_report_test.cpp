@@ -3,12 +3,15 @@
 // design), final cycles over seeds, DCOC's speedup and the measurements it needed to reach a baseline's final
 // design, stitching of resumed and replayed files, the hardware rounds, the default-schedule lookup in a real
 // tuning database, and malformed input naming the file and line.
+#include "agents/dcoc/codesign_report.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <fstream>
 #include <sstream>
 
-#include "agents/dcoc/codesign_report.h"
 #include "host/common/error.h"
 #include "host/compiler/check.h"
 #include "host/compiler/space.h"
@@ -33,16 +36,26 @@ const char* kKeyB = "conv2d:B";
 std::string Line(const Json& j) { return j.dump() + "\n"; }
 
 Json Meas(const std::string& task, const std::string& status, uint64_t cycles, int64_t done, int64_t total) {
-  return {{"event", "measurement"}, {"task", task},  {"status", status}, {"cycles", cycles},
+  return {{"event", "measurement"}, {"task", task}, {"status", status}, {"cycles", cycles},
           {"memoized", false},      {"done", done}, {"total", total}};
 }
 
 // A baseline task's result entry; best 0: none.
 Json BaselineTask(const std::string& name, int count, const char* key, double macs, uint64_t best) {
-  Json t = {{"name", name},        {"count", count},       {"layer", name},        {"task_key", key},
-            {"trials", 3},         {"memoized", 1},        {"failed", 0},          {"exhausted", false},
-            {"early_stopped", false}, {"measure_seconds", 2.0}, {"fit_seconds", 0.5}, {"search_seconds", 0.25},
-            {"wall_seconds", 3.0}, {"cost_seconds", 4.0}};
+  Json t = {{"name", name},
+            {"count", count},
+            {"layer", name},
+            {"task_key", key},
+            {"trials", 3},
+            {"memoized", 1},
+            {"failed", 0},
+            {"exhausted", false},
+            {"early_stopped", false},
+            {"measure_seconds", 2.0},
+            {"fit_seconds", 0.5},
+            {"search_seconds", 0.25},
+            {"wall_seconds", 3.0},
+            {"cost_seconds", 4.0}};
   if (best)
     t["best"] = {{"schedule", Json::object()}, {"cycles", best}, {"gops", 2.0 * macs / (double(best) / 1e8) / 1e9}};
   else
@@ -62,15 +75,16 @@ std::string Autotvm(uint64_t seed, uint64_t b2 = 40) {
   s += Line(Meas("toy.B", b2 ? "ok" : "cycle_bound", b2 ? 50 : 90, 4, 5));
   s += Line(Meas("toy.B", b2 ? "ok" : "cycle_bound", b2 ? b2 : 90, 5, 5));
   s += Line({{"event", "task_end"}, {"task", "toy.B"}, {"done", 5}, {"total", 5}});
-  Json r = {{"event", "result"}, {"config", kBase},   {"backend", "verilator"}, {"tuner", "autotvm"},
+  Json r = {{"event", "result"}, {"config", kBase},      {"backend", "verilator"}, {"tuner", "autotvm"},
             {"seed", seed},      {"interrupted", false}, {"wall_seconds", 10.0}};
-  r["tasks"] = {BaselineTask("toy.A", 2, kKeyA, 1000, 80), BaselineTask("toy.B", 1, kKeyB, 500, b2 ? std::min<uint64_t>(50, b2) : 0)};
+  r["tasks"] = {BaselineTask("toy.A", 2, kKeyA, 1000, 80),
+                BaselineTask("toy.B", 1, kKeyB, 500, b2 ? std::min<uint64_t>(50, b2) : 0)};
   s += Line(r);
   return s;
 }
 
 Json DcocTask(const std::string& name, int count, const compiler::ConvLayer& layer, double cycles) {
-  return {{"name", name}, {"count", count}, {"layer", compiler::ToJson(layer)}, {"schedule", Json::object()},
+  return {{"name", name},     {"count", count}, {"layer", compiler::ToJson(layer)}, {"schedule", Json::object()},
           {"cycles", cycles}, {"gops", 1.0}};
 }
 
@@ -86,14 +100,15 @@ Json DcocEvent(const std::string& kind, const std::string& config, int64_t done,
 }
 
 Json DcocMeas(const std::string& config, const std::string& task, uint64_t cycles, int64_t done, double best) {
-  Json j = {{"event", "measurement"}, {"config", config}, {"task", task}, {"status", "ok"}, {"cycles", cycles},
-            {"memoized", false},      {"done", done},     {"total", 4}, {"best_model_cycles", best}};
+  Json j = {{"event", "measurement"}, {"config", config}, {"task", task},
+            {"status", "ok"},         {"cycles", cycles}, {"memoized", false},
+            {"done", done},           {"total", 4},       {"best_model_cycles", best}};
   return j;
 }
 
 Json DcocResult(bool interrupted, double wall, const Json& params = Json::object()) {
   Json r = {{"event", "result"}, {"tuner", "dcoc"}, {"board", "pynq-z2"}, {"backend", "verilator"}, {"seed", 1},
-            {"params", params},  {"trials", 4},     {"measured", 4},      {"memoized", 0},           {"resumed", 0}};
+            {"params", params},  {"trials", 4},     {"measured", 4},      {"memoized", 0},          {"resumed", 0}};
   if (!interrupted) {
     r["config"] = spec::ConfigToJson(spec::ConfigFromTag(kBus));
     r["config_tag"] = kBus;
@@ -101,8 +116,8 @@ Json DcocResult(bool interrupted, double wall, const Json& params = Json::object
     r["tasks"] = {DcocTask("toy.A", 2, ToyLayer("toy.A", 1000), 70), DcocTask("toy.B", 1, ToyLayer("toy.B", 500), 40)};
     r["model"] = {{"cycles", 180.0}, {"seconds", 1.8e-6}, {"gops", 1.0}, {"inferences_per_second", 1.0}};
   }
-  r["stats"] = {{"fit_seconds", 1.5}, {"search_seconds", 0.5}, {"build_seconds", 60.0}, {"measure_seconds", 70.0},
-                {"checkpoint_seconds", 0.1}, {"wall_seconds", wall}};
+  r["stats"] = {{"fit_seconds", 1.5},      {"search_seconds", 0.5},     {"build_seconds", 60.0},
+                {"measure_seconds", 70.0}, {"checkpoint_seconds", 0.1}, {"wall_seconds", wall}};
   r["interrupted"] = interrupted;
   return r;
 }
@@ -245,10 +260,9 @@ TEST(CodesignReport, DcocAgainstBaselinesOverSeeds) {
 }
 
 TEST(CodesignReport, AResumedRunIsStitchedAndAReplayReplacesTheEarlierFile) {
-  const std::vector<RunFile> files = {
-      Read(DcocSecondHalf() + Line(DcocResult(false, 5)), "dcoc.resumed.jsonl"),
-      Read(DcocFirstHalf() + Line(DcocResult(true, 10)), "dcoc.first.jsonl"),
-      Read(Autotvm(1, 75), "autotvm.old.jsonl"), Read(Autotvm(1), "autotvm.new.jsonl")};
+  const std::vector<RunFile> files = {Read(DcocSecondHalf() + Line(DcocResult(false, 5)), "dcoc.resumed.jsonl"),
+                                      Read(DcocFirstHalf() + Line(DcocResult(true, 10)), "dcoc.first.jsonl"),
+                                      Read(Autotvm(1, 75), "autotvm.old.jsonl"), Read(Autotvm(1), "autotvm.new.jsonl")};
   CodesignReportOptions o = WithDefaults();
   const Json m = CodesignResults(files, o)["models"][0];
   const Json& d = RunOf(m, "dcoc", 1);
@@ -263,11 +277,10 @@ TEST(CodesignReport, AResumedRunIsStitchedAndAReplayReplacesTheEarlierFile) {
 
   // Only the resumed file: the curve starts at its first event; labels from --label and from the parameters.
   o.labels["dcoc.resumed.jsonl"] = "dcoc late";
-  const Json late = CodesignResults({Read(DcocSecondHalf() + Line(DcocResult(false, 5)), "dcoc.resumed.jsonl"),
-                                     Read(DcocFirstHalf() + DcocSecondHalf() +
-                                              Line(DcocResult(false, 5, {{"software_only", true}})),
-                                          "sw.jsonl")},
-                                    o)["models"][0];
+  const Json late = CodesignResults(
+      {Read(DcocSecondHalf() + Line(DcocResult(false, 5)), "dcoc.resumed.jsonl"),
+       Read(DcocFirstHalf() + DcocSecondHalf() + Line(DcocResult(false, 5, {{"software_only", true}})), "sw.jsonl")},
+      o)["models"][0];
   EXPECT_THAT(Curve(RunOf(late, "dcoc late", 1)), ElementsAre(0, 225, 225, 180));
   EXPECT_EQ(RunOf(late, "dcoc late", 1)["starts_at"], 2);
   EXPECT_EQ(RunOf(late, "dcoc {\"software_only\":true}", 1)["final"]["cycles"].get<double>(), 180);
@@ -335,6 +348,43 @@ TEST(CodesignReport, DefaultCyclesComeFromTheDatabasesRecordOfTheDefaultSchedule
   EXPECT_EQ(f(key, tag + "_bus128", "verilator"), std::nullopt);
   EXPECT_EQ(f("no such task", tag, "verilator"), std::nullopt);
 }
+
+#ifdef DCOC_CLI
+// The command: a directory of runs in, results.json and report.html out; a malformed file is an error naming it
+// and its line, with a non-zero exit.
+TEST(CodesignReport, CommandWritesTheReportAndNamesAMalformedLine) {
+  measure::testing::TempDir dir;
+  const auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream f(dir / "runs" / name);
+    f << text;
+  };
+  std::filesystem::create_directories(dir / "runs");
+  write("dcoc.s1.jsonl", DcocFirstHalf() + DcocSecondHalf() + Line(DcocResult(false, 30)));
+  write("autotvm.s1.jsonl", Autotvm(1));
+  write("notes.txt", "not a run");
+  const std::string out = (dir / "out").string(), log = (dir / "log.txt").string();
+  const auto run = [&]() {
+    return std::system((std::string(DCOC_CLI) + " bench codesign --runs " + (dir / "runs").string() + " -o " + out +
+                        " >" + log + " 2>&1")
+                           .c_str());
+  };
+  ASSERT_EQ(run(), 0);
+  std::ifstream rf(dir / "out" / "results.json");
+  const Json res = Json::parse(rf);
+  ASSERT_EQ(res["models"].size(), 1u);
+  EXPECT_NEAR(res["models"][0]["comparisons"][0]["speedup"].get<double>(), 200.0 / 180, 1e-12);
+  EXPECT_TRUE(std::filesystem::is_regular_file(dir / "out" / "report.html"));
+
+  write("autotvm.s2.jsonl", Line({{"event", "task_start"}, {"task", "toy.A"}, {"done", 0}, {"total", 5}}) +
+                                "{\"event\": \"measurement\", \"task\": \"toy.A\"}\n");
+  EXPECT_NE(run(), 0);
+  std::ifstream lf(log);
+  std::stringstream text;
+  text << lf.rdbuf();
+  EXPECT_THAT(text.str(), HasSubstr("error: " + (dir / "runs" / "autotvm.s2.jsonl").string() +
+                                    ":2: measurement event: field \"done\" is missing"));
+}
+#endif
 
 }  // namespace
 }  // namespace dcoc::agents::codesign
