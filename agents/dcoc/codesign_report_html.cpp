@@ -98,26 +98,15 @@ std::string CurvesPanel(const Json& model) {
   const double ybot = std::max(0.0, std::floor(ymin * 0.9 / ystep) * ystep);
   const double ytop = std::ceil(ymax * 1.02 / ystep) * ystep;
   const double xstep = NiceStep(xmax, 8);
-  const auto X = [&](double x) { return L + (W - L - R) * x / xmax; };
-  const auto Y = [&](double y) { return H - B - (H - T - B) * (y - ybot) / (ytop - ybot); };
-  std::string svg = SvgOpen(W, H);
+  tune::Plot plot;
+  plot.W = W, plot.H = H, plot.L = L, plot.R = R, plot.T = T, plot.B = B;
+  plot.x1 = xmax, plot.y0 = ybot, plot.y1 = ytop;
+  const auto X = [&](double x) { return plot.X(x); };
+  const auto Y = [&](double y) { return plot.Y(y); };
+  std::string svg = plot.Open(xstep, ystep, "measurements",
+                              fmt::format("model {} (anytime design)", macs > 0 ? "GOPS" : "inferences/s"));
   svg += fmt::format(R"(<text x="{}" y="18" font-size="13" font-weight="bold">{}: anytime throughput</text>)", L,
                      HtmlEscape(model["model"]));
-  for (double y = ybot; y <= ytop + 1e-9; y += ystep)
-    svg += fmt::format(
-        R"(<line x1="{:.1f}" x2="{:.1f}" y1="{:.1f}" y2="{:.1f}" stroke="#e4e4e4"/><text x="{:.1f}" y="{:.1f}" text-anchor="end" fill="#444">{}</text>)",
-        L, W - R, Y(y), Y(y), L - 5, Y(y) + 4, Num(y));
-  for (double x = 0; x <= xmax + 1e-9; x += xstep)
-    svg += fmt::format(
-        R"(<line x1="{:.1f}" x2="{:.1f}" y1="{:.1f}" y2="{:.1f}" stroke="#f0f0f0"/><text x="{:.1f}" y="{:.1f}" text-anchor="middle" fill="#444">{}</text>)",
-        X(x), X(x), T, H - B, X(x), H - B + 15, Num(x));
-  svg += fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#999"/>)", L, T, W - L - R,
-                     H - T - B);
-  svg += fmt::format(R"(<text x="{:.1f}" y="{}" text-anchor="middle" fill="#222">measurements</text>)", (L + W - R) / 2,
-                     H - 10);
-  svg += fmt::format(
-      R"svg(<text transform="translate(14 {:.1f}) rotate(-90)" text-anchor="middle" fill="#222">model {} (anytime design)</text>)svg",
-      (T + H - B) / 2, macs > 0 ? "GOPS" : "inferences/s");
   for (size_t k = 0; k < curves.size(); ++k) {
     const Curve& c = curves[k];
     const std::string col = ColorOf(c.label, k);

@@ -85,30 +85,15 @@ std::string Panel(const nlohmann::ordered_json& results, const nlohmann::ordered
   if (ymax <= 0) ymax = 1;
   const double ystep = NiceStep(ymax * 1.05, 5), ytop = std::ceil(ymax * 1.05 / ystep) * ystep;
   const double xstep = NiceStep(xmax, 6);
-  const auto X = [&](double x) { return L + (W - L - R) * x / xmax; };
-  const auto Y = [&](double y) { return H - B - (H - T - B) * y / ytop; };
-
-  std::string svg = fmt::format(
-      R"(<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" viewBox="0 0 {} {}" font-family="sans-serif" font-size="11">)",
-      W, H, W, H);
+  Plot plot;
+  plot.W = W, plot.H = H, plot.L = L, plot.R = R, plot.T = T, plot.B = B;
+  plot.x1 = xmax, plot.y1 = ytop;
+  const auto X = [&](double x) { return plot.X(x); };
+  const auto Y = [&](double y) { return plot.Y(y); };
+  std::string svg = plot.Open(xstep, ystep, "measurements", "best GOPS so far");
   svg += fmt::format(R"(<text x="{}" y="18" font-size="13" font-weight="bold">{}</text>)", L, HtmlEscape(name));
   svg += fmt::format(R"(<text x="{}" y="18" text-anchor="end" fill="#555">{}</text>)", W - R,
                      HtmlEscape(ShapeOnly(layer)));
-  for (double y = 0; y <= ytop + 1e-9; y += ystep)
-    svg += fmt::format(
-        R"(<line x1="{:.1f}" x2="{:.1f}" y1="{:.1f}" y2="{:.1f}" stroke="#e4e4e4"/><text x="{:.1f}" y="{:.1f}" text-anchor="end" fill="#444">{}</text>)",
-        L, W - R, Y(y), Y(y), L - 5, Y(y) + 4, Num(y));
-  for (double x = 0; x <= xmax + 1e-9; x += xstep)
-    svg += fmt::format(
-        R"(<line x1="{:.1f}" x2="{:.1f}" y1="{:.1f}" y2="{:.1f}" stroke="#f0f0f0"/><text x="{:.1f}" y="{:.1f}" text-anchor="middle" fill="#444">{}</text>)",
-        X(x), X(x), T, H - B, X(x), H - B + 15, Num(x));
-  svg += fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#999"/>)", L, T, W - L - R,
-                     H - T - B);
-  svg += fmt::format(R"(<text x="{:.1f}" y="{}" text-anchor="middle" fill="#222">measurements</text>)", (L + W - R) / 2,
-                     H - 10);
-  svg += fmt::format(
-      R"svg(<text transform="translate(14 {:.1f}) rotate(-90)" text-anchor="middle" fill="#222">best GOPS so far</text>)svg",
-      (T + H - B) / 2);
   if (known > 0) {
     svg += fmt::format(
         R"(<line x1="{:.1f}" x2="{:.1f}" y1="{:.1f}" y2="{:.1f}" stroke="#c0392b" stroke-dasharray="5 4"/>)", L, W - R,
