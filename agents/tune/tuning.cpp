@@ -85,18 +85,19 @@ Result ResultOf(const Point& p, const measure::Measurement& m) {
   return r;
 }
 
-// A cycle bound needs a best known cycle count: without one, the first batch would run unbounded
-// (random schedules of a layer run up to 30x the best). The compiler's default schedule (the estimate's
-// best) is measured first then; it is stored like any measurement but is not one of the tuner's.
-void ProbeDefault(const compiler::ConvLayer& layer, const TuneOptions& opts, const spec::Spec& s,
-                  measure::Session& session) {
+// A cycle bound needs a reference: without one, the first batch would run unbounded (random schedules
+// of a layer run up to 30x the best). The compiler's default schedule (the estimate's best) is measured
+// first (memoized when the database has it); it is stored like any measurement but is not one of the
+// tuner's. Returns its cycles, 0 if it failed.
+uint64_t MeasureDefault(const compiler::ConvLayer& layer, const TuneOptions& opts, const spec::Spec& s,
+                        measure::Session& session) {
   measure::Request r;
   r.layer = layer;
   r.config = opts.config;
   r.backend = opts.backend;
   r.seed = opts.seed;
   r.schedule = compiler::DefaultSchedule(layer, s);
-  if (session.BestCycles(r) == 0) session.Measure({r});
+  return OkCycles(session.Measure({r})[0]);
 }
 
 }  // namespace
@@ -162,7 +163,7 @@ TuneResult Tune(const std::vector<TuneTask>& tasks, const TuneOptions& opts, mea
     const std::unique_ptr<Tuner> tuner = CreateTuner(opts.tuner, space, to);
     emit(TuneEvent::Kind::kTaskStart, i, nullptr);
     const int64_t budget = tr.budget == kAllTrials ? int64_t(tr.valid_points) : tr.budget;
-    if (opts.cycle_bound > 0) ProbeDefault(tasks[i].layer, opts, s, session);
+    const uint64_t default_cycles = opts.cycle_bound > 0 ? MeasureDefault(tasks[i].layer, opts, s, session) : 0;
     int64_t since_best = 0;
     std::optional<measure::Measurement> best_in_order;
     while (int64_t(tr.samples.size()) < budget) {
@@ -182,10 +183,13 @@ TuneResult Tune(const std::vector<TuneTask>& tasks, const TuneOptions& opts, mea
         r.seed = opts.seed;
         requests.push_back(std::move(r));
       }
-      // One bound for the whole batch: f x the best known when the batch began.
-      if (opts.cycle_bound > 0)
-        if (const uint64_t best = session.BestCycles(requests[0]))
-          for (measure::Request& r : requests) r.max_cycles = uint64_t(std::ceil(opts.cycle_bound * double(best)));
+      // One bound for the whole batch: f x the best this run had measured when the batch began (the
+      // default schedule's cycles until then). The run's own, not the database's: faster schedules other
+      // runs stored would stop every attempt early and could leave the task without a result.
+      uint64_t reference = default_cycles;
+      if (best_in_order && (reference == 0 || best_in_order->cycles < reference)) reference = best_in_order->cycles;
+      if (opts.cycle_bound > 0 && reference > 0)
+        for (measure::Request& r : requests) r.max_cycles = uint64_t(std::ceil(opts.cycle_bound * double(reference)));
       std::vector<measure::Measurement> measured;
       for (size_t c = 0; c < requests.size(); c += size_t(opts.chunk)) {
         if (stop && stop->load()) break;

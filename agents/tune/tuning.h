@@ -41,8 +41,9 @@ struct TuneOptions {
   uint64_t seed = 1;
   spec::HwConfig config;
   std::string backend = "verilator";
-  // Stop runs at this factor x the best cycles known when their batch began (0: no bound; else >= 1).
-  // With no best known yet, the compiler's default schedule is measured first (not a tuner's trial).
+  // Stop runs at this factor x the best cycles this run had measured for the task when their batch began
+  // (0: no bound; else >= 1). The compiler's default schedule is measured first (not a tuner's trial; memoized
+  // when known) and is the reference until the run has a faster result of its own.
   double cycle_bound = 0;
   bool transfer = false;   // seed model-based tuners with other tasks' records in the database
   // Measurements per session call: Ctrl-C takes effect between chunks, and the workers idle at the end of

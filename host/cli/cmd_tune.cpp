@@ -524,10 +524,10 @@ void AddCommon(CLI::App* c, TuneArgs& a) {
   c->add_option("--backend", a.backend, "verilator (cycles from the RTL) or fsim (the analytic estimate)")
       ->capture_default_str();
   c->add_option("--cycle-bound", a.cycle_bound,
-                "Stop a run at this factor x the best cycles known for the layer (a lower bound is recorded; 0: off). "
-                "--tuner dcoc: x the best this run has measured for the layer on that hardware (the first "
-                "candidate without one runs unbounded), so a database that knows faster schedules cannot leave the "
-                "run without a design of its own")
+                "Stop a run at this factor x the best cycles this run has measured for the layer (a lower bound is "
+                "recorded; 0: off), so a database that knows faster schedules cannot leave the run without a result "
+                "of its own. Before the run has one: x the default schedule's cycles (measured first, not a trial); "
+                "--tuner dcoc: the round's first candidate of a layer on new hardware runs unbounded")
       ->capture_default_str();
 }
 

@@ -1,5 +1,7 @@
 // The driver on the Verilator backend (small layers, in-process measurement): cycle-bounded runs start
-// from the default schedule's cycles, and every bounded run stops at the batch's bound.
+// from the default schedule's cycles, every bounded run stops at the batch's bound, and the bound is the
+// run's own: a database other runs filled does not change what a run measures.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -11,6 +13,17 @@
 
 namespace dcoc::agents::tune {
 namespace {
+
+std::filesystem::path FreshDb(const std::string& name) {
+  const std::filesystem::path p =
+      std::filesystem::temp_directory_path() / fmt::format("dcoc-tuning-rtl-{}-{}.db", name, ::getpid());
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(p.string() + suffix);
+  return p;
+}
+
+void RemoveDb(const std::filesystem::path& p) {
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(p.string() + suffix);
+}
 
 TEST(TuneRtl, CycleBoundStartsFromTheDefaultSchedule) {
   const std::filesystem::path db_path =
@@ -50,6 +63,40 @@ TEST(TuneRtl, CycleBoundStartsFromTheDefaultSchedule) {
     EXPECT_GT(bounded, 0);
   }
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db_path.string() + suffix);
+}
+
+TEST(TuneRtl, ASharedDatabaseDoesNotChangeTheRun) {
+  compiler::ConvLayer l = compiler::ReduceSpatially(compiler::FindLayer("resnet18.C11"), 4, 64);
+  l.epilogue = compiler::DefaultEpilogue(l, 8);
+  const auto options = [](uint64_t seed) {
+    TuneOptions o;
+    o.tuner = "autotvm";
+    o.params = {{"plan_size", 6}};  // batches of 6: the bound tightens as the run finds faster schedules
+    o.trials = 24;
+    o.seed = seed;
+    o.config = spec::LoadConfig("default");
+    o.backend = "verilator";
+    o.cycle_bound = 1.2;
+    return o;
+  };
+  const auto samples = [&](const std::filesystem::path& db_path, std::vector<uint64_t> seeds) {
+    measure::Database db(db_path);
+    measure::Session session({}, &db);
+    std::vector<std::pair<measure::Status, uint64_t>> last;
+    for (uint64_t seed : seeds) {
+      last.clear();
+      const TuneResult r = Tune({{"small", l, 1}}, options(seed), session, &db);
+      for (const Sample& x : r.tasks[0].samples) last.emplace_back(x.status, x.cycles);
+    }
+    return last;
+  };
+  const std::filesystem::path alone = FreshDb("alone"), shared = FreshDb("shared");
+  const auto by_itself = samples(alone, {1});
+  const auto after_others = samples(shared, {2, 3, 1});  // seed 1 after two runs stored their schedules
+  EXPECT_EQ(by_itself, after_others);
+  EXPECT_EQ(by_itself.size(), 24u);
+  RemoveDb(alone);
+  RemoveDb(shared);
 }
 
 }  // namespace
