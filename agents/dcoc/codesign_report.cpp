@@ -119,7 +119,7 @@ struct Task {
 
 // One (model, label, seed): its files stitched.
 struct Run {
-  std::string model, label, tuner;
+  std::string model, board, label, tuner;  // board: "" when unknown (a baseline without DCOC runs)
   uint64_t seed = 0;
   bool codesign = false;
   std::vector<const RunFile*> files;  // contributing, in order
@@ -553,18 +553,51 @@ Json CodesignResults(const std::vector<RunFile>& files, const CodesignReportOpti
       "it has one, the same rule on each hardware point it measured, the best.";
   Json skipped = Json::array();
 
-  // Default configuration: given, else where DCOC started.
-  std::string default_config = opts.default_config;
-  for (const RunFile& f : files)
-    if (default_config.empty() && f.finished && f.result["tuner"] == "dcoc" && !f.events.empty() &&
-        f.events[0].kind == RunEvent::Kind::kRound && f.events[0].done == 0)
-      default_config = f.events[0].config;
-  out["default_config"] = default_config.empty() ? Json(nullptr) : Json(default_config);
+  // Scenarios: (model, board). A DCOC run names its board; a baseline run is on the board of a DCOC run of its
+  // model that started from or chose its configuration, else on --board, else on the one board DCOC's runs
+  // of the model used (none: its board is unknown).
+  struct Info {
+    std::string model, board, start;  // start: the configuration a DCOC run began with ("" if not in the file)
+  };
+  std::vector<Info> info(files.size());
+  for (size_t i = 0; i < files.size(); ++i) {
+    const RunFile& f = files[i];
+    if (!f.finished) continue;
+    info[i].model = ModelOf(f);
+    if (f.result["tuner"] != "dcoc") continue;
+    info[i].board = f.result["board"];
+    if (!f.events.empty() && f.events[0].kind == RunEvent::Kind::kRound && f.events[0].done == 0)
+      info[i].start = f.events[0].config;
+  }
+  for (size_t i = 0; i < files.size(); ++i) {
+    const RunFile& f = files[i];
+    if (!f.finished || f.result["tuner"] == "dcoc") continue;
+    const std::string tag = f.result["config"];
+    std::set<std::string> boards;
+    for (size_t k = 0; k < files.size(); ++k)
+      if (!info[k].board.empty() && info[k].model == info[i].model) {
+        boards.insert(info[k].board);
+        if (info[i].board.empty() && (info[k].start == tag || files[k].result.value("config_tag", "") == tag))
+          info[i].board = info[k].board;
+      }
+    if (info[i].board.empty())
+      info[i].board = !opts.board.empty() ? opts.board : boards.size() == 1 ? *boards.begin() : "";
+  }
+  // The default configuration of a scenario: given, else where its DCOC runs started.
+  std::map<std::pair<std::string, std::string>, std::string> default_of;
+  for (size_t i = 0; i < files.size(); ++i)
+    if (!info[i].start.empty()) default_of.emplace(std::make_pair(info[i].model, info[i].board), info[i].start);
+  const auto default_config = [&](const std::string& model, const std::string& board) {
+    if (!opts.default_config.empty()) return opts.default_config;
+    auto it = default_of.find({model, board});
+    return it == default_of.end() ? std::string() : it->second;
+  };
 
-  // Group the files by (model, label, seed).
-  std::map<std::tuple<std::string, std::string, uint64_t>, std::vector<const RunFile*>> groups;
+  // Group the files by (model, board, label, seed).
+  std::map<std::tuple<std::string, std::string, std::string, uint64_t>, std::vector<const RunFile*>> groups;
   std::map<std::string, std::string> tuner_of;
-  for (const RunFile& f : files) {
+  for (size_t i = 0; i < files.size(); ++i) {
+    const RunFile& f = files[i];
     if (!f.finished) {
       skipped.push_back({{"file", f.path}, {"reason", "no result line (a run still being written, or killed)"}});
       continue;
@@ -581,15 +614,26 @@ Json CodesignResults(const std::vector<RunFile>& files, const CodesignReportOpti
       label = "dcoc" + ParamsText(r.value("params", Json::object()));
     } else {
       const std::string tag = r["config"];
-      label = tuner + "@" + (tag == default_config ? "default" : tag);
+      label = tuner + "@" + (tag == default_config(info[i].model, info[i].board) ? "default" : tag);
     }
     tuner_of[label] = tuner;
-    groups[{ModelOf(f), label, r["seed"].get<uint64_t>()}].push_back(&f);
+    std::vector<const RunFile*>& g = groups[{info[i].model, info[i].board, label, r["seed"].get<uint64_t>()}];
+    // Two DCOC runs of one label and seed that both start at 0 are two runs, not a resumed one (a resumed run
+    // starts where its checkpoint was): ablations of a binary whose result lines lack their parameters.
+    if (tuner == "dcoc" && !f.events.empty() && f.events[0].done == 0)
+      for (const RunFile* o : g)
+        if (!o->events.empty() && o->events[0].done == 0)
+          throw UsageError(fmt::format(
+              "{} and {} are two DCOC runs labelled \"{}\" with seed {} on {}: label them apart with --label "
+              "FILE=LABEL (e.g. --label {}='dcoc {{\"confidence_sampling\": false}}' for an ablation whose result line "
+              "predates its parameters)",
+              o->path, f.path, label, r["seed"].get<uint64_t>(), info[i].board, fname));
+    g.push_back(&f);
   }
   out["skipped"] = skipped;
 
   // Stitch each group's files.
-  std::map<std::string, std::vector<Run>> by_model;
+  std::map<std::pair<std::string, std::string>, std::vector<Run>> by_model;
   for (auto& [key, fs] : groups) {
     std::stable_sort(fs.begin(), fs.end(), [](const RunFile* a, const RunFile* b) {
       const int64_t da = a->events.empty() ? 0 : a->events[0].done, db = b->events.empty() ? 0 : b->events[0].done;
@@ -597,7 +641,7 @@ Json CodesignResults(const std::vector<RunFile>& files, const CodesignReportOpti
       return std::tie(da, ta) < std::tie(db, tb);
     });
     Run run;
-    std::tie(run.model, run.label, run.seed) = key;
+    std::tie(run.model, run.board, run.label, run.seed) = key;
     run.tuner = tuner_of[run.label];
     run.codesign = run.tuner == "dcoc";
     for (size_t i = 0; i < fs.size(); ++i) {
@@ -615,19 +659,18 @@ Json CodesignResults(const std::vector<RunFile>& files, const CodesignReportOpti
     }
     run.last = fs.back();
     run.total = run.events.empty() ? 0 : run.events.back().total;
-    by_model[run.model].push_back(std::move(run));
+    by_model[{run.model, run.board}].push_back(std::move(run));
   }
 
   Analyzer analyzer(opts);
   Json models = Json::array();
-  std::map<std::string, std::vector<double>> gops_by_label;                     // over models
-  std::map<std::pair<std::string, std::string>, std::vector<double>> speedups;  // (dcoc label, baseline) -> per model
-  for (auto& [model, runs] : by_model) {
+  // Over the models of a board: (board, label) -> per model; (board, dcoc label, baseline) -> per model.
+  std::map<std::pair<std::string, std::string>, std::vector<double>> gops_by_label;
+  std::map<std::tuple<std::string, std::string, std::string>, std::vector<double>> speedups;
+  for (auto& [scenario, runs] : by_model) {
+    const auto& [model, board] = scenario;
     // Tasks: name -> count, key, MACs.
     std::map<std::string, Task> tasks;
-    std::string board = opts.board;
-    for (const Run& run : runs)
-      if (run.codesign && board.empty()) board = run.last->result["board"];
     double clock_mhz = 0;
     if (!board.empty()) clock_mhz = boards::LoadBoard(board).clock_mhz;
     for (const Run& run : runs) {
@@ -671,6 +714,8 @@ Json CodesignResults(const std::vector<RunFile>& files, const CodesignReportOpti
     Json m;
     m["model"] = model;
     m["board"] = board.empty() ? Json(nullptr) : Json(board);
+    const std::string def = default_config(model, board);
+    m["default_config"] = def.empty() ? Json(nullptr) : Json(def);
     m["clock_mhz"] = clock_mhz;
     m["macs"] = model_macs > 0 ? Json(model_macs) : Json(nullptr);
     if (!macs_unknown.empty()) m["macs_unknown"] = macs_unknown;
@@ -684,9 +729,12 @@ Json CodesignResults(const std::vector<RunFile>& files, const CodesignReportOpti
     std::vector<std::string> labels;
     for (const Json& r : runs_json)
       if (std::find(labels.begin(), labels.end(), r["label"]) == labels.end()) labels.push_back(r["label"]);
-    std::stable_sort(labels.begin(), labels.end(), [&](const std::string& a, const std::string& b) {
-      return (tuner_of[a] != "dcoc") < (tuner_of[b] != "dcoc");
-    });
+    // DCOC and its ablations, then the baselines on the default, then on other hardware.
+    const auto rank = [&](const std::string& l) {
+      return tuner_of[l] == "dcoc" ? 0 : l.size() >= 8 && l.compare(l.size() - 8, 8, "@default") == 0 ? 1 : 2;
+    };
+    std::stable_sort(labels.begin(), labels.end(),
+                     [&](const std::string& a, const std::string& b) { return rank(a) < rank(b); });
     Json per_label = Json::array();
     std::map<std::string, std::vector<double>> finals;
     for (const std::string& label : labels) {
@@ -720,7 +768,7 @@ Json CodesignResults(const std::vector<RunFile>& files, const CodesignReportOpti
            {"wall", "measure", "measurement_cost", "model_builds", "learning", "search", "checkpoint", "memoized"})
         tm[k] = time.count(k) ? Json(Mean(time[k])) : Json(nullptr);
       e["time_mean"] = tm;
-      if (cyc.size() == seeds.size() && !gops.empty()) gops_by_label[label].push_back(Geomean(gops));
+      if (cyc.size() == seeds.size() && !gops.empty()) gops_by_label[{board, label}].push_back(Geomean(gops));
       per_label.push_back(std::move(e));
     }
     m["per_label"] = per_label;
@@ -756,7 +804,7 @@ Json CodesignResults(const std::vector<RunFile>& files, const CodesignReportOpti
         c["pairs_reached"] = reach.size();
         c["measurements_to_reach"] = Stats(reach);
         c["baseline_measurements_to_its_final"] = Stats(own);
-        speedups[{d, b}].push_back(c["speedup"].get<double>());
+        speedups[{board, d, b}].push_back(c["speedup"].get<double>());
         cmp.push_back(std::move(c));
       }
     }
@@ -769,13 +817,16 @@ Json CodesignResults(const std::vector<RunFile>& files, const CodesignReportOpti
   // Geometric means over models.
   Json geo;
   Json gl = Json::array();
-  for (const auto& [label, v] : gops_by_label)
-    gl.push_back({{"label", label}, {"models", v.size()}, {"gops_geomean", Geomean(v)}});
+  for (const auto& [key, v] : gops_by_label)
+    gl.push_back({{"board", key.first}, {"label", key.second}, {"models", v.size()}, {"gops_geomean", Geomean(v)}});
   geo["gops"] = gl;
   Json gs = Json::array();
   for (const auto& [key, v] : speedups)
-    gs.push_back(
-        {{"dcoc", key.first}, {"baseline", key.second}, {"models", v.size()}, {"speedup_geomean", Geomean(v)}});
+    gs.push_back({{"board", std::get<0>(key)},
+                  {"dcoc", std::get<1>(key)},
+                  {"baseline", std::get<2>(key)},
+                  {"models", v.size()},
+                  {"speedup_geomean", Geomean(v)}});
   geo["speedup"] = gs;
   out["geomean"] = geo;
   out["not_recorded"] = {

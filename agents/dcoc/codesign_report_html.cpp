@@ -202,7 +202,10 @@ std::string TimeCells(const Json& t) {
 
 std::string ModelSection(const Json& m) {
   std::string h;
-  h += fmt::format("<h2>{}</h2>", HtmlEscape(m["model"]));
+  h += fmt::format("<h2>{}{}</h2>", HtmlEscape(m["model"]),
+                   m["board"].is_null() ? std::string(" (board unknown)") : " on " + HtmlEscape(m["board"]));
+  h += fmt::format("<p class=\"note\">@default: <code>{}</code></p>",
+                   m["default_config"].is_null() ? "none" : HtmlEscape(m["default_config"]));
   h += fmt::format(
       "<p class=\"note\">{} tasks, {} GMAC per inference; board {}, clock {} MHz (GOPS and inferences/s at this "
       "clock).</p>",
@@ -356,9 +359,8 @@ th{background:#f2f2f2}td.l,th.l{text-align:left}
   if (!results.value("command", "").empty())
     h += fmt::format("<p class=\"note\">Command: <code>{}</code></p>", HtmlEscape(results["command"]));
   h += fmt::format(
-      "<p class=\"note\"><b>Default hardware</b> (the label @default): <code>{}</code>. <b>Anytime "
-      "design</b>: {}</p>",
-      results["default_config"].is_null() ? "none" : HtmlEscape(results["default_config"]),
+      "<p class=\"note\"><b>Labels</b>: tuner@hardware; @default is the configuration DCOC's runs of the model and "
+      "board started from (or --default-config). <b>Anytime design</b>: {}</p>",
       HtmlEscape(results["anytime_rule"]));
   h += "<p class=\"note\"><b>Not recorded</b>: ";
   for (const Json& n : results["not_recorded"]) h += HtmlEscape(n) + "; ";
@@ -371,17 +373,19 @@ th{background:#f2f2f2}td.l,th.l{text-align:left}
   const Json& g = results["geomean"];
   if (results["models"].size() > 1 || !g["speedup"].empty()) {
     h += fmt::format(
-        "<h2>Geometric mean over models</h2><table><tr><th class=\"l\">tuner@hardware</th><th>models"
-        "</th><th>GOPS</th></tr>");
+        "<h2>Geometric mean over models (per board)</h2><table><tr><th class=\"l\">board</th><th "
+        "class=\"l\">tuner@hardware</th><th>models</th><th>GOPS</th></tr>");
     for (const Json& e : g["gops"])
-      h += fmt::format("<tr><td class=\"l\">{}</td><td>{}</td><td>{:.2f}</td></tr>", HtmlEscape(e["label"]),
-                       e["models"].get<size_t>(), e["gops_geomean"].get<double>());
-    h +=
-        "</table><table><tr><th class=\"l\">DCOC</th><th class=\"l\">baseline</th><th>models</th><th>speedup</th></tr>";
+      h += fmt::format("<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{:.2f}</td></tr>",
+                       HtmlEscape(e["board"]), HtmlEscape(e["label"]), e["models"].get<size_t>(),
+                       e["gops_geomean"].get<double>());
+    h += "</table><table><tr><th class=\"l\">board</th><th class=\"l\">DCOC</th><th class=\"l\">baseline</th><th>"
+         "models</th><th>speedup</th></tr>";
     for (const Json& e : g["speedup"])
-      h += fmt::format("<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{:.3f}</td></tr>",
-                       HtmlEscape(e["dcoc"]), HtmlEscape(e["baseline"]), e["models"].get<size_t>(),
-                       e["speedup_geomean"].get<double>());
+      h += fmt::format(
+          "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{:.3f}</td></tr>",
+          HtmlEscape(e["board"]), HtmlEscape(e["dcoc"]), HtmlEscape(e["baseline"]), e["models"].get<size_t>(),
+          e["speedup_geomean"].get<double>());
     h += "</table>";
   }
   for (const Json& m : results["models"]) h += ModelSection(m);

@@ -62,7 +62,8 @@ void BenchCodesign(const CodesignArgs& a) {
   for (const auto& s : res["skipped"])
     fmt::print(stderr, "skipped {}: {}\n", s["file"].get<std::string>(), s["reason"].get<std::string>());
   for (const auto& m : res["models"]) {
-    fmt::print("{} ({} MHz):\n", m["model"].get<std::string>(), m["clock_mhz"].get<double>());
+    fmt::print("{} on {} ({} MHz):\n", m["model"].get<std::string>(),
+               m["board"].is_null() ? "an unknown board" : m["board"].get<std::string>(), m["clock_mhz"].get<double>());
     for (const auto& e : m["per_label"]) {
       if (e["cycles"].is_null()) {
         fmt::print("  {:<40} {} seeds, no design\n", e["label"].get<std::string>(), e["seeds"].size());

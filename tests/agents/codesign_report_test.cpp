@@ -106,12 +106,13 @@ Json DcocMeas(const std::string& config, const std::string& task, uint64_t cycle
   return j;
 }
 
-Json DcocResult(bool interrupted, double wall, const Json& params = Json::object()) {
-  Json r = {{"event", "result"}, {"tuner", "dcoc"}, {"board", "pynq-z2"}, {"backend", "verilator"}, {"seed", 1},
-            {"params", params},  {"trials", 4},     {"measured", 4},      {"memoized", 0},          {"resumed", 0}};
+Json DcocResult(bool interrupted, double wall, const Json& params = Json::object(),
+                const std::string& board = "pynq-z2", const std::string& chosen = kBus) {
+  Json r = {{"event", "result"}, {"tuner", "dcoc"}, {"board", board}, {"backend", "verilator"}, {"seed", 1},
+            {"params", params},  {"trials", 4},     {"measured", 4},  {"memoized", 0},          {"resumed", 0}};
   if (!interrupted) {
-    r["config"] = spec::ConfigToJson(spec::ConfigFromTag(kBus));
-    r["config_tag"] = kBus;
+    r["config"] = spec::ConfigToJson(spec::ConfigFromTag(chosen));
+    r["config_tag"] = chosen;
     r["resources"] = {{"lut", 1.0}, {"ff", 2.0}, {"dsp", 3.0}, {"bram36", 4.0}, {"uram", 0.0}, {"lutram", 0.0}};
     r["tasks"] = {DcocTask("toy.A", 2, ToyLayer("toy.A", 1000), 70), DcocTask("toy.B", 1, ToyLayer("toy.B", 500), 40)};
     r["model"] = {{"cycles", 180.0}, {"seconds", 1.8e-6}, {"gops", 1.0}, {"inferences_per_second", 1.0}};
@@ -130,6 +131,14 @@ std::string DcocFirstHalf() {
 std::string DcocSecondHalf() {
   return Line(DcocEvent("round", kBus, 2, 225)) + Line(DcocMeas(kBus, "toy.A", 70, 3, 225)) +
          Line(DcocMeas(kBus, "toy.B", 40, 4, 225));
+}
+
+// The same run on another base and chosen configuration (another board's).
+std::string Retagged(std::string text, const std::string& base, const std::string& chosen) {
+  for (const auto& [from, to] : {std::pair{kBus, chosen}, std::pair{kBase, base}})
+    for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+      text.replace(at, from.size(), to);
+  return text;
 }
 
 RunFile Read(const std::string& text, const std::string& name) {
@@ -215,8 +224,8 @@ TEST(CodesignReport, DcocAgainstBaselinesOverSeeds) {
       Read(DcocFirstHalf() + DcocSecondHalf() + Line(DcocResult(false, 30)), "dcoc.s1.jsonl"),
       Read(Autotvm(1), "autotvm.s1.jsonl"), Read(Autotvm(2, 75), "autotvm.s2.jsonl")};
   const Json res = CodesignResults(files, WithDefaults());
-  EXPECT_EQ(res["default_config"], kBase);  // where DCOC started
   const Json& m = res["models"][0];
+  EXPECT_EQ(m["default_config"], kBase);  // where DCOC started
   EXPECT_EQ(m["board"], "pynq-z2");
   const Json& d = RunOf(m, "dcoc", 1);
   // n1: the rule on the base (A 90 x 2 + B's default 60); n2: the round's design 225; n3: still 225; n4: the
@@ -284,6 +293,42 @@ TEST(CodesignReport, AResumedRunIsStitchedAndAReplayReplacesTheEarlierFile) {
   EXPECT_THAT(Curve(RunOf(late, "dcoc late", 1)), ElementsAre(0, 225, 225, 180));
   EXPECT_EQ(RunOf(late, "dcoc late", 1)["starts_at"], 2);
   EXPECT_EQ(RunOf(late, "dcoc {\"software_only\":true}", 1)["final"]["cycles"].get<double>(), 180);
+}
+
+TEST(CodesignReport, BoardsAreSeparateScenariosWithTheirOwnDefaultAndClock) {
+  const std::string zcu = "1x16_i8w8a32_15_15_18_17", zcu_bus = "1x16_i8w8a32_15_15_18_17_bus128";
+  const std::string dcoc = DcocFirstHalf() + DcocSecondHalf();
+  const std::vector<RunFile> files = {
+      Read(dcoc + Line(DcocResult(false, 30)), "dcoc.s1.jsonl"), Read(Autotvm(1), "autotvm.s1.jsonl"),
+      Read(Retagged(dcoc, zcu, zcu_bus) + Line(DcocResult(false, 30, Json::object(), "zcu104", zcu_bus)),
+           "dcoc.zcu104.s1.jsonl"),
+      Read(Retagged(Autotvm(1), zcu, zcu_bus), "autotvm.zcu104.s1.jsonl"),
+      Read(Retagged(Autotvm(1), kBus, kBus), "autotvm.dcochw.s1.jsonl")};
+  const Json res = CodesignResults(files, WithDefaults());
+  ASSERT_EQ(res["models"].size(), 2u);
+  for (const Json& m : res["models"]) {
+    const bool z = m["board"] == "zcu104";
+    EXPECT_EQ(m["clock_mhz"].get<double>(), z ? 250 : 100) << m["board"];
+    EXPECT_EQ(m["default_config"], z ? zcu : kBase);
+    std::vector<std::string> labels;
+    for (const Json& e : m["per_label"]) labels.push_back(e["label"]);
+    if (z)
+      EXPECT_THAT(labels, ElementsAre("dcoc", "autotvm@default"));
+    else
+      EXPECT_THAT(labels, ElementsAre("dcoc", "autotvm@default", "autotvm@" + kBus));  // on DCOC's choice
+    EXPECT_NEAR(RunOf(m, "dcoc", 1)["final"]["inferences_per_second"].get<double>(), (z ? 250e6 : 100e6) / 180, 1e-6);
+  }
+  ASSERT_EQ(res["geomean"]["speedup"].size(), 3u);
+  EXPECT_EQ(res["geomean"]["speedup"][0]["board"], "pynq-z2");
+
+  // Two DCOC runs from 0 with one label and seed (ablations whose result lines lack their parameters).
+  try {
+    CodesignResults({files[0], Read(dcoc + Line(DcocResult(false, 30)), "dcoc_ncs.s1.jsonl")}, WithDefaults());
+    ADD_FAILURE() << "no error";
+  } catch (const UsageError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("dcoc.s1.jsonl and dcoc_ncs.s1.jsonl are two DCOC runs labelled \"dcoc\""));
+    EXPECT_THAT(e.what(), HasSubstr("--label"));
+  }
 }
 
 TEST(CodesignReport, AFileWithoutResultLineIsSkipped) {
