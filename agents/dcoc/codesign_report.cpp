@@ -7,6 +7,7 @@
 #include <fstream>
 #include <set>
 
+#include "agents/common/tuner.h"
 #include "boards/board.h"
 #include "boards/fit.h"
 #include "boards/resource_model.h"
@@ -180,6 +181,8 @@ class Analyzer {
     j["backend"] = r["backend"];
     j["trials"] = run.total;
     j["starts_at"] = run.starts_at;
+    const bool unfinished = r.value("unfinished", false);
+    if (unfinished) j["unfinished"] = true;
     std::vector<std::string> warnings;
 
     // Tasks of this run: name -> (count, key).
@@ -263,6 +266,8 @@ class Analyzer {
         v = design(base_config, true, nullptr);
       if (e.done >= 1 && e.done <= int64_t(curve.size())) curve[size_t(e.done - 1)] = v;
     }
+    // An unfinished run's curve ends at its last measurement.
+    if (unfinished && !run.events.empty()) curve.resize(size_t(std::max<int64_t>(0, run.events.back().done)));
     // Carry forward (events are one per measurement; a gap is only before a resumed file's first event).
     for (size_t i = 1; i < curve.size(); ++i)
       if (curve[i] == 0 && curve[i - 1] > 0) curve[i] = curve[i - 1];
@@ -336,6 +341,12 @@ class Analyzer {
       wall += run.codesign ? f->result["stats"].value("wall_seconds", 0.0) : f->result["wall_seconds"].get<double>();
     const Json& r = run.last->result;
     Json t;
+    if (r.value("unfinished", false)) {
+      for (const char* k :
+           {"wall", "measure", "measurement_cost", "model_builds", "learning", "search", "checkpoint", "memoized"})
+        t[k] = nullptr;
+      return t;
+    }
     t["wall"] = wall;
     if (run.codesign) {
       const Json& s = r["stats"];
@@ -398,6 +409,91 @@ class Analyzer {
   const CodesignReportOptions& opts_;
   std::map<std::string, std::optional<uint64_t>> defaults_;
 };
+
+// A run still being written: its result line made up from its events, as far as they tell (see
+// CodesignReportOptions::partial). Throws UsageError naming the file when they do not tell enough.
+Json UnfinishedResult(const RunFile& f, const CodesignReportOptions& opts, const std::string& board) {
+  const std::string fname = std::filesystem::path(f.path).filename().string();
+  if (f.events.empty()) throw UsageError(fmt::format("{}: unfinished and without events", f.path));
+  bool dcoc = false;
+  std::string model;
+  for (const RunEvent& e : f.events) {
+    dcoc |= e.kind == RunEvent::Kind::kRound || !e.config.empty();
+    if (model.empty() && !e.task.empty()) model = e.task.substr(0, e.task.find('.'));
+  }
+  // Words of the name: "autotvm.dcochw.s1.jsonl" -> autotvm, dcochw, s1.
+  std::vector<std::string> words;
+  for (size_t a = 0; a < fname.size();) {
+    const size_t b = fname.find_first_of("._-", a);
+    words.push_back(fname.substr(a, b == std::string::npos ? std::string::npos : b - a));
+    a = b == std::string::npos ? fname.size() : b + 1;
+  }
+  Json r;
+  r["tuner"] = dcoc ? "dcoc" : words[0];
+  if (!dcoc) {
+    const std::vector<std::string> known = TunerNames();
+    if (std::find(known.begin(), known.end(), words[0]) == known.end())
+      throw UsageError(
+          fmt::format("{}: unfinished, and its name does not start with a tuner ({}): name it "
+                      "<tuner>.s<seed>.jsonl",
+                      f.path, fmt::join(known, ", ")));
+  }
+  int64_t seed = 0;
+  for (const std::string& w : words)
+    if (seed == 0 && w.size() > 1 && w[0] == 's' && w.find_first_not_of("0123456789", 1) == std::string::npos)
+      seed = std::stoll(w.substr(1));
+  if (seed == 0) throw UsageError(fmt::format("{}: unfinished, and its name has no seed word s<N>", f.path));
+  r["seed"] = seed;
+  r["backend"] = opts.backend;
+  r["unfinished"] = true;
+  r["interrupted"] = true;
+  std::string config;
+  if (!dcoc) {
+    auto it = opts.labels.find(f.path);
+    if (it == opts.labels.end()) it = opts.labels.find(fname);
+    if (it != opts.labels.end() && it->second.find('@') != std::string::npos) {
+      config = it->second.substr(it->second.find('@') + 1);
+      spec::ConfigFromTag(config);  // a ConfigError when the label names no configuration
+    }
+  }
+  std::vector<compiler::ZooTask> zoo;
+  try {
+    zoo = compiler::BuiltinModelTasks(model);
+  } catch (const Error&) {
+    throw UsageError(
+        fmt::format("{}: unfinished run of {}, not a built-in model: its tasks' counts are unknown", f.path, model));
+  }
+  const std::string tag_for_keys = !config.empty() ? config : dcoc ? f.events[0].config : opts.default_config;
+  const spec::Spec s = spec::Spec::Create(tag_for_keys.empty() ? spec::HwConfig{} : spec::ConfigFromTag(tag_for_keys));
+  Json tasks = Json::array();
+  for (compiler::ZooTask& t : zoo) {
+    t.layer.epilogue = compiler::DefaultEpilogue(t.layer, s.out_bits);  // as `dcoc tune --model` builds it
+    Json e = {{"name", t.layer.name}, {"count", t.count}};
+    if (dcoc) {
+      e["layer"] = compiler::ToJson(t.layer);
+      e["cycles"] = 0;
+    } else {
+      e["task_key"] = compiler::TaskKey(t.layer);
+      for (const char* k : {"measure_seconds", "fit_seconds", "search_seconds", "cost_seconds"}) e[k] = 0.0;
+      e["memoized"] = 0;
+      e["best"] = nullptr;
+      for (const RunEvent& ev : f.events)
+        if (ev.kind == RunEvent::Kind::kMeasurement && ev.task == t.layer.name && ev.status == "ok" &&
+            (e["best"].is_null() || double(ev.cycles) < e["best"]["cycles"].get<double>()))
+          e["best"] = {{"cycles", ev.cycles}};
+    }
+    tasks.push_back(std::move(e));
+  }
+  r["tasks"] = std::move(tasks);
+  if (dcoc) {
+    r["board"] = board;
+    r["stats"] = Json::object();
+  } else {
+    r["config"] = config;  // "": the scenario's default, filled in when it is known
+    r["wall_seconds"] = 0.0;
+  }
+  return r;
+}
 
 std::string ParamsText(const Json& params) {
   if (!params.is_object() || params.empty()) return "";
@@ -541,7 +637,7 @@ DefaultCycles DefaultCyclesFromDatabase(const std::filesystem::path& path) {
 
 // ---- Analysis -----------------------------------------------------------------------------------------------
 
-Json CodesignResults(const std::vector<RunFile>& files, const CodesignReportOptions& opts) {
+Json CodesignResults(const std::vector<RunFile>& given, const CodesignReportOptions& opts) {
   Json out;
   out["command"] = opts.command;
   out["anytime_rule"] =
@@ -559,15 +655,36 @@ Json CodesignResults(const std::vector<RunFile>& files, const CodesignReportOpti
   struct Info {
     std::string model, board, start;  // start: the configuration a DCOC run began with ("" if not in the file)
   };
+  std::vector<RunFile> files(given);
   std::vector<Info> info(files.size());
+  const auto start_of = [](const RunFile& f) {
+    return !f.events.empty() && f.events[0].kind == RunEvent::Kind::kRound && f.events[0].done == 0 ? f.events[0].config
+                                                                                                    : std::string();
+  };
+  if (opts.partial) {
+    // Unfinished DCOC runs: on the board of a finished one that started from the same configuration, else
+    // --board, else the one board the finished ones used.
+    std::set<std::string> dcoc_boards;
+    for (const RunFile& f : files)
+      if (f.finished && f.result["tuner"] == "dcoc") dcoc_boards.insert(f.result["board"].get<std::string>());
+    for (RunFile& f : files) {
+      if (f.finished) continue;
+      std::string board;
+      for (const RunFile& o : files)
+        if (o.finished && o.result["tuner"] == "dcoc" && !start_of(f).empty() && start_of(o) == start_of(f))
+          board = o.result["board"];
+      if (board.empty()) board = !opts.board.empty() ? opts.board : dcoc_boards.size() == 1 ? *dcoc_boards.begin() : "";
+      f.result = UnfinishedResult(f, opts, board);
+      f.finished = true;
+    }
+  }
   for (size_t i = 0; i < files.size(); ++i) {
     const RunFile& f = files[i];
     if (!f.finished) continue;
     info[i].model = ModelOf(f);
     if (f.result["tuner"] != "dcoc") continue;
     info[i].board = f.result["board"];
-    if (!f.events.empty() && f.events[0].kind == RunEvent::Kind::kRound && f.events[0].done == 0)
-      info[i].start = f.events[0].config;
+    info[i].start = start_of(f);
   }
   for (size_t i = 0; i < files.size(); ++i) {
     const RunFile& f = files[i];
@@ -592,6 +709,16 @@ Json CodesignResults(const std::vector<RunFile>& files, const CodesignReportOpti
     auto it = default_of.find({model, board});
     return it == default_of.end() ? std::string() : it->second;
   };
+  for (size_t i = 0; i < files.size(); ++i) {
+    RunFile& f = files[i];
+    if (!f.finished || f.result["tuner"] == "dcoc" || !f.result["config"].get<std::string>().empty()) continue;
+    f.result["config"] = default_config(info[i].model, info[i].board);  // an unfinished baseline's, not labelled
+    if (f.result["config"] == "")
+      throw UsageError(
+          fmt::format("{}: unfinished, and its configuration is unknown: give --label {}=<tuner>@<tag> "
+                      "or --default-config",
+                      f.path, std::filesystem::path(f.path).filename().string()));
+  }
 
   // Group the files by (model, board, label, seed).
   std::map<std::tuple<std::string, std::string, std::string, uint64_t>, std::vector<const RunFile*>> groups;
@@ -684,10 +811,10 @@ Json CodesignResults(const std::vector<RunFile>& files, const CodesignReportOpti
           const compiler::ConvLayer l = compiler::LayerFromJson(nlohmann::json::parse(t["layer"].dump()));
           task.key = compiler::TaskKey(l);
           task.macs = double(l.Macs());
-          if (clock_mhz == 0) clock_mhz = r["config"].value("CLOCK_MHZ", 0.0);
+          if (clock_mhz == 0 && r.contains("config")) clock_mhz = r["config"].value("CLOCK_MHZ", 0.0);
         } else {
           if (task.key.empty()) task.key = t["task_key"];
-          if (task.macs == 0 && !t["best"].is_null()) {
+          if (task.macs == 0 && !t["best"].is_null() && t["best"].contains("gops")) {
             const double hz = spec::ConfigFromTag(r["config"].get<std::string>()).clock_mhz * 1e6;
             task.macs = std::round(t["best"]["gops"].get<double>() * 1e9 * t["best"]["cycles"].get<double>() / hz / 2);
           }
@@ -741,8 +868,13 @@ Json CodesignResults(const std::vector<RunFile>& files, const CodesignReportOpti
       std::vector<double> cyc, gops, ips, seeds;
       std::map<std::string, std::vector<double>> time;
       std::set<std::string> hw;
+      int64_t unfinished = 0;
       for (const Json& r : runs_json) {
         if (r["label"] != label) continue;
+        if (r.value("unfinished", false)) {  // curves only
+          ++unfinished;
+          continue;
+        }
         seeds.push_back(r["seed"].get<double>());
         if (!r["final"]["cycles"].is_null()) {
           cyc.push_back(r["final"]["cycles"].get<double>());
@@ -758,6 +890,7 @@ Json CodesignResults(const std::vector<RunFile>& files, const CodesignReportOpti
       e["label"] = label;
       e["tuner"] = tuner_of[label];
       e["seeds"] = seeds;
+      e["unfinished_runs"] = unfinished;
       e["with_design"] = cyc.size();
       e["cycles"] = Stats(cyc);
       e["gops"] = Stats(gops);
@@ -791,10 +924,10 @@ Json CodesignResults(const std::vector<RunFile>& files, const CodesignReportOpti
         std::vector<double> reach, own;
         int64_t pairs = 0;
         for (const Json& rb : runs_json) {
-          if (rb["label"] != b || rb["final"]["cycles"].is_null()) continue;
+          if (rb["label"] != b || rb["final"]["cycles"].is_null() || rb.value("unfinished", false)) continue;
           if (!rb["measurements_to_final"].is_null()) own.push_back(rb["measurements_to_final"].get<double>());
           for (const Json& rd : runs_json) {
-            if (rd["label"] != d) continue;
+            if (rd["label"] != d || rd.value("unfinished", false)) continue;
             ++pairs;
             const Json n = FirstReach(rd["curve_cycles"].get<std::vector<double>>(), rb["final"]["cycles"]);
             if (!n.is_null()) reach.push_back(n.get<double>());

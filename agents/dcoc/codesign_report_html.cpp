@@ -76,7 +76,7 @@ std::string CurvesPanel(const Json& model) {
       double sum = 0, lo = 1e300, hi = 0;
       int n = 0;
       for (const std::vector<double>& g : seeds) {
-        const double v = g.empty() ? 0 : g[std::min(i, g.size() - 1)];
+        const double v = i < g.size() ? g[i] : 0;  // an unfinished run's curve ends at its last measurement
         if (v <= 0) continue;
         sum += v, lo = std::min(lo, v), hi = std::max(hi, v), ++n;
       }
@@ -221,7 +221,11 @@ std::string ModelSection(const Json& m) {
     h += fmt::format(
         "<tr><td class=\"l\">{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"l\"><code>{}</code>"
         "</td></tr>",
-        HtmlEscape(e["label"]), e["seeds"].size(),
+        HtmlEscape(e["label"]),
+        fmt::format("{}{}", e["seeds"].size(),
+                    e["unfinished_runs"].get<int64_t>() > 0
+                        ? fmt::format(" (+{} unfinished: curves only)", e["unfinished_runs"].get<int64_t>())
+                        : std::string()),
         e["with_design"].get<size_t>() < e["seeds"].size()
             ? fmt::format(" ({} with a design)", e["with_design"].get<size_t>())
             : "",
@@ -262,6 +266,9 @@ std::string ModelSection(const Json& m) {
        "measurements</th><th>model cycles</th><th>GOPS</th><th>to its final</th><th class=\"l\">notes</th></tr>";
   for (const Json& r : m["runs"]) {
     std::vector<std::string> notes = r["warnings"];
+    if (r.value("unfinished", false))
+      notes.push_back(fmt::format("unfinished: {} of {} measurements (no result line yet; left out of the summaries)",
+                                  r["curve_cycles"].size(), r["trials"].get<int64_t>()));
     if (r["starts_at"].get<int64_t>() > 0)
       notes.push_back(fmt::format("events from measurement {} (the ones before are not in the input)",
                                   r["starts_at"].get<int64_t>()));

@@ -340,6 +340,46 @@ TEST(CodesignReport, AFileWithoutResultLineIsSkipped) {
   EXPECT_EQ(res["skipped"][0]["file"], "running.jsonl");
 }
 
+TEST(CodesignReport, PartialShowsRunsStillBeingWrittenOutsideTheSummaries) {
+  // autotvm on resnet18 (built in: 12 tasks, 21 layers), 2 of 10 measurements so far, no result line.
+  const std::string text = Line({{"event", "task_start"}, {"task", "resnet18.C1"}, {"done", 0}, {"total", 10}}) +
+                           Line(Meas("resnet18.C1", "ok", 500, 1, 10)) + Line(Meas("resnet18.C1", "ok", 400, 2, 10));
+  CodesignReportOptions o;
+  o.partial = true;
+  o.default_config = kBase;
+  o.board = "pynq-z2";
+  o.default_cycles = [](const std::string&, const std::string& tag, const std::string&) -> std::optional<uint64_t> {
+    return tag == kBase ? std::optional<uint64_t>(1000) : std::nullopt;
+  };
+  const Json res = CodesignResults({Read(text, "runs/autotvm.s2.jsonl")}, o);
+  ASSERT_EQ(res["models"].size(), 1u);
+  const Json& m = res["models"][0];
+  const Json& r = RunOf(m, "autotvm@default", 2);
+  EXPECT_TRUE(r["unfinished"].get<bool>());
+  // Every other task at its default (20 x 1,000), C1 at its best so far; the curve ends at measurement 2.
+  EXPECT_THAT(Curve(r), ElementsAre(20500, 20400));
+  EXPECT_TRUE(r["time"]["wall"].is_null());
+  const Json& e = LabelOf(m, "autotvm@default");
+  EXPECT_TRUE(e["seeds"].empty());
+  EXPECT_EQ(e["unfinished_runs"], 1);
+  EXPECT_TRUE(e["cycles"].is_null());
+  EXPECT_THAT(CodesignReportHtml(res), HasSubstr("unfinished: 2 of 10 measurements"));
+
+  // Without --partial it is skipped; with it, a name that says no tuner or no seed is an error naming the file.
+  EXPECT_EQ(CodesignResults({Read(text, "runs/autotvm.s2.jsonl")}, CodesignReportOptions{})["skipped"].size(), 1u);
+  const auto error = [&](const std::string& name) -> std::string {
+    try {
+      CodesignResults({Read(text, name)}, o);
+    } catch (const UsageError& err) {
+      return err.what();
+    }
+    return "";
+  };
+  EXPECT_THAT(error("runs/bench.s2.jsonl"), HasSubstr("runs/bench.s2.jsonl: unfinished, and its name does not start "
+                                                      "with a tuner"));
+  EXPECT_THAT(error("runs/autotvm.jsonl"), HasSubstr("runs/autotvm.jsonl: unfinished, and its name has no seed"));
+}
+
 std::string ErrorOf(const std::string& text, const std::string& name = "runs/x.jsonl") {
   try {
     Read(text, name);
