@@ -942,6 +942,33 @@ Json CodesignResults(const std::vector<RunFile>& given, const CodesignReportOpti
       }
     }
     m["comparisons"] = cmp;
+
+    // What hardware and what software contributed: a baseline on the default and on DCOC's chosen hardware
+    // (when every seed of DCOC chose the same): default / chosen is the hardware's share of DCOC's speedup,
+    // chosen / DCOC the software's (their product is the whole speedup over the baseline on the default).
+    Json parts = Json::array();
+    for (const std::string& d : labels) {
+      if (tuner_of[d] != "dcoc" || finals[d].empty()) continue;
+      std::set<std::string> chosen;
+      for (const Json& r : runs_json)
+        if (r["label"] == d && !r.value("unfinished", false) && r["final"].contains("config"))
+          chosen.insert(r["final"]["config"].get<std::string>());
+      if (chosen.size() != 1) continue;
+      const std::string hw = *chosen.begin();
+      for (const std::string& b : labels) {
+        if (tuner_of[b] == "dcoc" || b != tuner_of[b] + "@default" || finals[b].empty()) continue;
+        const std::string on_hw = hw == default_config(model, board) ? b : tuner_of[b] + "@" + hw;
+        if (!finals.count(on_hw) || finals[on_hw].empty()) continue;
+        const double g_def = Geomean(finals[b]), g_hw = Geomean(finals[on_hw]), g_d = Geomean(finals[d]);
+        parts.push_back({{"dcoc", d},
+                         {"baseline", tuner_of[b]},
+                         {"hardware", hw},
+                         {"speedup", g_def / g_d},
+                         {"hardware_share", g_def / g_hw},
+                         {"software_share", g_hw / g_d}});
+      }
+    }
+    m["hardware_software"] = parts;
     m["runs"] = runs_json;
     models.push_back(std::move(m));
   }

@@ -251,6 +251,21 @@ std::string ModelSection(const Json& m) {
     h += "</table>";
   }
 
+  if (!m["hardware_software"].empty()) {
+    h += "<h3>What hardware and what software contributed</h3><p class=\"note\">The baseline on the default "
+         "hardware and on DCOC's chosen hardware (geometric means over seeds): default / chosen is the hardware's "
+         "share of DCOC's speedup, chosen / DCOC the software's; their product is the whole.</p><table><tr><th "
+         "class=\"l\">DCOC</th><th class=\"l\">baseline</th><th class=\"l\">DCOC's hardware</th><th>speedup</th>"
+         "<th>hardware</th><th>software</th></tr>";
+    for (const Json& c : m["hardware_software"])
+      h += fmt::format(
+          "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\"><code>{}</code></td><td>{:.3f}</td>"
+          "<td>{:.3f}</td><td>{:.3f}</td></tr>",
+          HtmlEscape(c["dcoc"]), HtmlEscape(c["baseline"]), HtmlEscape(c["hardware"]), c["speedup"].get<double>(),
+          c["hardware_share"].get<double>(), c["software_share"].get<double>());
+    h += "</table>";
+  }
+
   h += "<h3>Wall-clock time (seconds, mean over seeds)</h3><p class=\"note\">measure: waiting for measurements "
        "(DCOC: including its model builds); cost: the measurements' own time, also of memoized ones; model builds: "
        "time spent building verilated models of new hardware points; learning: cost-model and agent training; search: "

@@ -320,6 +320,15 @@ TEST(CodesignReport, BoardsAreSeparateScenariosWithTheirOwnDefaultAndClock) {
   }
   ASSERT_EQ(res["geomean"]["speedup"].size(), 3u);
   EXPECT_EQ(res["geomean"]["speedup"][0]["board"], "pynq-z2");
+  // pynq-z2: autotvm reaches 200 cycles on the default and on DCOC's bus128 alike, DCOC 180: all software.
+  for (const Json& m : res["models"]) {
+    if (m["board"] != "pynq-z2") continue;
+    ASSERT_EQ(m["hardware_software"].size(), 1u);
+    const Json& hs = m["hardware_software"][0];
+    EXPECT_EQ(hs["hardware"], kBus);
+    EXPECT_NEAR(hs["hardware_share"].get<double>(), 1.0, 1e-12);
+    EXPECT_NEAR(hs["software_share"].get<double>(), 200.0 / 180, 1e-12);
+  }
 
   // Two DCOC runs from 0 with one label and seed (ablations whose result lines lack their parameters).
   try {
