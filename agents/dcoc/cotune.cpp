@@ -13,6 +13,7 @@
 
 #include "host/common/error.h"
 #include "host/common/shell.h"
+#include "host/compiler/space.h"
 
 namespace dcoc::agents::codesign {
 
@@ -107,13 +108,41 @@ int64_t ReadCheckpoint(const std::string& path, const nlohmann::json& identity, 
   }
 }
 
-// The cycle bound of each request (CoTuneOptions::cycle_bound): f x this run's fastest exact cycles of its
-// (configuration, task); without one, the batch's first request of it runs unbounded and the rest stop at f x
-// the fewer of the best the database and session know there and this run's best of the task on any hardware
-// (on a new hardware point, schedules slower than that are not what the search is after).
-void SetBounds(const std::vector<Candidate>& cs, std::vector<measure::Request>& batch, const BestMap& best, double f,
-               measure::Session& session) {
+// Per (config tag, task): the cycles of the compiler's default schedule there (0: failed or untimed).
+using DefaultMap = std::map<std::pair<std::string, size_t>, uint64_t>;
+
+// Measures the default schedule (the estimate's best) of every (configuration, task) the batch reaches
+// without a result of this run there: the bound's reference until the run has one, as for the baselines
+// (agents/tune). Not a trial: stored in the database like any measurement, memoized when known.
+void MeasureDefaults(const std::vector<Candidate>& cs, const std::vector<measure::Request>& batch, const BestMap& best, DefaultMap& defaults,
+                     measure::Session& session) {
+  std::vector<measure::Request> probes;
+  std::vector<std::pair<std::string, size_t>> keys;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    auto key = std::make_pair(spec::ConfigTag(batch[i].config), cs[i].task);
+    if (best.count(key) || defaults.count(key)) continue;
+    defaults[key] = 0;
+    measure::Request q = batch[i];
+    q.schedule = compiler::DefaultSchedule(q.layer, spec::Spec::Create(q.config));
+    q.max_cycles = 0;
+    probes.push_back(std::move(q));
+    keys.push_back(std::move(key));
+  }
+  if (probes.empty()) return;
+  const std::vector<measure::Measurement> ms = session.Measure(std::move(probes));
   // seconds > 0: a timed measurement (on an untimed backend `cycles` holds the estimate, and no bound applies).
+  for (size_t i = 0; i < ms.size(); ++i)
+    if (ms[i].status == measure::Status::kOk && ms[i].seconds > 0) defaults[keys[i]] = ms[i].cycles;
+}
+
+// The cycle bound of each request (CoTuneOptions::cycle_bound): f x this run's fastest exact cycles of its
+// (configuration, task). Without one, the batch's first request of it runs unbounded (so the run has a
+// result there whatever it drew) and the rest stop at f x the fewer of the default schedule's cycles there
+// and this run's best of the task on any hardware (on a new hardware point, schedules slower than that are
+// not what the search is after). Records of other runs in the database play no part: a shared database
+// does not change what the run measures.
+void SetBounds(const std::vector<Candidate>& cs, std::vector<measure::Request>& batch, const BestMap& best,
+               const DefaultMap& defaults, double f) {
   std::map<size_t, uint64_t> any_hardware;
   for (const auto& [key, m] : best)
     if (m.seconds > 0) {
@@ -124,12 +153,11 @@ void SetBounds(const std::vector<Candidate>& cs, std::vector<measure::Request>& 
   for (size_t i = 0; i < batch.size(); ++i) {
     measure::Request& q = batch[i];
     const auto key = std::make_pair(spec::ConfigTag(q.config), cs[i].task);
-    const auto own = best.find(key);
     uint64_t known = 0;
-    if (own != best.end() && own->second.seconds > 0) {
+    if (const auto own = best.find(key); own != best.end() && own->second.seconds > 0) {
       known = own->second.cycles;
     } else if (!unbounded.insert(key).second) {
-      known = session.BestCycles(q);
+      if (const auto d = defaults.find(key); d != defaults.end()) known = d->second;
       if (const auto a = any_hardware.find(cs[i].task); a != any_hardware.end())
         known = known ? std::min(known, a->second) : a->second;
     }
@@ -166,6 +194,7 @@ CoTuneResult CoTune(const VtaProblem& problem, const CoTuneOptions& opts, measur
   CoTuneResult r;
   // Per (config tag, task): the fastest ok measurement (its cycles filled in from the estimate on fsim).
   BestMap best;
+  DefaultMap defaults;
   int64_t done = 0;
   const nlohmann::json identity = opts.checkpoint.empty() ? nlohmann::json() : RunIdentity(problem, opts);
   if (!opts.checkpoint.empty() && std::filesystem::exists(opts.checkpoint)) {
@@ -195,11 +224,14 @@ CoTuneResult CoTune(const VtaProblem& problem, const CoTuneOptions& opts, measur
       q.seed = opts.seed;
       batch.push_back(std::move(q));
     }
-    if (opts.cycle_bound > 0) SetBounds(cs, batch, best, opts.cycle_bound, session);
     Design current = tuner->Best();
     // The round's target hardware (its plan starts there; a share may go to the runner-up).
     if (on_event) on_event({nullptr, spec::ConfigTag(batch.front().config), done, opts.trials, &current});
     const double m0 = Now();
+    if (opts.cycle_bound > 0) {
+      MeasureDefaults(cs, batch, best, defaults, session);
+      SetBounds(cs, batch, best, defaults, opts.cycle_bound);
+    }
     int64_t in_batch = 0;
     const std::vector<measure::Measurement> ms = session.Measure(batch, [&](const measure::Progress& p) {
       // Each measurement with its own configuration: a round's plan spans two hardware points.
@@ -259,6 +291,7 @@ nlohmann::ordered_json ToJson(const CoTuneResult& r, const VtaProblem& problem, 
   j["board"] = problem.board().name;
   j["backend"] = opts.backend;
   j["seed"] = opts.seed;
+  j["params"] = opts.params;  // the report labels ablations by them
   j["trials"] = opts.trials;
   j["measured"] = r.measured;
   j["memoized"] = r.memoized;

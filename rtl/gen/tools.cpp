@@ -1,8 +1,12 @@
 #include "rtl/gen/tools.h"
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <regex>
+#include <set>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -62,6 +66,14 @@ std::string Files(const Generated& g) {
   return s;
 }
 
+// Inputs per LUT of a Yosys synth_xilinx family (its lut_size); a family it does not know (it stops on it before the
+// `coarse` section) or a placeholder such as "<family>" gets a placeholder.
+std::string LutInputs(const std::string& family) {
+  static const std::set<std::string> kLut6 = {"xc5v", "xc6v", "xc6s", "xc7", "xcu", "xcup"};
+  static const std::set<std::string> kLut4 = {"xcv", "xcve", "xc2v", "xc2vp", "xc3s", "xc3se", "xc3sa", "xc3sda", "xc4v"};
+  return kLut6.count(family) ? "6" : kLut4.count(family) ? "4" : "<lut inputs>";
+}
+
 }  // namespace
 
 ToolResult Lint(const spec::Spec& s, const fs::path& work_dir) {
@@ -78,7 +90,32 @@ ToolResult YosysParse(const spec::Spec& s, const fs::path& work_dir) {
 }
 
 std::string SynthScript(const std::string& family, const std::string& top) {
-  return fmt::format("synth_xilinx -family {} -top {} -flatten", family, top);
+  const std::string run = fmt::format("synth_xilinx -family {} -top {} -flatten -run", family, top);
+  // synth_xilinx minus `share` (0.23 has no -noshare): it never merged a VTA ALU lane (all active together) and its
+  // SAT pair checks grow as lanes^2 (> 18 CPU-min on 2x16x32); scripts/yosys_share_check.py reads it from a log.
+  return fmt::format("{} :coarse; techmap -map +/cmp2lut.v -map +/cmp2lcu.v -D LUT_WIDTH={}; alumacc; opt; "
+                     "memory -nomap; opt_clean; {} map_memory:",
+                     run, LutInputs(family), run);
+}
+
+bool ShareChangedNothing(const std::string& log, const std::string& family, const std::string& top) {
+  const size_t command = log.find("-- Running command `");
+  if (command == std::string::npos) return false;
+  const size_t whole = log.find(fmt::format("; synth_xilinx -family {} -top {} -flatten; ", family, top), command);
+  if (whole == std::string::npos || whole > log.find('\n', command)) return false;
+  const size_t begin = log.find("Executing SHARE pass");
+  if (begin == std::string::npos) return false;
+  // The section ends at the next pass's header ("19.26. Executing OPT pass ..."); a killed run's log has none.
+  for (size_t line = log.find('\n', begin) + 1; line != 0 && line < log.size(); line = log.find('\n', line) + 1) {
+    const std::string_view l(log.data() + line, std::min(log.find('\n', line), log.size()) - line);
+    if (!l.empty() && std::isdigit(static_cast<unsigned char>(l[0])) && l.find(". Executing ") != std::string_view::npos)
+      return true;
+    // share changes a module only when it merges ("New cell: ...") or drops cells ("Removing N cells ...").
+    if (l.find("New cell:") != std::string_view::npos || l.rfind("Removing ", 0) == 0 ||
+        l.find("never active") != std::string_view::npos)
+      return false;
+  }
+  return false;
 }
 
 nlohmann::ordered_json ToJson(const SynthEstimate& r) {
@@ -101,8 +138,19 @@ SynthEstimate EstimateResources(const spec::Spec& s, const std::string& family, 
           fmt::format("{}-h{:016x}-d{}-{}{}", s.tag, s.config_hash, DesignHash(s), family,
                       top == "vta_top" ? "" : "-" + top);
   const fs::path cached = r.dir / "resources.json";
-  if (fs::exists(cached)) {
-    const auto j = nlohmann::json::parse(ReadText(cached));
+  const std::string script = SynthScript(family, top);
+  // An entry counts only if made by this script (entries of another flow are synthesized again, in place).
+  nlohmann::json j = fs::exists(cached) ? nlohmann::json::parse(ReadText(cached)) : nlohmann::json::object();
+  if (j.is_object() && !j.contains("script") && ShareChangedNothing(ReadText(r.dir / "yosys.log"), family, top)) {
+    // Measured before share was left out, by a run whose share pass left the netlist alone: the same netlist.
+    nlohmann::ordered_json stamped = nlohmann::ordered_json::parse(ReadText(cached));
+    stamped["script"] = script;
+    stamped["script_note"] = "measured with the whole synth_xilinx; its share pass changed nothing (yosys.log)";
+    const std::string text = stamped.dump(2);
+    spec::WriteFile(cached, std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+    j["script"] = script;
+  }
+  if (j.value("script", "") == script) {
     r.used = boards::ResourcesFromJson(j);
     r.seconds = j.at("synth_seconds");
     r.cpu_seconds = j.value("cpu_seconds", 0.0);
@@ -114,7 +162,7 @@ SynthEstimate EstimateResources(const spec::Spec& s, const std::string& family, 
   const fs::path stat = r.dir / "stat.json";
   const ToolResult t = RunTool(
       fmt::format("yosys -q -d -l {} -p \"read_verilog -sv{}; {}; tee -q -o {} stat -json\"",
-                  (r.dir / "yosys.log").string(), Files(g), SynthScript(family, top), stat.string()),
+                  (r.dir / "yosys.log").string(), Files(g), script, stat.string()),
       r.dir / "synth.log");
   if (!t.ok)
     throw Error(fmt::format("yosys synth_xilinx failed for {} ({}):\n{}", s.tag, (r.dir / "synth.log").string(), t.log));
@@ -123,6 +171,7 @@ SynthEstimate EstimateResources(const spec::Spec& s, const std::string& family, 
   r.cpu_seconds = t.cpu_seconds;
   nlohmann::ordered_json out = ToJson(r);
   out["config"] = s.tag;
+  out["script"] = script;
   const std::string text = out.dump(2);
   spec::WriteFile(cached, std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
   return r;

@@ -36,14 +36,20 @@ struct SynthEstimate {
 };
 nlohmann::ordered_json ToJson(const SynthEstimate& r);
 
-// The Yosys synthesis commands between reading the sources and `stat` (the same for every configuration).
+// The Yosys synthesis commands between reading the sources and `stat` (the same for every configuration):
+// synth_xilinx -family <family> -top <top> -flatten without its `share` pass (run in two -run parts around the
+// `coarse` section's other commands).
 std::string SynthScript(const std::string& family, const std::string& top = "vta_top");
 
-// yosys synth_xilinx -family <family> -top vta_top -flatten (the log ends with every pass's CPU
-// time: -d), counting LUT (LUTRAM included), FF, DSP,
+// Whether a yosys.log of the flow before SynthScript (the whole `synth_xilinx -family <family> -top <top> -flatten`)
+// has SynthScript's netlist: its share pass finished without merging or removing a cell. Such cache entries are
+// kept (stamped with the script) instead of being synthesized again.
+bool ShareChangedNothing(const std::string& yosys_log, const std::string& family, const std::string& top);
+
+// Yosys SynthScript (the log ends with every pass's CPU time: -d), counting LUT (LUTRAM included), FF, DSP,
 // BRAM36 (RAMB18 as half) and URAM from `stat`. Cached in cache_dir/resources by configuration hash,
-// design hash (generated package and top, hand-written sources) and family. Throws Error with the
-// yosys log tail on failure.
+// design hash (generated package and top, hand-written sources), family and top; an entry whose
+// resources.json names another script is synthesized again. Throws Error with the yosys log tail on failure.
 // `top` another module of the design (e.g. vta_gemm_dp) synthesizes that module alone.
 SynthEstimate EstimateResources(const spec::Spec& s, const std::string& family, const std::filesystem::path& cache_dir,
                                 const std::string& top = "vta_top");

@@ -1,9 +1,11 @@
 // The co-design driver (CoTune) with a cycle bound, on a tuning database that already knows far faster
-// schedules than the run can find (as when several tuners share one database). The measurements come from
+// schedules than the run can find (as when several tuners share one database), and the default schedule
+// as the bound's reference on each new hardware point. The measurements come from
 // a timed stand-in for a simulator: fsim runs and checks the program, and its cycles are the compiler's
 // analytic estimate, so runs stop at their bound like Verilator's do -- in milliseconds.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <memory>
@@ -40,7 +42,10 @@ class EstimateTimedExecutor final : public measure::Executor {
         m.seconds = double(m.cycles) / 1e8;
       }
       ++runs;
-      requests_.push_back({spec::ConfigTag(requests[i].config), requests[i].layer.name, requests[i].max_cycles});
+      const bool is_default =
+          requests[i].schedule == compiler::DefaultSchedule(requests[i].layer, spec::Spec::Create(requests[i].config));
+      requests_.push_back(
+          {spec::ConfigTag(requests[i].config), requests[i].layer.name, requests[i].max_cycles, is_default});
       out.push_back(std::move(m));
       if (done) done(i, out.back());
     }
@@ -52,6 +57,7 @@ class EstimateTimedExecutor final : public measure::Executor {
   struct Sent {
     std::string config, layer;
     uint64_t max_cycles = 0;
+    bool is_default = false;  // the compiler's default schedule
   };
   std::vector<std::vector<Sent>> batches;  // what each call was sent
 
@@ -74,7 +80,8 @@ VtaProblem SmallProblem(const std::string& bus = "6") {
 }
 
 // A database holding, for every task, a record 4x faster than the compiler's best estimate there (faster
-// than any schedule this run can measure; with a bound of 1.5 x it, every attempt would stop).
+// than any schedule this run can measure; with a bound of 1.5 x it, every attempt would stop). The record
+// is of another schedule than the default (a database's record of the same schedule is its measurement).
 void SeedFasterRecords(const VtaProblem& problem, measure::Database& db) {
   const spec::HwConfig config = *problem.Config(problem.BaseHardware());
   const spec::Spec s = spec::Spec::Create(config);
@@ -90,6 +97,7 @@ void SeedFasterRecords(const VtaProblem& problem, measure::Database& db) {
     ASSERT_TRUE(m.ok()) << m.error;
     m.cycles = std::max<uint64_t>(1, m.cycles / 4);
     m.seconds = double(m.cycles) / 1e8;
+    m.schedule.tile_co = m.schedule.tile_co == 1 ? 2 : 1;  // stored as another schedule's
     db.Add(m, t.layer, config);
   }
 }
@@ -150,9 +158,10 @@ TEST(DcocCoTune, ABoundFromTheDatabaseAloneLeavesNoDesign) {
   EXPECT_EQ(r.stats.lower_bounds, r.measured);
 }
 
-// Without a database, a new hardware point's first batch runs one candidate per task unbounded (the tuner's
-// first choice there); the others stop at 1.5 x the run's best of the task on the hardware measured before.
-TEST(DcocCoTune, ANewHardwarePointRunsOneCandidatePerTaskUnbounded) {
+// On each (hardware point, task) the run has no result of yet, the default schedule is measured first (not a
+// trial): one candidate runs unbounded (the run has a result there whatever it drew), the others stop at 1.5 x
+// the fewer of the default's cycles and the run's best of the task on the hardware measured before.
+TEST(DcocCoTune, TheDefaultScheduleIsTheReferenceOnEachNewHardwarePoint) {
   const VtaProblem problem = SmallProblem("6|7");
   auto exec = std::make_shared<EstimateTimedExecutor>();
   measure::SessionOptions so;
@@ -162,18 +171,27 @@ TEST(DcocCoTune, ANewHardwarePointRunsOneCandidatePerTaskUnbounded) {
   o.trials = 24;
   o.params.erase("software_only");
   const CoTuneResult r = CoTune(problem, o, session);
+  EXPECT_EQ(r.measured, 24);
   ASSERT_EQ(r.stats.hardware_measured, 2);
-  ASSERT_GE(exec->batches.size(), 2u);
-  std::set<std::string> configs{exec->batches[0][0].config};
-  for (size_t b = 1; b < exec->batches.size(); ++b) {
+  std::set<std::pair<std::string, std::string>> probed;
+  std::set<std::string> configs;
+  for (const auto& batch : exec->batches) {
+    const bool probes = std::all_of(batch.begin(), batch.end(), [](const auto& q) { return q.is_default && !q.max_cycles; });
     std::map<std::pair<std::string, std::string>, int> unbounded;
-    for (const auto& q : exec->batches[b]) {
-      if (q.max_cycles == 0) ++unbounded[{q.config, q.layer}];
+    for (const auto& q : batch) {
+      const auto key = std::make_pair(q.config, q.layer);
       configs.insert(q.config);
+      if (probes) {
+        EXPECT_TRUE(probed.insert(key).second) << "probed twice: " << q.config << " " << q.layer;
+      } else {
+        EXPECT_TRUE(probed.count(key)) << "measured before its default schedule: " << q.config << " " << q.layer;
+        if (!q.max_cycles) ++unbounded[key];
+      }
     }
-    for (const auto& [key, n] : unbounded) EXPECT_EQ(n, 1) << key.first << " " << key.second << " batch " << b;
+    for (const auto& [key, n] : unbounded) EXPECT_LE(n, 1) << key.first << " " << key.second;
   }
   EXPECT_EQ(configs.size(), 2u);
+  EXPECT_EQ(probed.size(), 4u);  // 2 hardware points x 2 tasks
 }
 
 TEST(DcocCoTune, BadCycleBoundIsAnError) {
