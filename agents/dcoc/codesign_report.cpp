@@ -7,6 +7,7 @@
 #include <fstream>
 #include <set>
 
+#include "agents/common/tuner.h"
 #include "boards/board.h"
 #include "boards/fit.h"
 #include "boards/resource_model.h"
@@ -119,7 +120,7 @@ struct Task {
 
 // One (model, label, seed): its files stitched.
 struct Run {
-  std::string model, label, tuner;
+  std::string model, board, label, tuner;  // board: "" when unknown (a baseline without DCOC runs)
   uint64_t seed = 0;
   bool codesign = false;
   std::vector<const RunFile*> files;  // contributing, in order
@@ -180,6 +181,8 @@ class Analyzer {
     j["backend"] = r["backend"];
     j["trials"] = run.total;
     j["starts_at"] = run.starts_at;
+    const bool unfinished = r.value("unfinished", false);
+    if (unfinished) j["unfinished"] = true;
     std::vector<std::string> warnings;
 
     // Tasks of this run: name -> (count, key).
@@ -263,6 +266,8 @@ class Analyzer {
         v = design(base_config, true, nullptr);
       if (e.done >= 1 && e.done <= int64_t(curve.size())) curve[size_t(e.done - 1)] = v;
     }
+    // An unfinished run's curve ends at its last measurement.
+    if (unfinished && !run.events.empty()) curve.resize(size_t(std::max<int64_t>(0, run.events.back().done)));
     // Carry forward (events are one per measurement; a gap is only before a resumed file's first event).
     for (size_t i = 1; i < curve.size(); ++i)
       if (curve[i] == 0 && curve[i - 1] > 0) curve[i] = curve[i - 1];
@@ -336,6 +341,12 @@ class Analyzer {
       wall += run.codesign ? f->result["stats"].value("wall_seconds", 0.0) : f->result["wall_seconds"].get<double>();
     const Json& r = run.last->result;
     Json t;
+    if (r.value("unfinished", false)) {
+      for (const char* k :
+           {"wall", "measure", "measurement_cost", "model_builds", "learning", "search", "checkpoint", "memoized"})
+        t[k] = nullptr;
+      return t;
+    }
     t["wall"] = wall;
     if (run.codesign) {
       const Json& s = r["stats"];
@@ -398,6 +409,91 @@ class Analyzer {
   const CodesignReportOptions& opts_;
   std::map<std::string, std::optional<uint64_t>> defaults_;
 };
+
+// A run still being written: its result line made up from its events, as far as they tell (see
+// CodesignReportOptions::partial). Throws UsageError naming the file when they do not tell enough.
+Json UnfinishedResult(const RunFile& f, const CodesignReportOptions& opts, const std::string& board) {
+  const std::string fname = std::filesystem::path(f.path).filename().string();
+  if (f.events.empty()) throw UsageError(fmt::format("{}: unfinished and without events", f.path));
+  bool dcoc = false;
+  std::string model;
+  for (const RunEvent& e : f.events) {
+    dcoc |= e.kind == RunEvent::Kind::kRound || !e.config.empty();
+    if (model.empty() && !e.task.empty()) model = e.task.substr(0, e.task.find('.'));
+  }
+  // Words of the name: "autotvm.dcochw.s1.jsonl" -> autotvm, dcochw, s1.
+  std::vector<std::string> words;
+  for (size_t a = 0; a < fname.size();) {
+    const size_t b = fname.find_first_of("._-", a);
+    words.push_back(fname.substr(a, b == std::string::npos ? std::string::npos : b - a));
+    a = b == std::string::npos ? fname.size() : b + 1;
+  }
+  Json r;
+  r["tuner"] = dcoc ? "dcoc" : words[0];
+  if (!dcoc) {
+    const std::vector<std::string> known = TunerNames();
+    if (std::find(known.begin(), known.end(), words[0]) == known.end())
+      throw UsageError(
+          fmt::format("{}: unfinished, and its name does not start with a tuner ({}): name it "
+                      "<tuner>.s<seed>.jsonl",
+                      f.path, fmt::join(known, ", ")));
+  }
+  int64_t seed = 0;
+  for (const std::string& w : words)
+    if (seed == 0 && w.size() > 1 && w[0] == 's' && w.find_first_not_of("0123456789", 1) == std::string::npos)
+      seed = std::stoll(w.substr(1));
+  if (seed == 0) throw UsageError(fmt::format("{}: unfinished, and its name has no seed word s<N>", f.path));
+  r["seed"] = seed;
+  r["backend"] = opts.backend;
+  r["unfinished"] = true;
+  r["interrupted"] = true;
+  std::string config;
+  if (!dcoc) {
+    auto it = opts.labels.find(f.path);
+    if (it == opts.labels.end()) it = opts.labels.find(fname);
+    if (it != opts.labels.end() && it->second.find('@') != std::string::npos) {
+      config = it->second.substr(it->second.find('@') + 1);
+      spec::ConfigFromTag(config);  // a ConfigError when the label names no configuration
+    }
+  }
+  std::vector<compiler::ZooTask> zoo;
+  try {
+    zoo = compiler::BuiltinModelTasks(model);
+  } catch (const Error&) {
+    throw UsageError(
+        fmt::format("{}: unfinished run of {}, not a built-in model: its tasks' counts are unknown", f.path, model));
+  }
+  const std::string tag_for_keys = !config.empty() ? config : dcoc ? f.events[0].config : opts.default_config;
+  const spec::Spec s = spec::Spec::Create(tag_for_keys.empty() ? spec::HwConfig{} : spec::ConfigFromTag(tag_for_keys));
+  Json tasks = Json::array();
+  for (compiler::ZooTask& t : zoo) {
+    t.layer.epilogue = compiler::DefaultEpilogue(t.layer, s.out_bits);  // as `dcoc tune --model` builds it
+    Json e = {{"name", t.layer.name}, {"count", t.count}};
+    if (dcoc) {
+      e["layer"] = compiler::ToJson(t.layer);
+      e["cycles"] = 0;
+    } else {
+      e["task_key"] = compiler::TaskKey(t.layer);
+      for (const char* k : {"measure_seconds", "fit_seconds", "search_seconds", "cost_seconds"}) e[k] = 0.0;
+      e["memoized"] = 0;
+      e["best"] = nullptr;
+      for (const RunEvent& ev : f.events)
+        if (ev.kind == RunEvent::Kind::kMeasurement && ev.task == t.layer.name && ev.status == "ok" &&
+            (e["best"].is_null() || double(ev.cycles) < e["best"]["cycles"].get<double>()))
+          e["best"] = {{"cycles", ev.cycles}};
+    }
+    tasks.push_back(std::move(e));
+  }
+  r["tasks"] = std::move(tasks);
+  if (dcoc) {
+    r["board"] = board;
+    r["stats"] = Json::object();
+  } else {
+    r["config"] = config;  // "": the scenario's default, filled in when it is known
+    r["wall_seconds"] = 0.0;
+  }
+  return r;
+}
 
 std::string ParamsText(const Json& params) {
   if (!params.is_object() || params.empty()) return "";
@@ -541,7 +637,7 @@ DefaultCycles DefaultCyclesFromDatabase(const std::filesystem::path& path) {
 
 // ---- Analysis -----------------------------------------------------------------------------------------------
 
-Json CodesignResults(const std::vector<RunFile>& files, const CodesignReportOptions& opts) {
+Json CodesignResults(const std::vector<RunFile>& given, const CodesignReportOptions& opts) {
   Json out;
   out["command"] = opts.command;
   out["anytime_rule"] =
@@ -553,18 +649,82 @@ Json CodesignResults(const std::vector<RunFile>& files, const CodesignReportOpti
       "it has one, the same rule on each hardware point it measured, the best.";
   Json skipped = Json::array();
 
-  // Default configuration: given, else where DCOC started.
-  std::string default_config = opts.default_config;
-  for (const RunFile& f : files)
-    if (default_config.empty() && f.finished && f.result["tuner"] == "dcoc" && !f.events.empty() &&
-        f.events[0].kind == RunEvent::Kind::kRound && f.events[0].done == 0)
-      default_config = f.events[0].config;
-  out["default_config"] = default_config.empty() ? Json(nullptr) : Json(default_config);
+  // Scenarios: (model, board). A DCOC run names its board; a baseline run is on the board of a DCOC run of its
+  // model that started from or chose its configuration, else on --board, else on the one board DCOC's runs
+  // of the model used (none: its board is unknown).
+  struct Info {
+    std::string model, board, start;  // start: the configuration a DCOC run began with ("" if not in the file)
+  };
+  std::vector<RunFile> files(given);
+  std::vector<Info> info(files.size());
+  const auto start_of = [](const RunFile& f) {
+    return !f.events.empty() && f.events[0].kind == RunEvent::Kind::kRound && f.events[0].done == 0 ? f.events[0].config
+                                                                                                    : std::string();
+  };
+  if (opts.partial) {
+    // Unfinished DCOC runs: on the board of a finished one that started from the same configuration, else
+    // --board, else the one board the finished ones used.
+    std::set<std::string> dcoc_boards;
+    for (const RunFile& f : files)
+      if (f.finished && f.result["tuner"] == "dcoc") dcoc_boards.insert(f.result["board"].get<std::string>());
+    for (RunFile& f : files) {
+      if (f.finished) continue;
+      std::string board;
+      for (const RunFile& o : files)
+        if (o.finished && o.result["tuner"] == "dcoc" && !start_of(f).empty() && start_of(o) == start_of(f))
+          board = o.result["board"];
+      if (board.empty()) board = !opts.board.empty() ? opts.board : dcoc_boards.size() == 1 ? *dcoc_boards.begin() : "";
+      f.result = UnfinishedResult(f, opts, board);
+      f.finished = true;
+    }
+  }
+  for (size_t i = 0; i < files.size(); ++i) {
+    const RunFile& f = files[i];
+    if (!f.finished) continue;
+    info[i].model = ModelOf(f);
+    if (f.result["tuner"] != "dcoc") continue;
+    info[i].board = f.result["board"];
+    info[i].start = start_of(f);
+  }
+  for (size_t i = 0; i < files.size(); ++i) {
+    const RunFile& f = files[i];
+    if (!f.finished || f.result["tuner"] == "dcoc") continue;
+    const std::string tag = f.result["config"];
+    std::set<std::string> boards;
+    for (size_t k = 0; k < files.size(); ++k)
+      if (!info[k].board.empty() && info[k].model == info[i].model) {
+        boards.insert(info[k].board);
+        if (info[i].board.empty() && (info[k].start == tag || files[k].result.value("config_tag", "") == tag))
+          info[i].board = info[k].board;
+      }
+    if (info[i].board.empty())
+      info[i].board = !opts.board.empty() ? opts.board : boards.size() == 1 ? *boards.begin() : "";
+  }
+  // The default configuration of a scenario: given, else where its DCOC runs started.
+  std::map<std::pair<std::string, std::string>, std::string> default_of;
+  for (size_t i = 0; i < files.size(); ++i)
+    if (!info[i].start.empty()) default_of.emplace(std::make_pair(info[i].model, info[i].board), info[i].start);
+  const auto default_config = [&](const std::string& model, const std::string& board) {
+    if (!opts.default_config.empty()) return opts.default_config;
+    auto it = default_of.find({model, board});
+    return it == default_of.end() ? std::string() : it->second;
+  };
+  for (size_t i = 0; i < files.size(); ++i) {
+    RunFile& f = files[i];
+    if (!f.finished || f.result["tuner"] == "dcoc" || !f.result["config"].get<std::string>().empty()) continue;
+    f.result["config"] = default_config(info[i].model, info[i].board);  // an unfinished baseline's, not labelled
+    if (f.result["config"] == "")
+      throw UsageError(
+          fmt::format("{}: unfinished, and its configuration is unknown: give --label {}=<tuner>@<tag> "
+                      "or --default-config",
+                      f.path, std::filesystem::path(f.path).filename().string()));
+  }
 
-  // Group the files by (model, label, seed).
-  std::map<std::tuple<std::string, std::string, uint64_t>, std::vector<const RunFile*>> groups;
+  // Group the files by (model, board, label, seed).
+  std::map<std::tuple<std::string, std::string, std::string, uint64_t>, std::vector<const RunFile*>> groups;
   std::map<std::string, std::string> tuner_of;
-  for (const RunFile& f : files) {
+  for (size_t i = 0; i < files.size(); ++i) {
+    const RunFile& f = files[i];
     if (!f.finished) {
       skipped.push_back({{"file", f.path}, {"reason", "no result line (a run still being written, or killed)"}});
       continue;
@@ -581,15 +741,26 @@ Json CodesignResults(const std::vector<RunFile>& files, const CodesignReportOpti
       label = "dcoc" + ParamsText(r.value("params", Json::object()));
     } else {
       const std::string tag = r["config"];
-      label = tuner + "@" + (tag == default_config ? "default" : tag);
+      label = tuner + "@" + (tag == default_config(info[i].model, info[i].board) ? "default" : tag);
     }
     tuner_of[label] = tuner;
-    groups[{ModelOf(f), label, r["seed"].get<uint64_t>()}].push_back(&f);
+    std::vector<const RunFile*>& g = groups[{info[i].model, info[i].board, label, r["seed"].get<uint64_t>()}];
+    // Two DCOC runs of one label and seed that both start at 0 are two runs, not a resumed one (a resumed run
+    // starts where its checkpoint was): ablations of a binary whose result lines lack their parameters.
+    if (tuner == "dcoc" && !f.events.empty() && f.events[0].done == 0)
+      for (const RunFile* o : g)
+        if (!o->events.empty() && o->events[0].done == 0)
+          throw UsageError(fmt::format(
+              "{} and {} are two DCOC runs labelled \"{}\" with seed {} on {}: label them apart with --label "
+              "FILE=LABEL (e.g. --label {}='dcoc {{\"confidence_sampling\": false}}' for an ablation whose result line "
+              "predates its parameters)",
+              o->path, f.path, label, r["seed"].get<uint64_t>(), info[i].board, fname));
+    g.push_back(&f);
   }
   out["skipped"] = skipped;
 
   // Stitch each group's files.
-  std::map<std::string, std::vector<Run>> by_model;
+  std::map<std::pair<std::string, std::string>, std::vector<Run>> by_model;
   for (auto& [key, fs] : groups) {
     std::stable_sort(fs.begin(), fs.end(), [](const RunFile* a, const RunFile* b) {
       const int64_t da = a->events.empty() ? 0 : a->events[0].done, db = b->events.empty() ? 0 : b->events[0].done;
@@ -597,7 +768,7 @@ Json CodesignResults(const std::vector<RunFile>& files, const CodesignReportOpti
       return std::tie(da, ta) < std::tie(db, tb);
     });
     Run run;
-    std::tie(run.model, run.label, run.seed) = key;
+    std::tie(run.model, run.board, run.label, run.seed) = key;
     run.tuner = tuner_of[run.label];
     run.codesign = run.tuner == "dcoc";
     for (size_t i = 0; i < fs.size(); ++i) {
@@ -615,19 +786,18 @@ Json CodesignResults(const std::vector<RunFile>& files, const CodesignReportOpti
     }
     run.last = fs.back();
     run.total = run.events.empty() ? 0 : run.events.back().total;
-    by_model[run.model].push_back(std::move(run));
+    by_model[{run.model, run.board}].push_back(std::move(run));
   }
 
   Analyzer analyzer(opts);
   Json models = Json::array();
-  std::map<std::string, std::vector<double>> gops_by_label;                     // over models
-  std::map<std::pair<std::string, std::string>, std::vector<double>> speedups;  // (dcoc label, baseline) -> per model
-  for (auto& [model, runs] : by_model) {
+  // Over the models of a board: (board, label) -> per model; (board, dcoc label, baseline) -> per model.
+  std::map<std::pair<std::string, std::string>, std::vector<double>> gops_by_label;
+  std::map<std::tuple<std::string, std::string, std::string>, std::vector<double>> speedups;
+  for (auto& [scenario, runs] : by_model) {
+    const auto& [model, board] = scenario;
     // Tasks: name -> count, key, MACs.
     std::map<std::string, Task> tasks;
-    std::string board = opts.board;
-    for (const Run& run : runs)
-      if (run.codesign && board.empty()) board = run.last->result["board"];
     double clock_mhz = 0;
     if (!board.empty()) clock_mhz = boards::LoadBoard(board).clock_mhz;
     for (const Run& run : runs) {
@@ -641,10 +811,10 @@ Json CodesignResults(const std::vector<RunFile>& files, const CodesignReportOpti
           const compiler::ConvLayer l = compiler::LayerFromJson(nlohmann::json::parse(t["layer"].dump()));
           task.key = compiler::TaskKey(l);
           task.macs = double(l.Macs());
-          if (clock_mhz == 0) clock_mhz = r["config"].value("CLOCK_MHZ", 0.0);
+          if (clock_mhz == 0 && r.contains("config")) clock_mhz = r["config"].value("CLOCK_MHZ", 0.0);
         } else {
           if (task.key.empty()) task.key = t["task_key"];
-          if (task.macs == 0 && !t["best"].is_null()) {
+          if (task.macs == 0 && !t["best"].is_null() && t["best"].contains("gops")) {
             const double hz = spec::ConfigFromTag(r["config"].get<std::string>()).clock_mhz * 1e6;
             task.macs = std::round(t["best"]["gops"].get<double>() * 1e9 * t["best"]["cycles"].get<double>() / hz / 2);
           }
@@ -671,6 +841,8 @@ Json CodesignResults(const std::vector<RunFile>& files, const CodesignReportOpti
     Json m;
     m["model"] = model;
     m["board"] = board.empty() ? Json(nullptr) : Json(board);
+    const std::string def = default_config(model, board);
+    m["default_config"] = def.empty() ? Json(nullptr) : Json(def);
     m["clock_mhz"] = clock_mhz;
     m["macs"] = model_macs > 0 ? Json(model_macs) : Json(nullptr);
     if (!macs_unknown.empty()) m["macs_unknown"] = macs_unknown;
@@ -684,17 +856,25 @@ Json CodesignResults(const std::vector<RunFile>& files, const CodesignReportOpti
     std::vector<std::string> labels;
     for (const Json& r : runs_json)
       if (std::find(labels.begin(), labels.end(), r["label"]) == labels.end()) labels.push_back(r["label"]);
-    std::stable_sort(labels.begin(), labels.end(), [&](const std::string& a, const std::string& b) {
-      return (tuner_of[a] != "dcoc") < (tuner_of[b] != "dcoc");
-    });
+    // DCOC and its ablations, then the baselines on the default, then on other hardware.
+    const auto rank = [&](const std::string& l) {
+      return tuner_of[l] == "dcoc" ? 0 : l.size() >= 8 && l.compare(l.size() - 8, 8, "@default") == 0 ? 1 : 2;
+    };
+    std::stable_sort(labels.begin(), labels.end(),
+                     [&](const std::string& a, const std::string& b) { return rank(a) < rank(b); });
     Json per_label = Json::array();
     std::map<std::string, std::vector<double>> finals;
     for (const std::string& label : labels) {
       std::vector<double> cyc, gops, ips, seeds;
       std::map<std::string, std::vector<double>> time;
       std::set<std::string> hw;
+      int64_t unfinished = 0;
       for (const Json& r : runs_json) {
         if (r["label"] != label) continue;
+        if (r.value("unfinished", false)) {  // curves only
+          ++unfinished;
+          continue;
+        }
         seeds.push_back(r["seed"].get<double>());
         if (!r["final"]["cycles"].is_null()) {
           cyc.push_back(r["final"]["cycles"].get<double>());
@@ -710,6 +890,7 @@ Json CodesignResults(const std::vector<RunFile>& files, const CodesignReportOpti
       e["label"] = label;
       e["tuner"] = tuner_of[label];
       e["seeds"] = seeds;
+      e["unfinished_runs"] = unfinished;
       e["with_design"] = cyc.size();
       e["cycles"] = Stats(cyc);
       e["gops"] = Stats(gops);
@@ -720,7 +901,7 @@ Json CodesignResults(const std::vector<RunFile>& files, const CodesignReportOpti
            {"wall", "measure", "measurement_cost", "model_builds", "learning", "search", "checkpoint", "memoized"})
         tm[k] = time.count(k) ? Json(Mean(time[k])) : Json(nullptr);
       e["time_mean"] = tm;
-      if (cyc.size() == seeds.size() && !gops.empty()) gops_by_label[label].push_back(Geomean(gops));
+      if (cyc.size() == seeds.size() && !gops.empty()) gops_by_label[{board, label}].push_back(Geomean(gops));
       per_label.push_back(std::move(e));
     }
     m["per_label"] = per_label;
@@ -743,10 +924,10 @@ Json CodesignResults(const std::vector<RunFile>& files, const CodesignReportOpti
         std::vector<double> reach, own;
         int64_t pairs = 0;
         for (const Json& rb : runs_json) {
-          if (rb["label"] != b || rb["final"]["cycles"].is_null()) continue;
+          if (rb["label"] != b || rb["final"]["cycles"].is_null() || rb.value("unfinished", false)) continue;
           if (!rb["measurements_to_final"].is_null()) own.push_back(rb["measurements_to_final"].get<double>());
           for (const Json& rd : runs_json) {
-            if (rd["label"] != d) continue;
+            if (rd["label"] != d || rd.value("unfinished", false)) continue;
             ++pairs;
             const Json n = FirstReach(rd["curve_cycles"].get<std::vector<double>>(), rb["final"]["cycles"]);
             if (!n.is_null()) reach.push_back(n.get<double>());
@@ -756,11 +937,38 @@ Json CodesignResults(const std::vector<RunFile>& files, const CodesignReportOpti
         c["pairs_reached"] = reach.size();
         c["measurements_to_reach"] = Stats(reach);
         c["baseline_measurements_to_its_final"] = Stats(own);
-        speedups[{d, b}].push_back(c["speedup"].get<double>());
+        speedups[{board, d, b}].push_back(c["speedup"].get<double>());
         cmp.push_back(std::move(c));
       }
     }
     m["comparisons"] = cmp;
+
+    // What hardware and what software contributed: a baseline on the default and on DCOC's chosen hardware
+    // (when every seed of DCOC chose the same): default / chosen is the hardware's share of DCOC's speedup,
+    // chosen / DCOC the software's (their product is the whole speedup over the baseline on the default).
+    Json parts = Json::array();
+    for (const std::string& d : labels) {
+      if (tuner_of[d] != "dcoc" || finals[d].empty()) continue;
+      std::set<std::string> chosen;
+      for (const Json& r : runs_json)
+        if (r["label"] == d && !r.value("unfinished", false) && r["final"].contains("config"))
+          chosen.insert(r["final"]["config"].get<std::string>());
+      if (chosen.size() != 1) continue;
+      const std::string hw = *chosen.begin();
+      for (const std::string& b : labels) {
+        if (tuner_of[b] == "dcoc" || b != tuner_of[b] + "@default" || finals[b].empty()) continue;
+        const std::string on_hw = hw == default_config(model, board) ? b : tuner_of[b] + "@" + hw;
+        if (!finals.count(on_hw) || finals[on_hw].empty()) continue;
+        const double g_def = Geomean(finals[b]), g_hw = Geomean(finals[on_hw]), g_d = Geomean(finals[d]);
+        parts.push_back({{"dcoc", d},
+                         {"baseline", tuner_of[b]},
+                         {"hardware", hw},
+                         {"speedup", g_def / g_d},
+                         {"hardware_share", g_def / g_hw},
+                         {"software_share", g_hw / g_d}});
+      }
+    }
+    m["hardware_software"] = parts;
     m["runs"] = runs_json;
     models.push_back(std::move(m));
   }
@@ -769,13 +977,16 @@ Json CodesignResults(const std::vector<RunFile>& files, const CodesignReportOpti
   // Geometric means over models.
   Json geo;
   Json gl = Json::array();
-  for (const auto& [label, v] : gops_by_label)
-    gl.push_back({{"label", label}, {"models", v.size()}, {"gops_geomean", Geomean(v)}});
+  for (const auto& [key, v] : gops_by_label)
+    gl.push_back({{"board", key.first}, {"label", key.second}, {"models", v.size()}, {"gops_geomean", Geomean(v)}});
   geo["gops"] = gl;
   Json gs = Json::array();
   for (const auto& [key, v] : speedups)
-    gs.push_back(
-        {{"dcoc", key.first}, {"baseline", key.second}, {"models", v.size()}, {"speedup_geomean", Geomean(v)}});
+    gs.push_back({{"board", std::get<0>(key)},
+                  {"dcoc", std::get<1>(key)},
+                  {"baseline", std::get<2>(key)},
+                  {"models", v.size()},
+                  {"speedup_geomean", Geomean(v)}});
   geo["speedup"] = gs;
   out["geomean"] = geo;
   out["not_recorded"] = {

@@ -66,6 +66,12 @@ struct CodesignReportOptions {
   std::string board;                          // for the clock and resources (empty: DCOC's results' board)
   DefaultCycles default_cycles;               // empty: tasks without a result have no design
   std::string command;                        // recorded in the results
+  // Also read runs without a result line (still running) as far as their events go: a built-in model's tasks;
+  // the tuner from the events (DCOC) or the file name's first word (autotvm.s2.jsonl), the seed from a word
+  // s<N> of the name; a baseline on the configuration its --label names (tuner@TAG), else the default. Their
+  // curves and rows are shown, they are left out of the summaries over seeds and the comparisons.
+  bool partial = false;
+  std::string backend = "verilator";  // of the unfinished runs (for their default schedules' cycles)
 };
 
 // results.json's document from the runs (files of one (model, label, seed) are stitched: a resumed DCOC run

@@ -76,7 +76,7 @@ std::string CurvesPanel(const Json& model) {
       double sum = 0, lo = 1e300, hi = 0;
       int n = 0;
       for (const std::vector<double>& g : seeds) {
-        const double v = g.empty() ? 0 : g[std::min(i, g.size() - 1)];
+        const double v = i < g.size() ? g[i] : 0;  // an unfinished run's curve ends at its last measurement
         if (v <= 0) continue;
         sum += v, lo = std::min(lo, v), hi = std::max(hi, v), ++n;
       }
@@ -202,7 +202,10 @@ std::string TimeCells(const Json& t) {
 
 std::string ModelSection(const Json& m) {
   std::string h;
-  h += fmt::format("<h2>{}</h2>", HtmlEscape(m["model"]));
+  h += fmt::format("<h2>{}{}</h2>", HtmlEscape(m["model"]),
+                   m["board"].is_null() ? std::string(" (board unknown)") : " on " + HtmlEscape(m["board"]));
+  h += fmt::format("<p class=\"note\">@default: <code>{}</code></p>",
+                   m["default_config"].is_null() ? "none" : HtmlEscape(m["default_config"]));
   h += fmt::format(
       "<p class=\"note\">{} tasks, {} GMAC per inference; board {}, clock {} MHz (GOPS and inferences/s at this "
       "clock).</p>",
@@ -218,7 +221,11 @@ std::string ModelSection(const Json& m) {
     h += fmt::format(
         "<tr><td class=\"l\">{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"l\"><code>{}</code>"
         "</td></tr>",
-        HtmlEscape(e["label"]), e["seeds"].size(),
+        HtmlEscape(e["label"]),
+        fmt::format("{}{}", e["seeds"].size(),
+                    e["unfinished_runs"].get<int64_t>() > 0
+                        ? fmt::format(" (+{} unfinished: curves only)", e["unfinished_runs"].get<int64_t>())
+                        : std::string()),
         e["with_design"].get<size_t>() < e["seeds"].size()
             ? fmt::format(" ({} with a design)", e["with_design"].get<size_t>())
             : "",
@@ -244,6 +251,21 @@ std::string ModelSection(const Json& m) {
     h += "</table>";
   }
 
+  if (!m["hardware_software"].empty()) {
+    h += "<h3>What hardware and what software contributed</h3><p class=\"note\">The baseline on the default "
+         "hardware and on DCOC's chosen hardware (geometric means over seeds): default / chosen is the hardware's "
+         "share of DCOC's speedup, chosen / DCOC the software's; their product is the whole.</p><table><tr><th "
+         "class=\"l\">DCOC</th><th class=\"l\">baseline</th><th class=\"l\">DCOC's hardware</th><th>speedup</th>"
+         "<th>hardware</th><th>software</th></tr>";
+    for (const Json& c : m["hardware_software"])
+      h += fmt::format(
+          "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\"><code>{}</code></td><td>{:.3f}</td>"
+          "<td>{:.3f}</td><td>{:.3f}</td></tr>",
+          HtmlEscape(c["dcoc"]), HtmlEscape(c["baseline"]), HtmlEscape(c["hardware"]), c["speedup"].get<double>(),
+          c["hardware_share"].get<double>(), c["software_share"].get<double>());
+    h += "</table>";
+  }
+
   h += "<h3>Wall-clock time (seconds, mean over seeds)</h3><p class=\"note\">measure: waiting for measurements "
        "(DCOC: including its model builds); cost: the measurements' own time, also of memoized ones; model builds: "
        "time spent building verilated models of new hardware points; learning: cost-model and agent training; search: "
@@ -259,6 +281,9 @@ std::string ModelSection(const Json& m) {
        "measurements</th><th>model cycles</th><th>GOPS</th><th>to its final</th><th class=\"l\">notes</th></tr>";
   for (const Json& r : m["runs"]) {
     std::vector<std::string> notes = r["warnings"];
+    if (r.value("unfinished", false))
+      notes.push_back(fmt::format("unfinished: {} of {} measurements (no result line yet; left out of the summaries)",
+                                  r["curve_cycles"].size(), r["trials"].get<int64_t>()));
     if (r["starts_at"].get<int64_t>() > 0)
       notes.push_back(fmt::format("events from measurement {} (the ones before are not in the input)",
                                   r["starts_at"].get<int64_t>()));
@@ -356,9 +381,8 @@ th{background:#f2f2f2}td.l,th.l{text-align:left}
   if (!results.value("command", "").empty())
     h += fmt::format("<p class=\"note\">Command: <code>{}</code></p>", HtmlEscape(results["command"]));
   h += fmt::format(
-      "<p class=\"note\"><b>Default hardware</b> (the label @default): <code>{}</code>. <b>Anytime "
-      "design</b>: {}</p>",
-      results["default_config"].is_null() ? "none" : HtmlEscape(results["default_config"]),
+      "<p class=\"note\"><b>Labels</b>: tuner@hardware; @default is the configuration DCOC's runs of the model and "
+      "board started from (or --default-config). <b>Anytime design</b>: {}</p>",
       HtmlEscape(results["anytime_rule"]));
   h += "<p class=\"note\"><b>Not recorded</b>: ";
   for (const Json& n : results["not_recorded"]) h += HtmlEscape(n) + "; ";
@@ -371,17 +395,19 @@ th{background:#f2f2f2}td.l,th.l{text-align:left}
   const Json& g = results["geomean"];
   if (results["models"].size() > 1 || !g["speedup"].empty()) {
     h += fmt::format(
-        "<h2>Geometric mean over models</h2><table><tr><th class=\"l\">tuner@hardware</th><th>models"
-        "</th><th>GOPS</th></tr>");
+        "<h2>Geometric mean over models (per board)</h2><table><tr><th class=\"l\">board</th><th "
+        "class=\"l\">tuner@hardware</th><th>models</th><th>GOPS</th></tr>");
     for (const Json& e : g["gops"])
-      h += fmt::format("<tr><td class=\"l\">{}</td><td>{}</td><td>{:.2f}</td></tr>", HtmlEscape(e["label"]),
-                       e["models"].get<size_t>(), e["gops_geomean"].get<double>());
-    h +=
-        "</table><table><tr><th class=\"l\">DCOC</th><th class=\"l\">baseline</th><th>models</th><th>speedup</th></tr>";
+      h += fmt::format("<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{:.2f}</td></tr>",
+                       HtmlEscape(e["board"]), HtmlEscape(e["label"]), e["models"].get<size_t>(),
+                       e["gops_geomean"].get<double>());
+    h += "</table><table><tr><th class=\"l\">board</th><th class=\"l\">DCOC</th><th class=\"l\">baseline</th><th>"
+         "models</th><th>speedup</th></tr>";
     for (const Json& e : g["speedup"])
-      h += fmt::format("<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{:.3f}</td></tr>",
-                       HtmlEscape(e["dcoc"]), HtmlEscape(e["baseline"]), e["models"].get<size_t>(),
-                       e["speedup_geomean"].get<double>());
+      h += fmt::format(
+          "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{:.3f}</td></tr>",
+          HtmlEscape(e["board"]), HtmlEscape(e["dcoc"]), HtmlEscape(e["baseline"]), e["models"].get<size_t>(),
+          e["speedup_geomean"].get<double>());
     h += "</table>";
   }
   for (const Json& m : results["models"]) h += ModelSection(m);

@@ -14,7 +14,8 @@ namespace {
 
 struct CodesignArgs {
   std::vector<std::string> runs, labels;
-  std::string db, out, default_config, board;
+  std::string db, out, default_config, board, backend = "verilator";
+  bool partial = false;
 };
 
 void WriteFile(const std::filesystem::path& p, const std::string& text) {
@@ -37,6 +38,8 @@ void BenchCodesign(const CodesignArgs& a) {
   }
   o.default_config = a.default_config;
   o.board = a.board;
+  o.partial = a.partial;
+  o.backend = a.backend;
   if (!a.db.empty()) {
     if (!std::filesystem::is_regular_file(a.db)) throw UsageError(fmt::format("--db {}: no such file", a.db));
     o.default_cycles = agents::codesign::DefaultCyclesFromDatabase(a.db);
@@ -47,6 +50,7 @@ void BenchCodesign(const CodesignArgs& a) {
   for (const std::string& l : a.labels) cmd += " --label " + l;
   if (!a.default_config.empty()) cmd += " --default-config " + a.default_config;
   if (!a.board.empty()) cmd += " --board " + a.board;
+  if (a.partial) cmd += " --partial";
   o.command = cmd + " -o " + a.out;
 
   std::vector<std::filesystem::path> inputs(a.runs.begin(), a.runs.end());
@@ -62,10 +66,14 @@ void BenchCodesign(const CodesignArgs& a) {
   for (const auto& s : res["skipped"])
     fmt::print(stderr, "skipped {}: {}\n", s["file"].get<std::string>(), s["reason"].get<std::string>());
   for (const auto& m : res["models"]) {
-    fmt::print("{} ({} MHz):\n", m["model"].get<std::string>(), m["clock_mhz"].get<double>());
+    fmt::print("{} on {} ({} MHz):\n", m["model"].get<std::string>(),
+               m["board"].is_null() ? "an unknown board" : m["board"].get<std::string>(), m["clock_mhz"].get<double>());
     for (const auto& e : m["per_label"]) {
       if (e["cycles"].is_null()) {
-        fmt::print("  {:<40} {} seeds, no design\n", e["label"].get<std::string>(), e["seeds"].size());
+        fmt::print("  {:<40} {} seeds, no design{}\n", e["label"].get<std::string>(), e["seeds"].size(),
+                   e["unfinished_runs"].get<int64_t>()
+                       ? fmt::format(" (+{} unfinished)", e["unfinished_runs"].get<int64_t>())
+                       : "");
         continue;
       }
       fmt::print("  {:<40} {} seeds  {:>12.0f} cycles [{:.0f} - {:.0f}]  {:.2f} GOPS  {:.2f} inferences/s\n",
@@ -114,6 +122,12 @@ void RegisterCodesignBench(CLI::App& bench) {
   c->add_option("--default-config", args.default_config,
                 "The configuration labelled \"default\" (default: the one DCOC's runs started from)");
   c->add_option("--board", args.board, "Board for the clock (default: DCOC's runs' board)");
+  c->add_flag("--partial", args.partial,
+              "Also show runs still being written (no result line): curves and rows as far as their events go, left "
+              "out of the summaries and comparisons. Such a file names its tuner and seed (autotvm.s2.jsonl: a tuner "
+              "first, a word s<N>); a baseline runs on the configuration its --label names (tuner@TAG), else the "
+              "default; the model must be built in");
+  c->add_option("--backend", args.backend, "With --partial: the unfinished runs' backend")->capture_default_str();
   c->add_option("-o,--out", args.out, "Output directory")->required();
   c->callback([] { BenchCodesign(args); });
 }

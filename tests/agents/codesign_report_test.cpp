@@ -106,12 +106,13 @@ Json DcocMeas(const std::string& config, const std::string& task, uint64_t cycle
   return j;
 }
 
-Json DcocResult(bool interrupted, double wall, const Json& params = Json::object()) {
-  Json r = {{"event", "result"}, {"tuner", "dcoc"}, {"board", "pynq-z2"}, {"backend", "verilator"}, {"seed", 1},
-            {"params", params},  {"trials", 4},     {"measured", 4},      {"memoized", 0},          {"resumed", 0}};
+Json DcocResult(bool interrupted, double wall, const Json& params = Json::object(),
+                const std::string& board = "pynq-z2", const std::string& chosen = kBus) {
+  Json r = {{"event", "result"}, {"tuner", "dcoc"}, {"board", board}, {"backend", "verilator"}, {"seed", 1},
+            {"params", params},  {"trials", 4},     {"measured", 4},  {"memoized", 0},          {"resumed", 0}};
   if (!interrupted) {
-    r["config"] = spec::ConfigToJson(spec::ConfigFromTag(kBus));
-    r["config_tag"] = kBus;
+    r["config"] = spec::ConfigToJson(spec::ConfigFromTag(chosen));
+    r["config_tag"] = chosen;
     r["resources"] = {{"lut", 1.0}, {"ff", 2.0}, {"dsp", 3.0}, {"bram36", 4.0}, {"uram", 0.0}, {"lutram", 0.0}};
     r["tasks"] = {DcocTask("toy.A", 2, ToyLayer("toy.A", 1000), 70), DcocTask("toy.B", 1, ToyLayer("toy.B", 500), 40)};
     r["model"] = {{"cycles", 180.0}, {"seconds", 1.8e-6}, {"gops", 1.0}, {"inferences_per_second", 1.0}};
@@ -130,6 +131,14 @@ std::string DcocFirstHalf() {
 std::string DcocSecondHalf() {
   return Line(DcocEvent("round", kBus, 2, 225)) + Line(DcocMeas(kBus, "toy.A", 70, 3, 225)) +
          Line(DcocMeas(kBus, "toy.B", 40, 4, 225));
+}
+
+// The same run on another base and chosen configuration (another board's).
+std::string Retagged(std::string text, const std::string& base, const std::string& chosen) {
+  for (const auto& [from, to] : {std::pair{kBus, chosen}, std::pair{kBase, base}})
+    for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+      text.replace(at, from.size(), to);
+  return text;
 }
 
 RunFile Read(const std::string& text, const std::string& name) {
@@ -215,8 +224,8 @@ TEST(CodesignReport, DcocAgainstBaselinesOverSeeds) {
       Read(DcocFirstHalf() + DcocSecondHalf() + Line(DcocResult(false, 30)), "dcoc.s1.jsonl"),
       Read(Autotvm(1), "autotvm.s1.jsonl"), Read(Autotvm(2, 75), "autotvm.s2.jsonl")};
   const Json res = CodesignResults(files, WithDefaults());
-  EXPECT_EQ(res["default_config"], kBase);  // where DCOC started
   const Json& m = res["models"][0];
+  EXPECT_EQ(m["default_config"], kBase);  // where DCOC started
   EXPECT_EQ(m["board"], "pynq-z2");
   const Json& d = RunOf(m, "dcoc", 1);
   // n1: the rule on the base (A 90 x 2 + B's default 60); n2: the round's design 225; n3: still 225; n4: the
@@ -286,6 +295,51 @@ TEST(CodesignReport, AResumedRunIsStitchedAndAReplayReplacesTheEarlierFile) {
   EXPECT_EQ(RunOf(late, "dcoc {\"software_only\":true}", 1)["final"]["cycles"].get<double>(), 180);
 }
 
+TEST(CodesignReport, BoardsAreSeparateScenariosWithTheirOwnDefaultAndClock) {
+  const std::string zcu = "1x16_i8w8a32_15_15_18_17", zcu_bus = "1x16_i8w8a32_15_15_18_17_bus128";
+  const std::string dcoc = DcocFirstHalf() + DcocSecondHalf();
+  const std::vector<RunFile> files = {
+      Read(dcoc + Line(DcocResult(false, 30)), "dcoc.s1.jsonl"), Read(Autotvm(1), "autotvm.s1.jsonl"),
+      Read(Retagged(dcoc, zcu, zcu_bus) + Line(DcocResult(false, 30, Json::object(), "zcu104", zcu_bus)),
+           "dcoc.zcu104.s1.jsonl"),
+      Read(Retagged(Autotvm(1), zcu, zcu_bus), "autotvm.zcu104.s1.jsonl"),
+      Read(Retagged(Autotvm(1), kBus, kBus), "autotvm.dcochw.s1.jsonl")};
+  const Json res = CodesignResults(files, WithDefaults());
+  ASSERT_EQ(res["models"].size(), 2u);
+  for (const Json& m : res["models"]) {
+    const bool z = m["board"] == "zcu104";
+    EXPECT_EQ(m["clock_mhz"].get<double>(), z ? 250 : 100) << m["board"];
+    EXPECT_EQ(m["default_config"], z ? zcu : kBase);
+    std::vector<std::string> labels;
+    for (const Json& e : m["per_label"]) labels.push_back(e["label"]);
+    if (z)
+      EXPECT_THAT(labels, ElementsAre("dcoc", "autotvm@default"));
+    else
+      EXPECT_THAT(labels, ElementsAre("dcoc", "autotvm@default", "autotvm@" + kBus));  // on DCOC's choice
+    EXPECT_NEAR(RunOf(m, "dcoc", 1)["final"]["inferences_per_second"].get<double>(), (z ? 250e6 : 100e6) / 180, 1e-6);
+  }
+  ASSERT_EQ(res["geomean"]["speedup"].size(), 3u);
+  EXPECT_EQ(res["geomean"]["speedup"][0]["board"], "pynq-z2");
+  // pynq-z2: autotvm reaches 200 cycles on the default and on DCOC's bus128 alike, DCOC 180: all software.
+  for (const Json& m : res["models"]) {
+    if (m["board"] != "pynq-z2") continue;
+    ASSERT_EQ(m["hardware_software"].size(), 1u);
+    const Json& hs = m["hardware_software"][0];
+    EXPECT_EQ(hs["hardware"], kBus);
+    EXPECT_NEAR(hs["hardware_share"].get<double>(), 1.0, 1e-12);
+    EXPECT_NEAR(hs["software_share"].get<double>(), 200.0 / 180, 1e-12);
+  }
+
+  // Two DCOC runs from 0 with one label and seed (ablations whose result lines lack their parameters).
+  try {
+    CodesignResults({files[0], Read(dcoc + Line(DcocResult(false, 30)), "dcoc_ncs.s1.jsonl")}, WithDefaults());
+    ADD_FAILURE() << "no error";
+  } catch (const UsageError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("dcoc.s1.jsonl and dcoc_ncs.s1.jsonl are two DCOC runs labelled \"dcoc\""));
+    EXPECT_THAT(e.what(), HasSubstr("--label"));
+  }
+}
+
 TEST(CodesignReport, AFileWithoutResultLineIsSkipped) {
   const std::string text = DcocFirstHalf() + R"({"event":"measurement","config":")";  // being written
   const RunFile f = Read(text, "running.jsonl");
@@ -293,6 +347,46 @@ TEST(CodesignReport, AFileWithoutResultLineIsSkipped) {
   const Json res = CodesignResults({f, Read(Autotvm(1), "a.jsonl")}, CodesignReportOptions{});
   ASSERT_EQ(res["skipped"].size(), 1u);
   EXPECT_EQ(res["skipped"][0]["file"], "running.jsonl");
+}
+
+TEST(CodesignReport, PartialShowsRunsStillBeingWrittenOutsideTheSummaries) {
+  // autotvm on resnet18 (built in: 12 tasks, 21 layers), 2 of 10 measurements so far, no result line.
+  const std::string text = Line({{"event", "task_start"}, {"task", "resnet18.C1"}, {"done", 0}, {"total", 10}}) +
+                           Line(Meas("resnet18.C1", "ok", 500, 1, 10)) + Line(Meas("resnet18.C1", "ok", 400, 2, 10));
+  CodesignReportOptions o;
+  o.partial = true;
+  o.default_config = kBase;
+  o.board = "pynq-z2";
+  o.default_cycles = [](const std::string&, const std::string& tag, const std::string&) -> std::optional<uint64_t> {
+    return tag == kBase ? std::optional<uint64_t>(1000) : std::nullopt;
+  };
+  const Json res = CodesignResults({Read(text, "runs/autotvm.s2.jsonl")}, o);
+  ASSERT_EQ(res["models"].size(), 1u);
+  const Json& m = res["models"][0];
+  const Json& r = RunOf(m, "autotvm@default", 2);
+  EXPECT_TRUE(r["unfinished"].get<bool>());
+  // Every other task at its default (20 x 1,000), C1 at its best so far; the curve ends at measurement 2.
+  EXPECT_THAT(Curve(r), ElementsAre(20500, 20400));
+  EXPECT_TRUE(r["time"]["wall"].is_null());
+  const Json& e = LabelOf(m, "autotvm@default");
+  EXPECT_TRUE(e["seeds"].empty());
+  EXPECT_EQ(e["unfinished_runs"], 1);
+  EXPECT_TRUE(e["cycles"].is_null());
+  EXPECT_THAT(CodesignReportHtml(res), HasSubstr("unfinished: 2 of 10 measurements"));
+
+  // Without --partial it is skipped; with it, a name that says no tuner or no seed is an error naming the file.
+  EXPECT_EQ(CodesignResults({Read(text, "runs/autotvm.s2.jsonl")}, CodesignReportOptions{})["skipped"].size(), 1u);
+  const auto error = [&](const std::string& name) -> std::string {
+    try {
+      CodesignResults({Read(text, name)}, o);
+    } catch (const UsageError& err) {
+      return err.what();
+    }
+    return "";
+  };
+  EXPECT_THAT(error("runs/bench.s2.jsonl"), HasSubstr("runs/bench.s2.jsonl: unfinished, and its name does not start "
+                                                      "with a tuner"));
+  EXPECT_THAT(error("runs/autotvm.jsonl"), HasSubstr("runs/autotvm.jsonl: unfinished, and its name has no seed"));
 }
 
 std::string ErrorOf(const std::string& text, const std::string& name = "runs/x.jsonl") {
