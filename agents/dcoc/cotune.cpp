@@ -291,6 +291,7 @@ nlohmann::ordered_json ToJson(const CoTuneResult& r, const VtaProblem& problem, 
   j["board"] = problem.board().name;
   j["backend"] = opts.backend;
   j["seed"] = opts.seed;
+  j["params"] = opts.params;  // the report labels ablations by them
   j["trials"] = opts.trials;
   j["measured"] = r.measured;
   j["memoized"] = r.memoized;

@@ -6,33 +6,11 @@
 #include <map>
 
 #include "agents/tune/bench.h"
+#include "agents/tune/html.h"
 
 namespace dcoc::agents::tune {
 
 namespace {
-
-std::string Escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string Color(const std::string& tuner, size_t i) {
   static const std::map<std::string, std::string> fixed = {{"random", "#7f7f7f"},    {"grid", "#222222"},
@@ -41,23 +19,6 @@ std::string Color(const std::string& tuner, size_t i) {
   static const char* other[] = {"#8e44ad", "#16a085", "#d35400", "#2c3e50"};
   if (auto it = fixed.find(tuner); it != fixed.end()) return it->second;
   return other[i % 4];
-}
-
-// A "nice" step for about `n` ticks over [0, max].
-double NiceStep(double max, int n) {
-  const double raw = max / n;
-  const double p = std::pow(10.0, std::floor(std::log10(raw)));
-  for (double m : {1.0, 2.0, 2.5, 5.0, 10.0})
-    if (raw <= m * p) return m * p;
-  return 10 * p;
-}
-
-std::string Num(double v) {
-  if (v == 0) return "0";
-  if (v == std::round(v) && std::abs(v) < 1e9) return fmt::format("{:.0f}", v);
-  if (std::abs(v) >= 100) return fmt::format("{:.0f}", v);
-  if (std::abs(v) >= 10) return fmt::format("{:.1f}", v);
-  return fmt::format("{:.2f}", v);
 }
 
 // A schedule as "tile_b=1 tile_h=7 ..." (wraps in a table cell).
@@ -124,29 +85,15 @@ std::string Panel(const nlohmann::ordered_json& results, const nlohmann::ordered
   if (ymax <= 0) ymax = 1;
   const double ystep = NiceStep(ymax * 1.05, 5), ytop = std::ceil(ymax * 1.05 / ystep) * ystep;
   const double xstep = NiceStep(xmax, 6);
-  const auto X = [&](double x) { return L + (W - L - R) * x / xmax; };
-  const auto Y = [&](double y) { return H - B - (H - T - B) * y / ytop; };
-
-  std::string svg = fmt::format(
-      R"(<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" viewBox="0 0 {} {}" font-family="sans-serif" font-size="11">)",
-      W, H, W, H);
-  svg += fmt::format(R"(<text x="{}" y="18" font-size="13" font-weight="bold">{}</text>)", L, Escape(name));
-  svg += fmt::format(R"(<text x="{}" y="18" text-anchor="end" fill="#555">{}</text>)", W - R, Escape(ShapeOnly(layer)));
-  for (double y = 0; y <= ytop + 1e-9; y += ystep)
-    svg += fmt::format(
-        R"(<line x1="{:.1f}" x2="{:.1f}" y1="{:.1f}" y2="{:.1f}" stroke="#e4e4e4"/><text x="{:.1f}" y="{:.1f}" text-anchor="end" fill="#444">{}</text>)",
-        L, W - R, Y(y), Y(y), L - 5, Y(y) + 4, Num(y));
-  for (double x = 0; x <= xmax + 1e-9; x += xstep)
-    svg += fmt::format(
-        R"(<line x1="{:.1f}" x2="{:.1f}" y1="{:.1f}" y2="{:.1f}" stroke="#f0f0f0"/><text x="{:.1f}" y="{:.1f}" text-anchor="middle" fill="#444">{}</text>)",
-        X(x), X(x), T, H - B, X(x), H - B + 15, Num(x));
-  svg += fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#999"/>)", L, T, W - L - R,
-                     H - T - B);
-  svg += fmt::format(R"(<text x="{:.1f}" y="{}" text-anchor="middle" fill="#222">measurements</text>)", (L + W - R) / 2,
-                     H - 10);
-  svg += fmt::format(
-      R"svg(<text transform="translate(14 {:.1f}) rotate(-90)" text-anchor="middle" fill="#222">best GOPS so far</text>)svg",
-      (T + H - B) / 2);
+  Plot plot;
+  plot.W = W, plot.H = H, plot.L = L, plot.R = R, plot.T = T, plot.B = B;
+  plot.x1 = xmax, plot.y1 = ytop;
+  const auto X = [&](double x) { return plot.X(x); };
+  const auto Y = [&](double y) { return plot.Y(y); };
+  std::string svg = plot.Open(xstep, ystep, "measurements", "best GOPS so far");
+  svg += fmt::format(R"(<text x="{}" y="18" font-size="13" font-weight="bold">{}</text>)", L, HtmlEscape(name));
+  svg += fmt::format(R"(<text x="{}" y="18" text-anchor="end" fill="#555">{}</text>)", W - R,
+                     HtmlEscape(ShapeOnly(layer)));
   if (known > 0) {
     svg += fmt::format(
         R"(<line x1="{:.1f}" x2="{:.1f}" y1="{:.1f}" y2="{:.1f}" stroke="#c0392b" stroke-dasharray="5 4"/>)", L, W - R,
@@ -169,7 +116,7 @@ std::string Panel(const nlohmann::ordered_json& results, const nlohmann::ordered
     const double y = H - B - 12 - 15.0 * double(curves.size() - 1 - k);
     svg += fmt::format(
         R"(<line x1="{:.1f}" x2="{:.1f}" y1="{:.1f}" y2="{:.1f}" stroke="{}" stroke-width="2.5"/><text x="{:.1f}" y="{:.1f}">{}</text>)",
-        W - R - 110, W - R - 90, y, y, Color(curves[k].tuner, k), W - R - 85, y + 4, Escape(curves[k].tuner));
+        W - R - 110, W - R - 90, y, y, Color(curves[k].tuner, k), W - R - 85, y + 4, HtmlEscape(curves[k].tuner));
   }
   svg += "</svg>";
   return svg;
@@ -202,13 +149,13 @@ th{background:#f2f2f2}td.l,th.l{text-align:left}
   h += fmt::format(
       "<p class=\"note\">Configuration <b>{}</b> at {} MHz, backend <b>{}</b>, {} measurements per run, {} seeds "
       "per tuner and layer{}. Machine: {} ({} CPUs, {} memory), {}. Command: <code>{}</code></p>",
-      Escape(results["config"]), Num(results["clock_mhz"].get<double>()), Escape(results["backend"]),
+      HtmlEscape(results["config"]), Num(results["clock_mhz"].get<double>()), HtmlEscape(results["backend"]),
       results["trials"].get<int64_t>(), results["seeds"].get<int>(),
       results["cycle_bound"].get<double>() > 0
           ? fmt::format(", runs stopped at {}x the best known cycles", Num(results["cycle_bound"].get<double>()))
           : "",
-      Escape(m.value("cpu", "?")), m.value("cpus", 0), Escape(m.value("memory", "?")), Escape(results["date"]),
-      Escape(results.value("command", "")));
+      HtmlEscape(m.value("cpu", "?")), m.value("cpus", 0), HtmlEscape(m.value("memory", "?")),
+      HtmlEscape(results["date"]), HtmlEscape(results.value("command", "")));
   if (results.value("interrupted", false)) h += "<p class=\"note\"><b>Interrupted:</b> some runs are missing.</p>";
   h += "<p class=\"note\">Each panel: the best throughput found so far against the number of measurements; the "
        "line is the mean over seeds, the band spans the worst and best seed. The dashed line is the optimum when "
@@ -221,7 +168,7 @@ th{background:#f2f2f2}td.l,th.l{text-align:left}
   h += "<h2>Fraction of the best known throughput (geometric mean over layers)</h2><table><tr><th "
        "class=\"l\">tuner</th><th>layers</th><th>fraction</th></tr>";
   for (const nlohmann::ordered_json& e : summary["per_tuner"])
-    h += fmt::format("<tr><td class=\"l\">{}</td><td>{}</td><td>{:.3f}</td></tr>", Escape(e["tuner"]),
+    h += fmt::format("<tr><td class=\"l\">{}</td><td>{}</td><td>{:.3f}</td></tr>", HtmlEscape(e["tuner"]),
                      e["layers"].get<int>(), e["fraction_of_best_geomean"].get<double>());
   h += "</table>";
 
@@ -241,8 +188,8 @@ th{background:#f2f2f2}td.l,th.l{text-align:left}
   for (const nlohmann::ordered_json& e : summary["per_layer"]) {
     h += fmt::format(
         "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{:.2f} &plusmn; {:.2f}</td><td>{}</td><td>{}</td>",
-        Escape(e["layer"]), Escape(e["tuner"]), e["final_gops_mean"].get<double>(), e["final_gops_sd"].get<double>(),
-        Cell(e["fraction_of_best_mean"]), Cell(e["fraction_of_best_min"]));
+        HtmlEscape(e["layer"]), HtmlEscape(e["tuner"]), e["final_gops_mean"].get<double>(),
+        e["final_gops_sd"].get<double>(), Cell(e["fraction_of_best_mean"]), Cell(e["fraction_of_best_min"]));
     for (const nlohmann::ordered_json& r : e["reach"])
       h += fmt::format("<td>{} ({}/{})</td>", Cell(r["measurements_mean"], "{:.0f}"), r["runs_reached"].get<int>(),
                        e["runs"].get<int>());
@@ -262,11 +209,11 @@ th{background:#f2f2f2}td.l,th.l{text-align:left}
     h += fmt::format(
         "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td "
         "class=\"s\"><code>{}</code></td></tr>",
-        Escape(l["name"]), Escape(ShapeOnly(l)), l["valid_points"].get<uint64_t>(),
+        HtmlEscape(l["name"]), HtmlEscape(ShapeOnly(l)), l["valid_points"].get<uint64_t>(),
         l["points_in_database"].get<uint64_t>(), l.value("exhaustive", false) ? " (all)" : "",
         has ? std::to_string(l["best_known"]["cycles"].get<uint64_t>()) : "-",
         has ? Num(l["best_known"]["gops"].get<double>()) : "-",
-        has ? Escape(CompactSchedule(l["best_known"]["schedule"])) : "");
+        has ? HtmlEscape(CompactSchedule(l["best_known"]["schedule"])) : "");
   }
   h += "</table></body></html>\n";
   return h;

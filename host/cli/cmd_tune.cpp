@@ -610,6 +610,7 @@ void RegisterTuneCommands(CLI::App& app) {
   tuners->add_flag("--report-only", args.report_only, "Only rewrite report.html from DIR/results.json");
   AddCommon(tuners, args);
   tuners->callback([] { BenchTuners(args); });
+  RegisterCodesignBench(*bench);
 }
 
 }  // namespace dcoc::cli

@@ -23,7 +23,8 @@ void RegisterHlsCommands(CLI::App& app);                          // hls gen
 void RegisterBoardCommands(CLI::App& app);                        // board list|build
 void RegisterDbCommands(CLI::App& app);                           // db stats|best|export|import
 void RegisterFarmCommands(CLI::App& app, const Context& ctx);     // tracker, worker (farm and internal), farm ...
-void RegisterTuneCommands(CLI::App& app);                         // tune, bench tuners
+void RegisterTuneCommands(CLI::App& app);                         // tune, bench tuners|codesign
+void RegisterCodesignBench(CLI::App& bench);                      // bench codesign (from RegisterTuneCommands)
 void RegisterModelCommands(CLI::App& app, const Context& ctx);    // model info|tasks|run (when ONNX is available)
 
 }  // namespace dcoc::cli

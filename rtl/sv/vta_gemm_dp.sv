@@ -6,8 +6,11 @@
 //
 // With every product on a DSP48 the dot products are written as accumulator-width sums of operand-width
 // products: Yosys maps each product (and the additions, as a cascade) to DSP48s, and Verilator
-// evaluates each one as a 32-bit multiply-add (no narrow intermediate to extend). The internals are not
-// traced (the inputs and the result are, in vta_compute), which lets Verilator keep them in registers.
+// evaluates each one as a 32-bit multiply-add (no narrow intermediate to extend). Otherwise every
+// product is one element of an unpacked array: Verilator keeps each in a word of its own, where a flat
+// vector of all of them (BATCH*BLOCK_OUT*BLOCK_IN*16 bits) was a wide value rebuilt, word by word, on
+// every evaluation and read back with computed slices. The internals are not traced (the inputs and the
+// result are, in vta_compute), which lets Verilator keep them in registers.
 /* verilator tracing_off */
 `include "vta_assert.svh"
 
@@ -42,8 +45,7 @@ module vta_gemm_dp (
       end
     end
   end else begin : gen_mixed
-    // Product p = (b * NO + o) * NI + i at [p*PW +: PW].
-    logic [NP*PW-1:0] prod;
+    logic [PW-1:0] prod[NP];  // product p = (b * NO + o) * NI + i
 
     for (genvar b = 0; b < vta_pkg::BATCH; b++) begin : gen_b
       for (genvar k = 0; k < NO / 2; k++) begin : gen_pair
@@ -64,23 +66,23 @@ module vta_gemm_dp (
               .x_i   (x),
               .w_hi_i(w0),
               .w_lo_i(w1),
-              .hi_o  (prod[P0*PW +: PW]),
-              .lo_o  (prod[P1*PW +: PW])
+              .hi_o  (prod[P0]),
+              .lo_o  (prod[P1])
             );
           end else begin : gen_single
             if (vta_pkg::GEMM_PACK == 0 && P0 < vta_pkg::GEMM_DSP_UNITS) begin : gen_dsp0
               logic signed [PW-1:0] p;  // a product as wide as its operands together: one DSP48
               assign p = $signed(x) * $signed(w0);
-              assign prod[P0*PW +: PW] = p;
+              assign prod[P0] = p;
             end else begin : gen_lut0
-              vta_mul_lut #(.AW(IW), .BW(WW)) u_mul (.a_i(x), .b_i(w0), .p_o(prod[P0*PW +: PW]));
+              vta_mul_lut #(.AW(IW), .BW(WW)) u_mul (.a_i(x), .b_i(w0), .p_o(prod[P0]));
             end
             if (vta_pkg::GEMM_PACK == 0 && P1 < vta_pkg::GEMM_DSP_UNITS) begin : gen_dsp1
               logic signed [PW-1:0] p;
               assign p = $signed(x) * $signed(w1);
-              assign prod[P1*PW +: PW] = p;
+              assign prod[P1] = p;
             end else begin : gen_lut1
-              vta_mul_lut #(.AW(IW), .BW(WW)) u_mul (.a_i(x), .b_i(w1), .p_o(prod[P1*PW +: PW]));
+              vta_mul_lut #(.AW(IW), .BW(WW)) u_mul (.a_i(x), .b_i(w1), .p_o(prod[P1]));
             end
           end
         end
@@ -90,7 +92,7 @@ module vta_gemm_dp (
         logic signed [AW-1:0] sum;
         always_comb begin
           sum = $signed(acc_i[(b * NO + o) * AW +: AW]);
-          for (int unsigned i = 0; i < NI; i++) sum = sum + AW'($signed(prod[((b * NO + o) * NI + i) * PW +: PW]));
+          for (int unsigned i = 0; i < NI; i++) sum = sum + AW'($signed(prod[(b * NO + o) * NI + i]));
         end
         assign acc_o[(b * NO + o) * AW +: AW] = sum;
       end

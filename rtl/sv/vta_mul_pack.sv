@@ -17,17 +17,15 @@ module vta_mul_pack #(
 );
 
   localparam int unsigned FW = PW + WW + 1;  // packed factor: w_hi 2^PW + w_lo, signed
-  localparam int unsigned RW = FW + XW;      // its product with x
 
+  // The product is only read below bit 2 PW, so it is computed modulo 2^(2 PW): with int8 operands a
+  // 32-bit multiply in the verilated model (its full FW + XW = 33 bits would be a 64-bit one).
   logic signed [FW-1:0] packed_w;
-  logic signed [RW-1:0] prod;
+  logic signed [2*PW-1:0] prod;
 
   assign packed_w = (FW'($signed(w_hi_i)) <<< PW) + FW'($signed(w_lo_i));
   assign prod = packed_w * $signed(x_i);
   assign lo_o = prod[PW-1:0];
   assign hi_o = prod[2*PW-1:PW] + PW'(prod[PW-1]);
-
-  logic unused_prod;
-  assign unused_prod = ^prod[RW-1:2*PW];
 
 endmodule
