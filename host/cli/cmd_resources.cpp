@@ -262,7 +262,7 @@ void RegisterResourceCommands(CLI::App& app) {
     boards::Calibration c = boards::LoadCalibration(path);
     c.yosys_version = YosysVersion();
     c.flow = fmt::format("read_verilog -sv <generated sources>; {}; stat -json (tops: {} for whole designs, {} for "
-                         "components)",
+                         "components; <lut inputs> is 6 on xc7 and xcup): synth_xilinx without its share pass",
                          rtl::SynthScript("<family>", "<top>"), "vta_top", "vta_gemm_dp");
     std::vector<size_t> todo;
     for (size_t i = 0; i < c.points.size(); ++i)
