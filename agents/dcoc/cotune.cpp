@@ -59,6 +59,8 @@ void WriteCheckpoint(const std::string& path, const nlohmann::json& identity, co
   j["done"] = done;
   j["memoized"] = r.memoized;
   j["measure_seconds"] = r.measure_seconds;
+  j["default_probes"] = r.default_probes;
+  j["probe_build_seconds"] = r.probe_build_seconds;
   nlohmann::json b = nlohmann::json::array();
   for (const auto& [key, m] : best) b.push_back({key.first, key.second, ToJson(m)});
   j["best"] = std::move(b);
@@ -100,6 +102,8 @@ int64_t ReadCheckpoint(const std::string& path, const nlohmann::json& identity, 
     }
     r.memoized = j["memoized"].get<int64_t>();
     r.measure_seconds = j["measure_seconds"].get<double>();
+    r.default_probes = j.value("default_probes", int64_t(0));  // absent in checkpoints before the probes
+    r.probe_build_seconds = j.value("probe_build_seconds", 0.0);
     for (const nlohmann::json& b : j["best"])
       best[{b[0].get<std::string>(), b[1].get<size_t>()}] = measure::MeasurementFromJson(b[2]);
     return j["done"].get<int64_t>();
@@ -114,8 +118,8 @@ using DefaultMap = std::map<std::pair<std::string, size_t>, uint64_t>;
 // Measures the default schedule (the estimate's best) of every (configuration, task) the batch reaches
 // without a result of this run there: the bound's reference until the run has one, as for the baselines
 // (agents/tune). Not a trial: stored in the database like any measurement, memoized when known.
-void MeasureDefaults(const std::vector<Candidate>& cs, const std::vector<measure::Request>& batch, const BestMap& best, DefaultMap& defaults,
-                     measure::Session& session) {
+void MeasureDefaults(const std::vector<Candidate>& cs, const std::vector<measure::Request>& batch, const BestMap& best,
+                     DefaultMap& defaults, measure::Session& session, CoTuneResult& r) {
   std::vector<measure::Request> probes;
   std::vector<std::pair<std::string, size_t>> keys;
   for (size_t i = 0; i < batch.size(); ++i) {
@@ -130,6 +134,8 @@ void MeasureDefaults(const std::vector<Candidate>& cs, const std::vector<measure
   }
   if (probes.empty()) return;
   const std::vector<measure::Measurement> ms = session.Measure(std::move(probes));
+  r.default_probes += int64_t(ms.size());
+  for (const measure::Measurement& m : ms) r.probe_build_seconds += m.wall.build;
   // seconds > 0: a timed measurement (on an untimed backend `cycles` holds the estimate, and no bound applies).
   for (size_t i = 0; i < ms.size(); ++i)
     if (ms[i].status == measure::Status::kOk && ms[i].seconds > 0) defaults[keys[i]] = ms[i].cycles;
@@ -229,7 +235,7 @@ CoTuneResult CoTune(const VtaProblem& problem, const CoTuneOptions& opts, measur
     if (on_event) on_event({nullptr, spec::ConfigTag(batch.front().config), done, opts.trials, &current});
     const double m0 = Now();
     if (opts.cycle_bound > 0) {
-      MeasureDefaults(cs, batch, best, defaults, session);
+      MeasureDefaults(cs, batch, best, defaults, session, r);
       SetBounds(cs, batch, best, defaults, opts.cycle_bound);
     }
     int64_t in_batch = 0;
@@ -334,7 +340,8 @@ nlohmann::ordered_json ToJson(const CoTuneResult& r, const VtaProblem& problem, 
   s["penalties"] = st.penalties;
   s["fit_seconds"] = st.fit_seconds;
   s["search_seconds"] = st.search_seconds;
-  s["build_seconds"] = st.build_seconds;
+  s["build_seconds"] = st.build_seconds + r.probe_build_seconds;
+  s["default_probes"] = r.default_probes;
   s["measure_seconds"] = r.measure_seconds;
   s["checkpoint_seconds"] = r.checkpoint_seconds;
   s["wall_seconds"] = r.wall_seconds;

@@ -65,6 +65,10 @@ struct CoTuneResult {
   bool interrupted = false, exhausted = false;
   int64_t resumed = 0;            // measurements restored from the checkpoint
   double checkpoint_seconds = 0;  // writing and reading it
+  // The default schedules measured as the bound's reference (not trials; their time is in measure_seconds),
+  // and the model builds they paid for (a new hardware point's first measurement is its default's).
+  int64_t default_probes = 0;
+  double probe_build_seconds = 0;
 };
 
 CoTuneResult CoTune(const VtaProblem& problem, const CoTuneOptions& opts, measure::Session& session,

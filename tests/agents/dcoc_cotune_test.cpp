@@ -192,6 +192,7 @@ TEST(DcocCoTune, TheDefaultScheduleIsTheReferenceOnEachNewHardwarePoint) {
   }
   EXPECT_EQ(configs.size(), 2u);
   EXPECT_EQ(probed.size(), 4u);  // 2 hardware points x 2 tasks
+  EXPECT_EQ(r.default_probes, 4);
 }
 
 TEST(DcocCoTune, BadCycleBoundIsAnError) {
