@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <optional>
 #include <set>
 
 #include "agents/common/tuner.h"
@@ -943,29 +944,56 @@ Json CodesignResults(const std::vector<RunFile>& given, const CodesignReportOpti
     }
     m["comparisons"] = cmp;
 
-    // What hardware and what software contributed: a baseline on the default and on DCOC's chosen hardware
-    // (when every seed of DCOC chose the same): default / chosen is the hardware's share of DCOC's speedup,
-    // chosen / DCOC the software's (their product is the whole speedup over the baseline on the default).
+    // What hardware and what software contributed: per DCOC run, the baseline on the default hardware and on
+    // the hardware that run chose (the baseline's run of the same seed where there is one, else the geometric
+    // mean over its seeds): default / chosen is the hardware's share of DCOC's speedup, chosen / DCOC the
+    // software's; their product is the whole speedup over the baseline on the default. Seeds may choose
+    // different hardware, so the pairing is per run; the summary row is the geometric mean over the runs
+    // whose hardware the baseline was run on.
+    const auto final_of = [&](const std::string& label, const Json& seed) -> std::optional<double> {
+      for (const Json& r : runs_json)
+        if (r["label"] == label && r["seed"] == seed && !r.value("unfinished", false) &&
+            !r["final"]["cycles"].is_null())
+          return r["final"]["cycles"].get<double>();
+      if (!finals.count(label) || finals[label].empty()) return std::nullopt;
+      return Geomean(finals[label]);
+    };
     Json parts = Json::array();
     for (const std::string& d : labels) {
       if (tuner_of[d] != "dcoc" || finals[d].empty()) continue;
-      std::set<std::string> chosen;
-      for (const Json& r : runs_json)
-        if (r["label"] == d && !r.value("unfinished", false) && r["final"].contains("config"))
-          chosen.insert(r["final"]["config"].get<std::string>());
-      if (chosen.size() != 1) continue;
-      const std::string hw = *chosen.begin();
       for (const std::string& b : labels) {
         if (tuner_of[b] == "dcoc" || b != tuner_of[b] + "@default" || finals[b].empty()) continue;
-        const std::string on_hw = hw == default_config(model, board) ? b : tuner_of[b] + "@" + hw;
-        if (!finals.count(on_hw) || finals[on_hw].empty()) continue;
-        const double g_def = Geomean(finals[b]), g_hw = Geomean(finals[on_hw]), g_d = Geomean(finals[d]);
+        Json per_seed = Json::array();
+        std::vector<double> whole, hw_share, sw_share;
+        std::set<std::string> chosen;
+        for (const Json& r : runs_json) {
+          if (r["label"] != d || r.value("unfinished", false) || r["final"]["cycles"].is_null() ||
+              !r["final"].contains("config"))
+            continue;
+          const std::string hw = r["final"]["config"].get<std::string>();
+          const std::string on_hw = hw == default_config(model, board) ? b : tuner_of[b] + "@" + hw;
+          const std::optional<double> c_def = final_of(b, r["seed"]), c_hw = final_of(on_hw, r["seed"]);
+          if (!c_def || !c_hw) continue;
+          const double c_d = r["final"]["cycles"].get<double>();
+          chosen.insert(hw);
+          whole.push_back(*c_def / c_d);
+          hw_share.push_back(*c_def / *c_hw);
+          sw_share.push_back(*c_hw / c_d);
+          per_seed.push_back({{"seed", r["seed"]},
+                              {"hardware", hw},
+                              {"speedup", whole.back()},
+                              {"hardware_share", hw_share.back()},
+                              {"software_share", sw_share.back()}});
+        }
+        if (per_seed.empty()) continue;
         parts.push_back({{"dcoc", d},
                          {"baseline", tuner_of[b]},
-                         {"hardware", hw},
-                         {"speedup", g_def / g_d},
-                         {"hardware_share", g_def / g_hw},
-                         {"software_share", g_hw / g_d}});
+                         {"hardware", chosen.size() == 1 ? Json(*chosen.begin()) : Json(nullptr)},
+                         {"runs", per_seed.size()},
+                         {"speedup", Geomean(whole)},
+                         {"hardware_share", Geomean(hw_share)},
+                         {"software_share", Geomean(sw_share)},
+                         {"per_seed", per_seed}});
       }
     }
     m["hardware_software"] = parts;

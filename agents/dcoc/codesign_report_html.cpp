@@ -252,17 +252,25 @@ std::string ModelSection(const Json& m) {
   }
 
   if (!m["hardware_software"].empty()) {
-    h += "<h3>What hardware and what software contributed</h3><p class=\"note\">The baseline on the default "
-         "hardware and on DCOC's chosen hardware (geometric means over seeds): default / chosen is the hardware's "
-         "share of DCOC's speedup, chosen / DCOC the software's; their product is the whole.</p><table><tr><th "
-         "class=\"l\">DCOC</th><th class=\"l\">baseline</th><th class=\"l\">DCOC's hardware</th><th>speedup</th>"
-         "<th>hardware</th><th>software</th></tr>";
-    for (const Json& c : m["hardware_software"])
+    h += "<h3>What hardware and what software contributed</h3><p class=\"note\">Per DCOC run, the baseline on the "
+         "default hardware and on the hardware that run chose (the baseline's run of the same seed): default / chosen "
+         "is the hardware's share of DCOC's speedup, chosen / DCOC the software's; their product is the whole. The "
+         "first row of each pair is the geometric mean over the runs whose hardware the baseline was run on.</p>"
+         "<table><tr><th class=\"l\">DCOC</th><th class=\"l\">baseline</th><th>seed</th><th class=\"l\">DCOC's "
+         "hardware</th><th>speedup</th><th>hardware</th><th>software</th></tr>";
+    const auto row = [&](const Json& c, const std::string& dcoc, const std::string& base, const std::string& seed) {
+      const std::string hw = c["hardware"].is_null() ? std::string("(per seed)") : c["hardware"].get<std::string>();
       h += fmt::format(
-          "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\"><code>{}</code></td><td>{:.3f}</td>"
-          "<td>{:.3f}</td><td>{:.3f}</td></tr>",
-          HtmlEscape(c["dcoc"]), HtmlEscape(c["baseline"]), HtmlEscape(c["hardware"]), c["speedup"].get<double>(),
+          "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td class=\"l\"><code>{}</code></td>"
+          "<td>{:.3f}</td><td>{:.3f}</td><td>{:.3f}</td></tr>",
+          HtmlEscape(dcoc), HtmlEscape(base), seed, HtmlEscape(hw), c["speedup"].get<double>(),
           c["hardware_share"].get<double>(), c["software_share"].get<double>());
+    };
+    for (const Json& c : m["hardware_software"]) {
+      row(c, c["dcoc"], c["baseline"], fmt::format("{} runs", c["runs"].get<int64_t>()));
+      if (c["per_seed"].size() > 1)
+        for (const Json& p : c["per_seed"]) row(p, "", "", std::to_string(p["seed"].get<int64_t>()));
+    }
     h += "</table>";
   }
 

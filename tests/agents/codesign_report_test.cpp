@@ -8,6 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -338,6 +339,44 @@ TEST(CodesignReport, BoardsAreSeparateScenariosWithTheirOwnDefaultAndClock) {
     EXPECT_THAT(e.what(), HasSubstr("dcoc.s1.jsonl and dcoc_ncs.s1.jsonl are two DCOC runs labelled \"dcoc\""));
     EXPECT_THAT(e.what(), HasSubstr("--label"));
   }
+}
+
+// Seeds that choose different hardware: each DCOC run is paired with the baseline's run of its seed on the
+// hardware it chose, and the summary is the geometric mean of the per-run shares.
+TEST(CodesignReport, TheHardwareSoftwareSplitPairsEachSeedWithTheBaselineOnItsOwnHardware) {
+  const std::string bus256 = "1x16_i8w8a32_15_15_18_17_bus256_pack";
+  const std::string dcoc = DcocFirstHalf() + DcocSecondHalf();
+  Json second = DcocResult(false, 30, Json::object(), "pynq-z2", bus256);
+  second["seed"] = 2;
+  const std::vector<RunFile> files = {
+      Read(dcoc + Line(DcocResult(false, 30)), "dcoc.s1.jsonl"),
+      Read(Retagged(dcoc, kBase, bus256) + Line(second), "dcoc.s2.jsonl"),
+      Read(Autotvm(1), "autotvm.s1.jsonl"),
+      Read(Autotvm(2), "autotvm.s2.jsonl"),
+      Read(Retagged(Autotvm(1), kBus, kBus), "autotvm.dcochw.s1.jsonl"),       // 200 cycles: as on the default
+      Read(Retagged(Autotvm(2, 20), bus256, bus256), "autotvm.dcochw.s2.jsonl")};  // 180: the hardware helps
+  const Json m = CodesignResults(files, WithDefaults())["models"][0];
+  ASSERT_EQ(m["hardware_software"].size(), 1u);
+  const Json& hs = m["hardware_software"][0];
+  EXPECT_TRUE(hs["hardware"].is_null());  // two choices
+  EXPECT_EQ(hs["runs"], 2);
+  const double r = 200.0 / 180;
+  EXPECT_NEAR(hs["speedup"].get<double>(), r, 1e-12);
+  EXPECT_NEAR(hs["hardware_share"].get<double>(), std::sqrt(r), 1e-12);
+  EXPECT_NEAR(hs["software_share"].get<double>(), std::sqrt(r), 1e-12);
+  ASSERT_EQ(hs["per_seed"].size(), 2u);
+  EXPECT_EQ(hs["per_seed"][0]["hardware"], kBus);
+  EXPECT_NEAR(hs["per_seed"][0]["hardware_share"].get<double>(), 1.0, 1e-12);
+  EXPECT_NEAR(hs["per_seed"][0]["software_share"].get<double>(), r, 1e-12);
+  EXPECT_EQ(hs["per_seed"][1]["hardware"], bus256);
+  EXPECT_NEAR(hs["per_seed"][1]["hardware_share"].get<double>(), r, 1e-12);
+  EXPECT_NEAR(hs["per_seed"][1]["software_share"].get<double>(), 1.0, 1e-12);
+
+  // Without the baseline on seed 2's hardware, only seed 1 is paired.
+  const Json one = CodesignResults({files[0], files[1], files[2], files[3], files[4]}, WithDefaults())["models"][0];
+  ASSERT_EQ(one["hardware_software"].size(), 1u);
+  EXPECT_EQ(one["hardware_software"][0]["runs"], 1);
+  EXPECT_EQ(one["hardware_software"][0]["hardware"], kBus);
 }
 
 TEST(CodesignReport, AFileWithoutResultLineIsSkipped) {
