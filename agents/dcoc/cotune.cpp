@@ -171,6 +171,42 @@ void SetBounds(const std::vector<Candidate>& cs, std::vector<measure::Request>& 
   }
 }
 
+// The design's schedules are the agents' trials; the default schedules the run measured as references are
+// candidates too: where one is faster on the chosen hardware, the result keeps it. Defaults the run has not
+// measured there (a resumed run forgets them) are measured now, memoized when the database has them.
+void KeepFasterDefaults(const VtaProblem& problem, const CoTuneOptions& opts, const std::string& tag,
+                        DefaultMap& defaults, measure::Session& session, CoTuneResult& r) {
+  std::vector<measure::Request> probes;
+  std::vector<size_t> tasks;
+  for (size_t t = 0; t < problem.NumTasks(); ++t) {
+    if (defaults.count({tag, t})) continue;
+    measure::Request q;
+    q.layer = problem.tasks()[t].layer;
+    q.config = *r.config;
+    q.backend = opts.backend;
+    if (opts.backend == "systemc") q.board = problem.board().name;
+    q.schedule = compiler::DefaultSchedule(q.layer, spec::Spec::Create(q.config));
+    q.seed = opts.seed;
+    probes.push_back(std::move(q));
+    tasks.push_back(t);
+  }
+  if (!probes.empty()) {
+    const double m0 = Now();
+    const std::vector<measure::Measurement> ms = session.Measure(std::move(probes));
+    r.measure_seconds += Now() - m0;
+    r.default_probes += int64_t(ms.size());
+    for (size_t i = 0; i < ms.size(); ++i) {
+      r.probe_build_seconds += ms[i].wall.build;
+      defaults[{tag, tasks[i]}] = ms[i].status == measure::Status::kOk && ms[i].seconds > 0 ? ms[i].cycles : 0;
+    }
+  }
+  r.default_faster.assign(problem.NumTasks(), 0);
+  for (size_t t = 0; t < problem.NumTasks(); ++t) {
+    const uint64_t d = defaults[{tag, t}];
+    if (d > 0 && double(d) < r.best.task_cycles[t]) r.default_faster[t] = d;
+  }
+}
+
 }  // namespace
 
 std::unique_ptr<CoTuner> LoadCoTuner(const Problem& problem, const TunerOptions& opts) {
@@ -286,6 +322,7 @@ CoTuneResult CoTune(const VtaProblem& problem, const CoTuneOptions& opts, measur
       const auto it = best.find({tag, t});
       r.task_best.push_back(it == best.end() ? std::nullopt : std::optional<measure::Measurement>(it->second));
     }
+    if (opts.cycle_bound > 0) KeepFasterDefaults(problem, opts, tag, defaults, session, r);
   }
   r.wall_seconds = Now() - start;
   return r;
@@ -308,22 +345,27 @@ nlohmann::ordered_json ToJson(const CoTuneResult& r, const VtaProblem& problem, 
     j["config_tag"] = spec::ConfigTag(*r.config);
     j["resources"] = boards::ToJson(problem.ResourcesOf(r.best.hardware));
     nlohmann::ordered_json tasks = nlohmann::ordered_json::array();
-    double macs = 0;
+    double macs = 0, model_cycles = 0;
     for (size_t t = 0; t < problem.NumTasks(); ++t) {
       const VtaTask& task = problem.tasks()[t];
       nlohmann::ordered_json e;
       e["name"] = task.name;
       e["count"] = task.count;
       e["layer"] = compiler::ToJson(task.layer);
-      e["schedule"] = compiler::ToJson(problem.ScheduleAt(t, r.best.hardware, r.best.schedules[t]));
-      e["cycles"] = r.best.task_cycles[t];
-      e["gops"] = 2.0 * double(task.layer.Macs()) / (r.best.task_cycles[t] / (s.config.clock_mhz * 1e6)) / 1e9;
+      const bool keep_default = t < r.default_faster.size() && r.default_faster[t] > 0;
+      const double cycles = keep_default ? double(r.default_faster[t]) : r.best.task_cycles[t];
+      e["schedule"] = compiler::ToJson(keep_default ? compiler::DefaultSchedule(task.layer, s)
+                                                    : problem.ScheduleAt(t, r.best.hardware, r.best.schedules[t]));
+      e["cycles"] = cycles;
+      e["gops"] = 2.0 * double(task.layer.Macs()) / (cycles / (s.config.clock_mhz * 1e6)) / 1e9;
+      if (keep_default) e["default_schedule"] = true;  // no trial on this hardware beat the measured default
       tasks.push_back(std::move(e));
       macs += double(task.count) * double(task.layer.Macs());
+      model_cycles += double(task.count) * cycles;
     }
     j["tasks"] = std::move(tasks);
-    const double seconds = r.best.model_cycles / (s.config.clock_mhz * 1e6);
-    j["model"] = {{"cycles", r.best.model_cycles},
+    const double seconds = model_cycles / (s.config.clock_mhz * 1e6);
+    j["model"] = {{"cycles", model_cycles},
                   {"seconds", seconds},
                   {"gops", 2.0 * macs / seconds / 1e9},
                   {"inferences_per_second", 1.0 / seconds}};

@@ -59,6 +59,10 @@ struct CoTuneResult {
   Design best;
   std::optional<spec::HwConfig> config;                        // the best design's configuration
   std::vector<std::optional<measure::Measurement>> task_best;  // on that configuration, per task
+  // Per task on that configuration: the default schedule's cycles where they beat the design's (with a cycle
+  // bound, the run measures the defaults; the result never returns a schedule slower than one it measured),
+  // else 0. The result's schedule and cycles of such a task are the default's.
+  std::vector<uint64_t> default_faster;
   CoTunerStats stats;
   int64_t measured = 0, memoized = 0;
   double wall_seconds = 0, measure_seconds = 0;
@@ -76,7 +80,7 @@ CoTuneResult CoTune(const VtaProblem& problem, const CoTuneOptions& opts, measur
                     const std::atomic<bool>* stop = nullptr);
 
 // {"tuner": "dcoc", "board", "backend", "config" (VTA-style JSON), "config_tag", "resources", "fit",
-//  "tasks": [{name, count, layer, schedule, cycles, gops}], "model": {cycles, seconds, gops,
+//  "tasks": [{name, count, layer, schedule, cycles, gops, default_schedule (when the default is kept)}], "model": {cycles, seconds, gops,
 //  inferences_per_second}, "stats": {...}}. `layer run --schedule` reads a task's schedule.
 nlohmann::ordered_json ToJson(const CoTuneResult& r, const VtaProblem& problem, const CoTuneOptions& opts);
 

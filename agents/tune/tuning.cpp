@@ -88,16 +88,19 @@ Result ResultOf(const Point& p, const measure::Measurement& m) {
 // A cycle bound needs a reference: without one, the first batch would run unbounded (random schedules
 // of a layer run up to 30x the best). The compiler's default schedule (the estimate's best) is measured
 // first (memoized when the database has it); it is stored like any measurement but is not one of the
-// tuner's. Returns its cycles, 0 if it failed.
-uint64_t MeasureDefault(const compiler::ConvLayer& layer, const TuneOptions& opts, const spec::Spec& s,
-                        measure::Session& session) {
+// tuner's trials. It is a candidate for the result, though: a run never returns a schedule slower than the
+// default it measured. Empty if it failed.
+std::optional<measure::Measurement> MeasureDefault(const compiler::ConvLayer& layer, const TuneOptions& opts,
+                                                   const spec::Spec& s, measure::Session& session) {
   measure::Request r;
   r.layer = layer;
   r.config = opts.config;
   r.backend = opts.backend;
   r.seed = opts.seed;
   r.schedule = compiler::DefaultSchedule(layer, s);
-  return OkCycles(session.Measure({r})[0]);
+  std::optional<measure::Measurement> best;
+  KeepBest(best, session.Measure({r})[0]);
+  return best;
 }
 
 }  // namespace
@@ -163,7 +166,9 @@ TuneResult Tune(const std::vector<TuneTask>& tasks, const TuneOptions& opts, mea
     const std::unique_ptr<Tuner> tuner = CreateTuner(opts.tuner, space, to);
     emit(TuneEvent::Kind::kTaskStart, i, nullptr);
     const int64_t budget = tr.budget == kAllTrials ? int64_t(tr.valid_points) : tr.budget;
-    const uint64_t default_cycles = opts.cycle_bound > 0 ? MeasureDefault(tasks[i].layer, opts, s, session) : 0;
+    const std::optional<measure::Measurement> default_schedule =
+        opts.cycle_bound > 0 ? MeasureDefault(tasks[i].layer, opts, s, session) : std::nullopt;
+    const uint64_t default_cycles = default_schedule ? OkCycles(*default_schedule) : 0;
     int64_t since_best = 0;
     std::optional<measure::Measurement> best_in_order;
     while (int64_t(tr.samples.size()) < budget) {
@@ -233,6 +238,10 @@ TuneResult Tune(const std::vector<TuneTask>& tasks, const TuneOptions& opts, mea
       tuner->Observe(outcomes);
     }
     tr.best = best_in_order;
+    if (default_schedule && (!tr.best || default_cycles < tr.best->cycles)) {
+      tr.best = default_schedule;
+      tr.best_is_default = true;
+    }
     const TunerTiming timing = tuner->Timing();
     tr.fit_seconds = timing.fit_seconds;
     tr.search_seconds = timing.search_seconds;
@@ -276,6 +285,7 @@ nlohmann::ordered_json ToJson(const TuneResult& r, const TuneOptions& opts) {
     if (t.best) {
       tj["best"] = {
           {"schedule", compiler::ToJson(t.best->schedule)}, {"cycles", t.best->cycles}, {"gops", t.BestGops(s)}};
+      if (t.best_is_default) tj["best"]["default_schedule"] = true;  // no trial beat the measured default
       model_cycles += t.best->cycles * uint64_t(t.task.count);
       model_macs += t.task.layer.Macs() * t.task.count;
     } else {

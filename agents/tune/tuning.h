@@ -63,8 +63,10 @@ struct TaskResult {
   int64_t budget = 0;
   uint64_t valid_points = 0;  // counted only for kAllTrials
   std::vector<Sample> samples;
-  // The fastest ok outcome (on an untimed backend, fsim, `cycles` holds the compiler's estimate).
+  // The fastest ok outcome (on an untimed backend, fsim, `cycles` holds the compiler's estimate), the
+  // measured default schedule included (best_is_default: no trial beat it).
   std::optional<measure::Measurement> best;
+  bool best_is_default = false;
   int64_t memoized = 0, failed = 0;
   double measure_seconds = 0, fit_seconds = 0, search_seconds = 0, wall_seconds = 0;
   // The measurements' own wall time, summed (for memoized ones, the original measurement's): what the

@@ -195,6 +195,51 @@ TEST(DcocCoTune, TheDefaultScheduleIsTheReferenceOnEachNewHardwarePoint) {
   EXPECT_EQ(r.default_probes, 4);
 }
 
+// On this stand-in the default schedule is the estimate's best, so no trial beats it: the result keeps every
+// task's default (ties aside), also after a resume, when the run measures the defaults it forgot again.
+TEST(DcocCoTune, TheResultKeepsAMeasuredDefaultThatNoTrialBeat) {
+  TempDir dir;
+  const VtaProblem problem = SmallProblem();
+  auto exec = std::make_shared<EstimateTimedExecutor>();
+  measure::SessionOptions so;
+  so.executor = exec;
+  measure::Database db(dir / "t.db");
+  measure::Session session(so, &db);
+  const spec::Spec s = spec::Spec::Create(*problem.Config(problem.BaseHardware()));
+  for (const bool resumed : {false, true}) {
+    CoTuneOptions o = Options(1.5);
+    o.checkpoint = (dir / (resumed ? "resumed.ckpt" : "whole.ckpt")).string();
+    if (resumed) {
+      o.trials = 8;
+      (void)CoTune(problem, o, session);
+      o.trials = 16;
+    }
+    const CoTuneResult r = CoTune(problem, o, session);
+    ASSERT_TRUE(r.best.found);
+    ASSERT_EQ(r.default_faster.size(), 2u);
+    const nlohmann::ordered_json j = ToJson(r, problem, o);
+    double model = 0;
+    for (size_t t = 0; t < 2; ++t) {
+      const compiler::ConvLayer& l = problem.tasks()[t].layer;
+      measure::RecordQuery q;
+      q.task = compiler::TaskKey(l);
+      double default_cycles = 0;
+      for (const measure::Measurement& m : db.Records(q))
+        if (m.schedule == compiler::DefaultSchedule(l, s) && m.status == measure::Status::kOk) default_cycles = m.cycles;
+      ASSERT_GT(default_cycles, 0);
+      EXPECT_EQ(j["tasks"][t]["cycles"].get<double>(), default_cycles) << resumed << " " << t;
+      EXPECT_EQ(j["tasks"][t].value("default_schedule", false), r.default_faster[t] > 0);
+      if (r.default_faster[t] > 0) {
+        EXPECT_LT(double(r.default_faster[t]), r.best.task_cycles[t]);
+        EXPECT_EQ(j["tasks"][t]["schedule"], compiler::ToJson(compiler::DefaultSchedule(l, s)));
+      }
+      model += j["tasks"][t]["cycles"].get<double>();
+    }
+    EXPECT_EQ(j["model"]["cycles"].get<double>(), model);
+    EXPECT_GT(r.default_faster[0] + r.default_faster[1], 0u) << "no default kept: the test shows nothing";
+  }
+}
+
 TEST(DcocCoTune, BadCycleBoundIsAnError) {
   const VtaProblem problem = SmallProblem();
   measure::Session session(measure::SessionOptions{}, nullptr);

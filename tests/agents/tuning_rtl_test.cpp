@@ -1,6 +1,7 @@
 // The driver on the Verilator backend (small layers, in-process measurement): cycle-bounded runs start
 // from the default schedule's cycles, every bounded run stops at the batch's bound, and the bound is the
-// run's own: a database other runs filled does not change what a run measures.
+// run's own: a database other runs filled does not change what a run measures; the measured default schedule
+// is a candidate for the result.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -97,6 +98,52 @@ TEST(TuneRtl, ASharedDatabaseDoesNotChangeTheRun) {
   EXPECT_EQ(by_itself.size(), 24u);
   RemoveDb(alone);
   RemoveDb(shared);
+}
+
+TEST(TuneRtl, TheMeasuredDefaultIsKeptWhenNoTrialBeatsIt) {
+  compiler::ConvLayer l = compiler::ReduceSpatially(compiler::FindLayer("resnet18.C11"), 4, 64);
+  l.epilogue = compiler::DefaultEpilogue(l, 8);
+  const spec::Spec s = spec::Spec::Create(spec::LoadConfig("default"));
+  const std::filesystem::path db_path = FreshDb("default-kept");
+  {
+    measure::Database db(db_path);
+    measure::Session session({}, &db);
+    // Runs whose random trials all lose to the default keep it; the others keep their best trial.
+    int kept = 0, beaten = 0;
+    for (uint64_t seed = 1; seed <= 4; ++seed) {
+      TuneOptions o;
+      o.tuner = "random";
+      o.trials = int64_t(1) << (2 * seed - 1);  // 2 to 128: few draws rarely beat the default, many do
+      o.seed = seed;
+      o.config = s.config;
+      o.backend = "verilator";
+      o.cycle_bound = 3;
+      const TaskResult t = Tune({{"small", l, 1}}, o, session, &db).tasks[0];
+      measure::RecordQuery q;
+      q.task = compiler::TaskKey(l);
+      uint64_t default_cycles = 0;
+      for (const measure::Measurement& m : db.Records(q))
+        if (m.schedule == compiler::DefaultSchedule(l, s) && m.status == measure::Status::kOk) default_cycles = m.cycles;
+      ASSERT_GT(default_cycles, 0u);
+      uint64_t trial_best = 0;
+      for (const Sample& x : t.samples)
+        if (x.status == measure::Status::kOk && (trial_best == 0 || x.cycles < trial_best)) trial_best = x.cycles;
+      ASSERT_TRUE(t.best);
+      EXPECT_EQ(t.best->cycles, trial_best && trial_best < default_cycles ? trial_best : default_cycles) << seed;
+      EXPECT_EQ(t.best_is_default, !(trial_best && trial_best < default_cycles)) << seed;
+      if (t.best_is_default) {
+        EXPECT_EQ(t.best->schedule, compiler::DefaultSchedule(l, s));
+        ++kept;
+      } else {
+        ++beaten;
+      }
+      EXPECT_EQ(ToJson(Tune({{"small", l, 1}}, o, session, &db), o)["tasks"][0]["best"].value("default_schedule", false),
+                t.best_is_default);  // the replay (memoized) says the same
+    }
+    EXPECT_GT(kept, 0);  // both cases occur among the seeds
+    EXPECT_GT(beaten, 0);
+  }
+  RemoveDb(db_path);
 }
 
 }  // namespace
