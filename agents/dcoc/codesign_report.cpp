@@ -202,8 +202,8 @@ class Analyzer {
       for (const auto& [name, t] : own) {
         auto it = best.find({config, name});
         double c = it != best.end() ? it->second : 0;
-        if (c == 0 && defaults) {
-          if (const std::optional<uint64_t> d = Default(t.key, config, r["backend"])) {
+        if (defaults) {  // the measured default is a candidate, and stands in for a task without a result
+          if (const std::optional<uint64_t> d = Default(t.key, config, r["backend"]); d && (c == 0 || *d < c)) {
             c = double(*d);
             if (used) used->push_back(name);
           }
@@ -228,6 +228,13 @@ class Analyzer {
       if (v > 0 && std::abs(v - model_best) < 0.5) return c;
       return "?";  // its measurements are before the events this input has
     };
+    // DCOC's design as its result gives it: the agents' design, with each task's measured default schedule on
+    // that hardware where it is faster (the rule of the tuners since 2026-12-01; applied here to older runs too).
+    const auto with_defaults = [&](double agents_design) {
+      const auto [v, c] = best_design(false);
+      if (v <= 0 || std::abs(v - agents_design) >= 0.5) return agents_design;  // its hardware is not known here
+      return design(c, true, nullptr);
+    };
     for (const RunEvent& e : run.events) {
       if (e.kind == RunEvent::Kind::kRound) {
         model_best = e.best_model_cycles;
@@ -241,7 +248,7 @@ class Analyzer {
         rounds.push_back(std::move(rd));
         // The design after the measurements before this round were observed.
         if (run.codesign && model_best > 0 && e.done >= 1 && e.done <= int64_t(curve.size()))
-          curve[size_t(e.done - 1)] = model_best;
+          curve[size_t(e.done - 1)] = with_defaults(model_best);
         continue;
       }
       if (e.kind != RunEvent::Kind::kMeasurement) continue;
@@ -262,7 +269,7 @@ class Analyzer {
       }
       double v = 0;
       if (run.codesign)
-        v = model_best > 0 ? model_best : best_design(true).first;
+        v = model_best > 0 ? with_defaults(model_best) : best_design(true).first;
       else
         v = design(base_config, true, nullptr);
       if (e.done >= 1 && e.done <= int64_t(curve.size())) curve[size_t(e.done - 1)] = v;
@@ -280,6 +287,19 @@ class Analyzer {
       if (r.contains("model")) {
         final_cycles = r["model"]["cycles"].get<double>();
         fin["config"] = r["config_tag"];
+        // A result before the rule: each task at the faster of its schedule and the measured default there.
+        double kept = 0;
+        std::vector<std::string> used;
+        for (const Json& t : r["tasks"]) {
+          double c = t["cycles"].get<double>();
+          const std::optional<uint64_t> d = Default(own.at(t["name"].get<std::string>()).key,
+                                                    r["config_tag"].get<std::string>(), r["backend"]);
+          if (t.value("default_schedule", false) || (d && double(*d) < c)) used.push_back(t["name"]);
+          if (d && double(*d) < c) c = double(*d);
+          kept += t["count"].get<double>() * c;
+        }
+        final_cycles = kept;
+        fin["default_schedule_tasks"] = used;
       }
       // The events' best_model_cycles is the design when the measurement was reported: the last round's
       // measurements are observed after its last event, so the run's last point is the result's design.
@@ -297,10 +317,18 @@ class Analyzer {
       fin["config"] = base_config;
       fin["complete"] = r.contains("model") ? r["model"]["complete"] : Json(own.size() == 1);
       fin["default_schedule_tasks"] = used;
-      double exact = 0;
-      for (const Json& t : r["tasks"])
-        if (!t["best"].is_null()) exact += t["count"].get<double>() * t["best"]["cycles"].get<double>();
-      const double events_exact = design(base_config, false, nullptr);
+      // The result's bests against the events' (a kept default is not one of the events' measurements).
+      double exact = 0, events_exact = 0;
+      for (const Json& t : r["tasks"]) {
+        if (t["best"].is_null() || t["best"].value("default_schedule", false)) continue;
+        const auto it = best.find({base_config, t["name"].get<std::string>()});
+        if (it == best.end()) {  // not in these events: nothing to compare
+          events_exact = 0;
+          break;
+        }
+        exact += t["count"].get<double>() * t["best"]["cycles"].get<double>();
+        events_exact += t["count"].get<double>() * it->second;
+      }
       if (events_exact > 0 && std::abs(events_exact - exact) > 0.5)
         warnings.push_back(fmt::format(
             "the events' fastest measurements ({:.0f} model cycles) differ from the result's bests ({:.0f})",

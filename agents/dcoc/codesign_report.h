@@ -8,12 +8,14 @@
 // configurations DCOC measured over time with its incumbent.
 //
 // The anytime design after n measurements (what a deployment could use at that point):
-// - autotvm/chameleon (they tune task by task): every task at the fastest exact cycles the run has measured
-//   for it, a task without one at its default schedule's measured cycles (compiler::DefaultSchedule on the
-//   run's configuration, as the tuning database holds it: the baselines' probe stores it); a task with
-//   neither leaves the run without a design at that point.
+// - autotvm/chameleon (they tune task by task): every task at the faster of the fastest exact cycles the run
+//   has measured for it and its default schedule's measured cycles (compiler::DefaultSchedule on the run's
+//   configuration, as the tuning database holds it: the baselines' probe stores it); a task with neither
+//   leaves the run without a design at that point.
 // - DCOC: its own best whole-model design (best_model_cycles of its events: one hardware point, every task
-//   measured exactly on it); before it has one, the rule above on each hardware point it measured, the best.
+//   measured exactly on it), each task at its measured default there where faster; before it has one, the
+//   rule above on each hardware point it measured, the best.
+// The measured default as a candidate is the tuners' rule since 2026-12-01; older result lines get it here.
 #pragma once
 
 #include <cstdint>

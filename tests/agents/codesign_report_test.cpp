@@ -379,6 +379,33 @@ TEST(CodesignReport, TheHardwareSoftwareSplitPairsEachSeedWithTheBaselineOnItsOw
   EXPECT_EQ(one["hardware_software"][0]["hardware"], kBus);
 }
 
+// The measured default schedule is a candidate of every design (the tuners' rule since 2026-12-01, applied to
+// older result lines too): a baseline task whose trials lose to its default counts at the default from the
+// start of the curve (which never rises), and DCOC's tasks on its chosen hardware likewise.
+TEST(CodesignReport, AMeasuredDefaultFasterThanTheTrialsIsPartOfTheDesign) {
+  CodesignReportOptions o;
+  const std::string ka = compiler::TaskKey(ToyLayer("toy.A", 1000)), kb = compiler::TaskKey(ToyLayer("toy.B", 500));
+  o.default_cycles = [=](const std::string& key, const std::string& tag, const std::string&) -> std::optional<uint64_t> {
+    const bool a = key == kKeyA || key == ka, b = key == kKeyB || key == kb;
+    if (tag == kBase) return a ? 120 : b ? 45 : 0;  // B's default beats autotvm's trials (50, 60)
+    if (tag == kBus && a) return 65;                 // A's beats DCOC's 70 there
+    return std::nullopt;
+  };
+  const Json m = CodesignResults({Read(Autotvm(1, 60), "autotvm.jsonl"),
+                                  Read(DcocFirstHalf() + DcocSecondHalf() + Line(DcocResult(false, 5)), "dcoc.jsonl")},
+                                 o)["models"][0];
+  const Json& a = RunOf(m, "autotvm@default", 1);
+  EXPECT_THAT(Curve(a), ElementsAre(245, 245, 205, 205, 205));
+  EXPECT_EQ(a["final"]["cycles"].get<double>(), 205);
+  EXPECT_THAT(a["final"]["default_schedule_tasks"].get<std::vector<std::string>>(), ElementsAre("toy.B"));
+  EXPECT_TRUE(a["warnings"].empty()) << a["warnings"];
+  const Json& d = RunOf(m, "dcoc", 1);
+  EXPECT_THAT(Curve(d), ElementsAre(225, 225, 225, 170));  // B at its default 45 until measured
+  EXPECT_EQ(d["final"]["cycles"].get<double>(), 2 * 65 + 40);
+  EXPECT_THAT(d["final"]["default_schedule_tasks"].get<std::vector<std::string>>(), ElementsAre("toy.A"));
+  EXPECT_TRUE(d["warnings"].empty()) << d["warnings"];
+}
+
 TEST(CodesignReport, AFileWithoutResultLineIsSkipped) {
   const std::string text = DcocFirstHalf() + R"({"event":"measurement","config":")";  // being written
   const RunFile f = Read(text, "running.jsonl");
