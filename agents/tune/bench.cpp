@@ -188,6 +188,7 @@ nlohmann::ordered_json RunBench(const BenchOptions& opts, measure::Session& sess
         run["measurements"] = t.samples.size();
         run["best_cycles"] = t.best ? t.best->cycles : 0;
         run["best_schedule"] = t.best ? nlohmann::ordered_json(compiler::ToJson(t.best->schedule)) : nullptr;
+        if (t.best_is_default) run["best_is_default"] = true;  // no trial beat the measured default (curve: trials)
         std::vector<uint64_t> curve;
         uint64_t best = 0;
         for (const Sample& x : t.samples) {
