@@ -254,8 +254,8 @@ std::string ModelSection(const Json& m) {
   if (!m["hardware_software"].empty()) {
     h += "<h3>What hardware and what software contributed</h3><p class=\"note\">Per DCOC run, the baseline on the "
          "default hardware and on the hardware that run chose (the baseline's run of the same seed): default / chosen "
-         "is the hardware's share of DCOC's speedup, chosen / DCOC the software's; their product is the whole. The "
-         "first row of each pair is the geometric mean over the runs whose hardware the baseline was run on.</p>"
+         "is the hardware's share of DCOC's speedup, chosen / DCOC the software's; their product is the whole. Over "
+         "several runs, the first row is the geometric mean of the rows of the runs below it.</p>"
          "<table><tr><th class=\"l\">DCOC</th><th class=\"l\">baseline</th><th>seed</th><th class=\"l\">DCOC's "
          "hardware</th><th>speedup</th><th>hardware</th><th>software</th></tr>";
     const auto row = [&](const Json& c, const std::string& dcoc, const std::string& base, const std::string& seed) {
@@ -267,7 +267,8 @@ std::string ModelSection(const Json& m) {
           c["hardware_share"].get<double>(), c["software_share"].get<double>());
     };
     for (const Json& c : m["hardware_software"]) {
-      row(c, c["dcoc"], c["baseline"], fmt::format("{} runs", c["runs"].get<int64_t>()));
+      const int64_t n = c["runs"].get<int64_t>();
+      row(c, c["dcoc"], c["baseline"], n == 1 ? "1 run" : fmt::format("mean of {} runs", n));
       if (c["per_seed"].size() > 1)
         for (const Json& p : c["per_seed"]) row(p, "", "", std::to_string(p["seed"].get<int64_t>()));
     }
