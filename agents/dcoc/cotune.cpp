@@ -268,7 +268,7 @@ CoTuneResult CoTune(const VtaProblem& problem, const CoTuneOptions& opts, measur
     }
     Design current = tuner->Best();
     // The round's target hardware (its plan starts there; a share may go to the runner-up).
-    if (on_event) on_event({nullptr, spec::ConfigTag(batch.front().config), done, opts.trials, &current});
+    if (on_event) on_event({nullptr, spec::ConfigTag(batch.front().config), 0, done, opts.trials, &current});
     const double m0 = Now();
     if (opts.cycle_bound > 0) {
       MeasureDefaults(cs, batch, best, defaults, session, r);
@@ -278,7 +278,7 @@ CoTuneResult CoTune(const VtaProblem& problem, const CoTuneOptions& opts, measur
     const std::vector<measure::Measurement> ms = session.Measure(batch, [&](const measure::Progress& p) {
       // Each measurement with its own configuration: a round's plan spans two hardware points.
       if (on_event && p.measurement)
-        on_event({p.measurement, p.measurement->config_tag, done + ++in_batch, opts.trials, &current});
+        on_event({p.measurement, p.measurement->config_tag, cs[p.index].task, done + ++in_batch, opts.trials, &current});
     });
     r.measure_seconds += Now() - m0;
     std::vector<Outcome> outs;

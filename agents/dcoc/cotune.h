@@ -51,6 +51,7 @@ struct CoTuneOptions {
 struct CoTuneEvent {
   const measure::Measurement* measurement = nullptr;  // null: a round's plan is about to be measured
   std::string config_tag;                             // the hardware being measured
+  size_t task = 0;  // the measured task's index in the problem (a memoized record may carry another name)
   int64_t done = 0, total = 0;
   const Design* best = nullptr;  // the best whole-model design so far (best->found may be false)
 };

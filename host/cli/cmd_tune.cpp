@@ -297,7 +297,7 @@ void CoTuneCommand(const TuneArgs& a) {
       j["event"] = e.measurement ? "measurement" : "round";
       j["config"] = e.config_tag;
       if (e.measurement) {
-        j["task"] = e.measurement->layer;
+        j["task"] = problem.tasks()[e.task].name;  // the run's name (a memoized record keeps its first one)
         j["status"] = measure::Name(e.measurement->status);
         j["cycles"] = uint64_t(std::llround(e.measurement->Cost()));
         j["memoized"] = e.measurement->memoized;

@@ -240,6 +240,35 @@ TEST(DcocCoTune, TheResultKeepsAMeasuredDefaultThatNoTrialBeat) {
   }
 }
 
+// A measurement memoized from another model's record of the same shape keeps that record's layer name; the
+// event names the run's own task (issue 9: VGG-16's dense layers were reported as AlexNet's).
+TEST(DcocCoTune, EventsNameTheRunsOwnTaskAlsoWhenMemoizedFromAnotherModel) {
+  TempDir dir;
+  measure::Database db(dir / "t.db");
+  measure::Session session(measure::SessionOptions{}, &db);
+  const VtaProblem first = SmallProblem();
+  (void)CoTune(first, Options(1.5), session);
+  std::vector<VtaTask> renamed = first.tasks();
+  for (VtaTask& t : renamed) t.name = t.layer.name = "other." + t.name;
+  spec::HwSpace space = spec::ParseHwSpace(
+      "LOG_BATCH=0,LOG_BLOCK_IN=4,LOG_BLOCK_OUT=4,LOG_INP_BUFF_SIZE=15,LOG_WGT_BUFF_SIZE=18,LOG_ACC_BUFF_SIZE=17,"
+      "LOG_BUS_WIDTH=6");
+  space.base = spec::LoadConfig("default");
+  const VtaProblem second(renamed, std::move(space), first.board());
+  int memoized = 0, events = 0;
+  (void)CoTune(second, Options(1.5), session, [&](const CoTuneEvent& e) {
+    if (!e.measurement) return;
+    ++events;
+    EXPECT_EQ(second.tasks()[e.task].name.rfind("other.", 0), 0u);
+    if (e.measurement->memoized) {
+      ++memoized;
+      EXPECT_EQ(e.measurement->layer, first.tasks()[e.task].layer.name);  // the stored record's name
+    }
+  });
+  EXPECT_EQ(events, 16);
+  EXPECT_GT(memoized, 0);
+}
+
 TEST(DcocCoTune, BadCycleBoundIsAnError) {
   const VtaProblem problem = SmallProblem();
   measure::Session session(measure::SessionOptions{}, nullptr);
