@@ -345,8 +345,9 @@ void CoTuneCommand(const TuneArgs& a) {
     fmt::print("no hardware point has a successful measurement of every task yet ({} measurements)\n", r.measured);
   } else {
     for (const auto& t : j["tasks"])
-      fmt::print("{:<16} x{:<2} {:>10.0f} cycles {:>8.2f} GOPS  {}\n", t["name"].get<std::string>(),
-                 t["count"].get<int>(), t["cycles"].get<double>(), t["gops"].get<double>(), t["schedule"].dump());
+      fmt::print("{:<16} x{:<2} {:>10.0f} cycles {:>8.2f} GOPS  {}{}\n", t["name"].get<std::string>(),
+                 t["count"].get<int>(), t["cycles"].get<double>(), t["gops"].get<double>(), t["schedule"].dump(),
+                 t.value("default_schedule", false) ? "  (the default schedule: no trial beat it)" : "");
     fmt::print("hardware: {}  resources {}\n", j["config_tag"].get<std::string>(), j["resources"].dump());
     fmt::print("model: {:.0f} cycles ({:.3f} ms at {} MHz), {:.2f} GOPS, {:.1f} inferences/s\n",
                j["model"]["cycles"].get<double>(), j["model"]["seconds"].get<double>() * 1e3, s.config.clock_mhz,
@@ -405,8 +406,9 @@ void Tune(const TuneArgs& a) {
   for (const agents::tune::TaskResult& t : r.tasks) {
     measure_s += t.measure_seconds, fit_s += t.fit_seconds, search_s += t.search_seconds;
     if (t.best)
-      fmt::print("{:<16} x{:<2} {:>9} cycles {:>8.2f} GOPS  {}\n", t.task.name, t.task.count, t.best->cycles,
-                 t.BestGops(s), compiler::ToJson(t.best->schedule).dump());
+      fmt::print("{:<16} x{:<2} {:>9} cycles {:>8.2f} GOPS  {}{}\n", t.task.name, t.task.count, t.best->cycles,
+                 t.BestGops(s), compiler::ToJson(t.best->schedule).dump(),
+                 t.best_is_default ? "  (the default schedule: no trial beat it)" : "");
     else
       fmt::print("{:<16} x{:<2} no successful measurement\n", t.task.name, t.task.count);
   }
