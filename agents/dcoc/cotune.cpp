@@ -115,6 +115,20 @@ int64_t ReadCheckpoint(const std::string& path, const nlohmann::json& identity, 
 // Per (config tag, task): the cycles of the compiler's default schedule there (0: failed or untimed).
 using DefaultMap = std::map<std::pair<std::string, size_t>, uint64_t>;
 
+// Measures default-schedule probes (not trials; stored in the database, memoized when known) and records
+// their cycles under `keys` (0: failed or untimed), their number and the model builds they paid for.
+void MeasureProbes(std::vector<measure::Request> probes, const std::vector<std::pair<std::string, size_t>>& keys,
+                   DefaultMap& defaults, measure::Session& session, CoTuneResult& r) {
+  if (probes.empty()) return;
+  const std::vector<measure::Measurement> ms = session.Measure(std::move(probes));
+  r.default_probes += int64_t(ms.size());
+  // seconds > 0: a timed measurement (on an untimed backend `cycles` holds the estimate, and no bound applies).
+  for (size_t i = 0; i < ms.size(); ++i) {
+    r.probe_build_seconds += ms[i].wall.build;
+    defaults[keys[i]] = ms[i].status == measure::Status::kOk && ms[i].seconds > 0 ? ms[i].cycles : 0;
+  }
+}
+
 // Measures the default schedule (the estimate's best) of every (configuration, task) the batch reaches
 // without a result of this run there: the bound's reference until the run has one, as for the baselines
 // (agents/tune). Not a trial: stored in the database like any measurement, memoized when known.
@@ -132,13 +146,7 @@ void MeasureDefaults(const std::vector<Candidate>& cs, const std::vector<measure
     probes.push_back(std::move(q));
     keys.push_back(std::move(key));
   }
-  if (probes.empty()) return;
-  const std::vector<measure::Measurement> ms = session.Measure(std::move(probes));
-  r.default_probes += int64_t(ms.size());
-  for (const measure::Measurement& m : ms) r.probe_build_seconds += m.wall.build;
-  // seconds > 0: a timed measurement (on an untimed backend `cycles` holds the estimate, and no bound applies).
-  for (size_t i = 0; i < ms.size(); ++i)
-    if (ms[i].status == measure::Status::kOk && ms[i].seconds > 0) defaults[keys[i]] = ms[i].cycles;
+  MeasureProbes(std::move(probes), keys, defaults, session, r);
 }
 
 // The cycle bound of each request (CoTuneOptions::cycle_bound): f x this run's fastest exact cycles of its
@@ -177,7 +185,7 @@ void SetBounds(const std::vector<Candidate>& cs, std::vector<measure::Request>& 
 void KeepFasterDefaults(const VtaProblem& problem, const CoTuneOptions& opts, const std::string& tag,
                         DefaultMap& defaults, measure::Session& session, CoTuneResult& r) {
   std::vector<measure::Request> probes;
-  std::vector<size_t> tasks;
+  std::vector<std::pair<std::string, size_t>> keys;
   for (size_t t = 0; t < problem.NumTasks(); ++t) {
     if (defaults.count({tag, t})) continue;
     measure::Request q;
@@ -188,18 +196,11 @@ void KeepFasterDefaults(const VtaProblem& problem, const CoTuneOptions& opts, co
     q.schedule = compiler::DefaultSchedule(q.layer, spec::Spec::Create(q.config));
     q.seed = opts.seed;
     probes.push_back(std::move(q));
-    tasks.push_back(t);
+    keys.emplace_back(tag, t);
   }
-  if (!probes.empty()) {
-    const double m0 = Now();
-    const std::vector<measure::Measurement> ms = session.Measure(std::move(probes));
-    r.measure_seconds += Now() - m0;
-    r.default_probes += int64_t(ms.size());
-    for (size_t i = 0; i < ms.size(); ++i) {
-      r.probe_build_seconds += ms[i].wall.build;
-      defaults[{tag, tasks[i]}] = ms[i].status == measure::Status::kOk && ms[i].seconds > 0 ? ms[i].cycles : 0;
-    }
-  }
+  const double m0 = Now();
+  MeasureProbes(std::move(probes), keys, defaults, session, r);
+  r.measure_seconds += Now() - m0;
   r.default_faster.assign(problem.NumTasks(), 0);
   for (size_t t = 0; t < problem.NumTasks(); ++t) {
     const uint64_t d = defaults[{tag, t}];
